@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel's sample vendor drivers (samples/vfio-mdev: mtty, mdpy,
+ * mbochs) as one configurable backend.  What tells them apart is their
+ * accounting, so that is what the configuration sets:
+ *
+ *   parent `pool = N`: the vendor owns N units shared by all the parent's
+ *       types (mtty: 24 ports, mbochs: 256 MB).  A type costs `cost` units;
+ *       available_instances is free units / cost, and probe takes the
+ *       units or fails with ENOSPC, as mtty and mbochs do.
+ *   parent `max_instances = N` (a core key): the core counts and gives
+ *       EUSERS, as for mdpy; the backend then has nothing to count.
+ *
+ * Type `attr.NAME = TEXT` adds a read-only vendor attribute whose value is
+ * TEXT with {uuid} replaced by the device's UUID (mtty's sample_mdev_dev,
+ * mdpy's resolution, mbochs's memory).
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "backends.h"
+
+struct sample_parent {
+	atomic_ulong free;   /* pool units left */
+	unsigned long total;
+	GPtrArray *types;    /* struct sample_type *, freed with the parent */
+};
+
+struct sample_type {
+	unsigned long cost;
+	GPtrArray *attrs;    /* attribute templates, by attribute index */
+};
+
+static void sample_type_free(gpointer data)
+{
+	struct sample_type *st = data;
+
+	g_ptr_array_free(st->attrs, TRUE);
+	g_free(st);
+}
+
+static int sample_parent_init(struct mdevfs_parent *parent,
+			      struct mdevfs_settings *s)
+{
+	struct sample_parent *sp;
+	unsigned long pool = 0;
+	int ret = mdevfs_settings_uint(s, "pool", G_MAXUINT, &pool);
+
+	if (ret == -EINVAL)
+		return ret;
+	if (ret == 0 && mdevfs_parent_core_counts(parent))
+		return mdevfs_settings_error(s, "pool",
+			"either the vendor counts (pool) or the core does "
+			"(max_instances), not both");
+	if (ret == -ENOENT && !mdevfs_parent_core_counts(parent))
+		return mdevfs_settings_error(s, "pool",
+			"missing: set pool (the vendor counts) or "
+			"max_instances (the core counts)");
+	sp = g_new0(struct sample_parent, 1);
+	atomic_init(&sp->free, pool);
+	sp->total = pool;
+	sp->types = g_ptr_array_new_with_free_func(sample_type_free);
+	mdevfs_parent_set_drvdata(parent, sp);
+	return 0;
+}
+
+static void sample_parent_fini(struct mdevfs_parent *parent)
+{
+	struct sample_parent *sp = mdevfs_parent_drvdata(parent);
+
+	g_ptr_array_free(sp->types, TRUE);
+	g_free(sp);
+}
+
+static int sample_add_attrs(struct mdevfs_type *type, struct sample_type *st,
+			    struct mdevfs_settings *s)
+{
+	for (const char *const *k = mdevfs_settings_keys(s); *k; k++) {
+		const char *text;
+		int ret;
+
+		if (strncmp(*k, "attr.", 5))
+			continue;
+		if (mdevfs_settings_string(s, *k, &text))
+			return -EINVAL;
+		ret = mdevfs_type_add_attr(type, *k + 5, 0444);
+		if (ret < 0)
+			return mdevfs_settings_error(s, *k, "cannot add attribute "
+						     "'%s': %s", *k + 5, g_strerror(-ret));
+		g_ptr_array_add(st->attrs, g_strdup(text));
+	}
+	return 0;
+}
+
+static int sample_type_init(struct mdevfs_type *type, struct mdevfs_settings *s)
+{
+	struct sample_parent *sp = mdevfs_parent_drvdata(mdevfs_type_parent(type));
+	struct sample_type *st = g_new0(struct sample_type, 1);
+	int ret;
+
+	st->cost = 1;
+	st->attrs = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(sp->types, st);
+	mdevfs_type_set_drvdata(type, st);
+	ret = mdevfs_settings_uint(s, "cost", G_MAXUINT, &st->cost);
+	if (ret == -EINVAL)
+		return ret;
+	if (ret == 0 && st->cost == 0)
+		return mdevfs_settings_error(s, "cost", "must be at least 1");
+	return sample_add_attrs(type, st, s);
+}
+
+static int sample_probe(struct mdevfs_device *dev)
+{
+	struct mdevfs_type *type = mdevfs_device_type(dev);
+	struct mdevfs_parent *parent = mdevfs_type_parent(type);
+	struct sample_parent *sp = mdevfs_parent_drvdata(parent);
+	struct sample_type *st = mdevfs_type_drvdata(type);
+	unsigned long free;
+
+	if (mdevfs_parent_core_counts(parent))
+		return 0;
+	/* Reserve atomically, as mbochs does since 2021. */
+	free = atomic_load(&sp->free);
+	do {
+		if (free < st->cost)
+			return -ENOSPC;
+	} while (!atomic_compare_exchange_weak(&sp->free, &free, free - st->cost));
+	return 0;
+}
+
+static void sample_remove(struct mdevfs_device *dev)
+{
+	struct mdevfs_type *type = mdevfs_device_type(dev);
+	struct mdevfs_parent *parent = mdevfs_type_parent(type);
+	struct sample_parent *sp = mdevfs_parent_drvdata(parent);
+	struct sample_type *st = mdevfs_type_drvdata(type);
+
+	if (!mdevfs_parent_core_counts(parent))
+		atomic_fetch_add(&sp->free, st->cost);
+}
+
+static unsigned int sample_get_available(struct mdevfs_type *type)
+{
+	struct sample_parent *sp = mdevfs_parent_drvdata(mdevfs_type_parent(type));
+	struct sample_type *st = mdevfs_type_drvdata(type);
+
+	return (unsigned int)(atomic_load(&sp->free) / st->cost);
+}
+
+static ssize_t sample_attr_show(struct mdevfs_device *dev, unsigned int attr,
+				char *buf, size_t size)
+{
+	struct sample_type *st = mdevfs_type_drvdata(mdevfs_device_type(dev));
+	g_auto(GStrv) parts = g_strsplit(g_ptr_array_index(st->attrs, attr),
+					 "{uuid}", -1);
+	g_autofree char *joined = g_strjoinv(mdevfs_device_uuid(dev), parts);
+
+	return snprintf(buf, size, "%s\n", joined);
+}
+
+const struct mdevfs_backend sample_backend = {
+	.abi = MDEVFS_BACKEND_ABI,
+	.struct_size = sizeof(struct mdevfs_backend),
+	.name = "sample",
+	.parent_init = sample_parent_init,
+	.type_init = sample_type_init,
+	.parent_fini = sample_parent_fini,
+	.probe = sample_probe,
+	.remove = sample_remove,
+	.get_available = sample_get_available,
+	.attr_show = sample_attr_show,
+};

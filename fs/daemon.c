@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The daemon's life: checks, mount, the FUSE loop and an orderly stop in
+ * which every parent unregisters (its devices are removed through their
+ * backend) before the mount goes away.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "mdev.h"
+
+int daemon_check_fuse_device(void)
+{
+	struct stat st;
+
+	if (stat("/dev/fuse", &st) == 0 && S_ISCHR(st.st_mode))
+		return 0;
+	log_err("/dev/fuse is missing: load the fuse module (modprobe fuse) "
+		"or give this container the device");
+	return -1;
+}
+
+/* Is the topmost mount on @path an mdevfs?  (/proc/self/mountinfo escapes
+ * blanks in paths as \040.) */
+static bool mdevfs_mounted_on(const char *path)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	bool mdevfs = false;
+
+	if (!g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
+		return false;
+	lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, " ", -1);
+		guint n = g_strv_length(f), dash = 6;
+		g_autofree char *mp = NULL;
+
+		while (dash < n && strcmp(f[dash], "-"))
+			dash++;
+		if (n < 5 || dash + 1 >= n)
+			continue;
+		mp = g_strcompress(f[4]);
+		if (!strcmp(mp, path))
+			mdevfs = !strcmp(f[dash + 1], "fuse.mdevfs");
+	}
+	return mdevfs;
+}
+
+int daemon_check_mountpoint(const char *mountpoint)
+{
+	g_autofree char *real = NULL;
+	struct stat st;
+
+	if (stat(mountpoint, &st)) {
+		int err = errno;
+
+		if (err == ENOTCONN)
+			log_err("mountpoint %s: a dead FUSE mount is there; "
+				"unmount it with fusermount3 -u %s", mountpoint,
+				mountpoint);
+		else if (err == ENOENT)
+			log_err("mountpoint %s does not exist", mountpoint);
+		else
+			log_err("mountpoint %s: %s", mountpoint, strerror(err));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("mountpoint %s is not a directory", mountpoint);
+		return -1;
+	}
+	real = realpath(mountpoint, NULL);
+	if (real && mdevfs_mounted_on(real)) {
+		log_err("mountpoint %s is busy: mdevfs is already mounted there",
+			mountpoint);
+		return -1;
+	}
+	return 0;
+}
+
+static void log_from_fuse(enum fuse_log_level level, const char *fmt,
+			  va_list ap)
+{
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+
+	g_strchomp(msg);
+	mdevfs_log((int)level, "fuse: %s", msg);
+}
+
+static int add_parents(GPtrArray *parents)
+{
+	for (guint i = 0; i < parents->len; i++) {
+		struct mdevfs_parent *p = g_ptr_array_index(parents, i);
+
+		if (mdev_parent_add(p) || mdev_register_parent(p))
+			return -1;
+	}
+	return 0;
+}
+
+/* Unregistering removes every device through its backend. */
+static void remove_parents(GPtrArray *parents)
+{
+	for (guint i = parents->len; i-- > 0;) {
+		struct mdevfs_parent *p = g_ptr_array_index(parents, i);
+
+		mdev_unregister_parent(p);
+		mdev_parent_del(p);
+	}
+}
+
+static struct fuse_session *new_session(const struct daemon_options *o)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	g_autofree char *base = g_strdup_printf("fsname=mdevfs,subtype=mdevfs%s",
+		geteuid() == 0 ? ",allow_other,default_permissions" :
+				 ",default_permissions");
+	struct fuse_session *se;
+
+	fuse_opt_add_arg(&args, "mdevfs");
+	fuse_opt_add_arg(&args, "-o");
+	fuse_opt_add_arg(&args, base);
+	for (guint i = 0; i < o->fuse_opts->len; i++) {
+		fuse_opt_add_arg(&args, "-o");
+		fuse_opt_add_arg(&args, g_ptr_array_index(o->fuse_opts, i));
+	}
+	if (o->debug)
+		fuse_opt_add_arg(&args, "-d");
+	se = fuse_session_new(&args, &mdevfs_ops, sizeof(mdevfs_ops), NULL);
+	fuse_opt_free_args(&args);
+	return se;
+}
+
+static int serve(struct fuse_session *se, const struct daemon_options *o)
+{
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	int ret;
+
+	fuse_loop_cfg_set_max_threads(cfg, o->fs.max_threads);
+	fs_set_session(se);
+	notifier_start(se);
+	writers_start(o->fs.max_writers);
+	/* A stop by signal returns the signal's number: a clean stop. */
+	ret = fuse_session_loop_mt(se, cfg) < 0;
+	fuse_loop_cfg_destroy(cfg);
+	/* Writes in flight finish and get their replies. */
+	writers_stop();
+	return ret;
+}
+
+int daemon_run(const struct daemon_options *o, GPtrArray *parents)
+{
+	struct fuse_session *se;
+	int ret = 1;
+
+	fuse_set_log_func(log_from_fuse);
+	fs_set_options(&o->fs);
+	handles_init();
+	/* The tree is complete before it is mounted. */
+	if (add_parents(parents))
+		goto out_parents;
+	se = new_session(o);
+	if (!se)
+		goto out_parents;
+	if (fuse_set_signal_handlers(se))
+		goto out_session;
+	if (fuse_session_mount(se, o->mountpoint)) {
+		log_err("cannot mount on %s", o->mountpoint);
+		goto out_signals;
+	}
+	if (!o->foreground) {
+		fuse_daemonize(0);
+		log_to_syslog();
+	}
+	log_info("serving %u parents on %s", parents->len, o->mountpoint);
+	ret = serve(se, o) ? 1 : 0;
+	remove_parents(parents);
+	notifier_stop();
+	fs_set_session(NULL);
+	fuse_session_unmount(se);
+	log_info("unmounted %s", o->mountpoint);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_parents:
+	remove_parents(parents); /* a no-op once done above */
+	handles_fini();
+	config_free_parents(parents);
+	return ret;
+}

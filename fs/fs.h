@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The FUSE side: translation of low-level requests onto the sysfs tables.
+ *
+ * Threads: libfuse's workers run the handlers; writes (the only requests
+ * that reach vendor hooks) go to the writer pool so a slow vendor never
+ * holds a worker; one notifier thread sends every cache invalidation and
+ * every write reply, in order, so a writer's reply comes after the
+ * invalidations its write caused.
+ */
+#ifndef MDEVFS_FS_H
+#define MDEVFS_FS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <fuse_lowlevel.h>
+
+#include "sysfs.h"
+
+struct fs_options {
+	double timeout;            /* entry and attribute cache, seconds */
+	unsigned int max_threads;  /* libfuse workers */
+	unsigned int max_writers;  /* writer pool */
+};
+
+/* fuse_ops.c */
+extern const struct fuse_lowlevel_ops mdevfs_ops;
+void fs_set_options(const struct fs_options *opts);
+void fs_set_session(struct fuse_session *se);
+
+/* handles.c: a node the kernel knows, named by its address.  A handle holds
+ * a reference on its object and lives while the kernel's lookup count is
+ * not zero.  The root is FUSE_ROOT_ID. */
+struct handle {
+	struct sysfs_node node;
+	uint64_t nlookup; /* handles_lock */
+};
+
+void handles_init(void);
+void handles_fini(void);
+struct handle *handle_of(fuse_ino_t ino);
+fuse_ino_t handle_ino(const struct handle *h);
+/* The handle of @node with its lookup count raised by one. */
+struct handle *handle_lookup(struct sysfs_node node);
+void handle_forget(struct handle *h, uint64_t nlookup);
+/* The kernel's id for @node if it knows it. */
+bool handle_find(struct sysfs_node node, fuse_ino_t *ino);
+unsigned long handles_count(void);
+
+/* notify.c */
+void notifier_start(struct fuse_session *se);
+void notifier_stop(void);
+void notify_inval_entry(fuse_ino_t parent, const char *name);
+void notify_reply_write(fuse_req_t req, ssize_t result);
+
+/* writers.c: runs stores off the FUSE workers. */
+struct write_job {
+	fuse_req_t req;
+	struct sysfs_node node;
+	size_t len;
+	char buf[]; /* len bytes and a NUL */
+};
+int writers_start(unsigned int max);
+void writers_stop(void);
+void writers_submit(struct write_job *job);
+
+/* Starts a thread with the termination signals blocked, so they reach the
+ * thread that runs the FUSE loop. */
+int thread_spawn(pthread_t *thread, void *(*fn)(void *), void *arg);
+
+#endif /* MDEVFS_FS_H */

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Low-level FUSE handlers: each maps one request onto the sysfs tables and
+ * sends one reply (in the manner of libfuse's passthrough_ll.c).
+ *
+ * Caching: entries and file attributes are cached for opts.timeout and
+ * dropped by the notifier as soon as they vanish; directory attributes
+ * (their nlink changes) are never cached; file data is never cached
+ * (direct_io), since every read must run the attribute's show.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include <glib.h>
+
+#include "fs.h"
+#include "log.h"
+#include "macro.h"
+
+static struct fs_options opts = { .timeout = 60.0 };
+
+/* One per open file: the page a read at offset 0 rendered, so short reads
+ * continue through one consistent value, as seq_file does. */
+struct open_file {
+	pthread_mutex_t lock;
+	bool valid;          /* lock */
+	size_t len;          /* lock */
+	char buf[PAGE_SIZE]; /* lock */
+};
+
+static void gone(void *ctx, struct sysfs_node dir, const char *name)
+{
+	fuse_ino_t ino;
+
+	(void)ctx;
+	if (handle_find(dir, &ino))
+		notify_inval_entry(ino, name);
+}
+
+static const struct sysfs_notifier fs_notifier = { .gone = gone };
+
+void fs_set_options(const struct fs_options *o)
+{
+	opts = *o;
+}
+
+void fs_set_session(struct fuse_session *se)
+{
+	sysfs_set_notifier(se ? &fs_notifier : NULL, NULL);
+}
+
+static struct sysfs_node node_of(fuse_ino_t ino)
+{
+	return handle_of(ino)->node;
+}
+
+static double attr_timeout(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) ? 0.0 : opts.timeout;
+}
+
+static void mdevfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* shell `>` opens with O_TRUNC: accept it in open, no SETATTR trip */
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_EXPORT_SUPPORT);
+}
+
+static void mdevfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e = { 0 };
+	struct sysfs_node child;
+	struct handle *h = NULL;
+	int err;
+
+	/* The reply goes out under the lock: a change that hides this entry
+	 * takes the lock exclusively, so its invalidation comes after. */
+	sysfs_read_lock();
+	err = sysfs_lookup(node_of(parent), name, &child);
+	if (!err)
+		err = sysfs_getattr(child, &e.attr);
+	if (!err) {
+		h = handle_lookup(child);
+		err = h ? 0 : -ENOMEM;
+	}
+	if (err) {
+		sysfs_read_unlock();
+		fuse_reply_err(req, -err);
+		return;
+	}
+	e.ino = handle_ino(h);
+	e.entry_timeout = opts.timeout;
+	e.attr_timeout = attr_timeout(&e.attr);
+	err = fuse_reply_entry(req, &e);
+	sysfs_read_unlock();
+	if (err)
+		handle_forget(h, 1);
+}
+
+static void mdevfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	handle_forget(handle_of(ino), nlookup);
+	fuse_reply_none(req);
+}
+
+static void mdevfs_forget_multi(fuse_req_t req, size_t count,
+				struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		handle_forget(handle_of(forgets[i].ino), forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void reply_attr(fuse_req_t req, fuse_ino_t ino)
+{
+	struct stat st;
+	int err;
+
+	sysfs_read_lock();
+	err = sysfs_getattr(node_of(ino), &st);
+	sysfs_read_unlock();
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_attr(req, &st, attr_timeout(&st));
+}
+
+static void mdevfs_getattr(fuse_req_t req, fuse_ino_t ino,
+			   struct fuse_file_info *fi)
+{
+	(void)fi;
+	reply_attr(req, ino);
+}
+
+/* kernfs keeps chmod/chown; truncation and times are accepted as no-ops
+ * (shell `>` on an attribute truncates). */
+static void mdevfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			   int to_set, struct fuse_file_info *fi)
+{
+	int err;
+
+	(void)fi;
+	err = sysfs_setattr(node_of(ino),
+			    (to_set & FUSE_SET_ATTR_MODE) ? &attr->st_mode : NULL,
+			    (to_set & FUSE_SET_ATTR_UID) ? &attr->st_uid : NULL,
+			    (to_set & FUSE_SET_ATTR_GID) ? &attr->st_gid : NULL);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		reply_attr(req, ino);
+}
+
+static void mdevfs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	char buf[PATH_MAX];
+	ssize_t ret = sysfs_readlink(node_of(ino), buf, sizeof(buf));
+
+	if (ret < 0)
+		fuse_reply_err(req, (int)-ret);
+	else
+		fuse_reply_readlink(req, buf);
+}
+
+struct dirbuf {
+	fuse_req_t req;
+	char *buf;
+	size_t size, used;
+};
+
+static bool fill_dirent(void *ctx, const char *name, struct sysfs_node child,
+			uint64_t next_off)
+{
+	struct dirbuf *d = ctx;
+	const struct sysfs_entry *ent = sysfs_entry(child);
+	struct stat st = {
+		.st_ino = sysfs_ino(child),
+		.st_mode = ent ? ent->mode : S_IFDIR,
+	};
+	size_t need = fuse_add_direntry(d->req, NULL, 0, name, NULL, 0);
+
+	if (d->used + need > d->size)
+		return false;
+	fuse_add_direntry(d->req, d->buf + d->used, d->size - d->used, name,
+			  &st, (off_t)next_off);
+	d->used += need;
+	return true;
+}
+
+static void mdevfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	struct dirbuf d = { .req = req, .size = size };
+	int err;
+
+	(void)fi;
+	d.buf = malloc(size);
+	if (!d.buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	sysfs_read_lock();
+	err = sysfs_readdir(node_of(ino), (uint64_t)off, fill_dirent, &d);
+	sysfs_read_unlock();
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_buf(req, d.buf, d.used);
+	free(d.buf);
+}
+
+/* sysfs's extra open check (KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK): the mode
+ * bits and the attribute's methods decide, even for root. */
+static int open_allowed(struct sysfs_node node, int flags)
+{
+	const struct sysfs_entry *ent;
+	int acc = flags & O_ACCMODE;
+	struct stat st;
+	int err;
+
+	sysfs_read_lock();
+	err = sysfs_getattr(node, &st);
+	ent = sysfs_entry(node);
+	sysfs_read_unlock();
+	if (err)
+		return -ENODEV;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if ((acc == O_WRONLY || acc == O_RDWR) &&
+	    (!(st.st_mode & 0222) || !ent->store))
+		return -EACCES;
+	if ((acc == O_RDONLY || acc == O_RDWR) &&
+	    (!(st.st_mode & 0444) || !ent->show))
+		return -EACCES;
+	return 0;
+}
+
+static void mdevfs_open(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	int err = open_allowed(node_of(ino), fi->flags);
+	struct open_file *of;
+
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	of = calloc(1, sizeof(*of));
+	if (!of) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pthread_mutex_init(&of->lock, NULL);
+	fi->fh = (uintptr_t)of;
+	fi->direct_io = 1;
+	fi->noflush = 1;
+	if (fuse_reply_open(req, fi)) {
+		pthread_mutex_destroy(&of->lock);
+		free(of);
+	}
+}
+
+static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
+			   struct fuse_file_info *fi)
+{
+	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	pthread_mutex_destroy(&of->lock);
+	free(of);
+	fuse_reply_err(req, 0);
+}
+
+static void mdevfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi)
+{
+	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+	ssize_t ret = 0;
+
+	pthread_mutex_lock(&of->lock);
+	if (off == 0 || !of->valid) {
+		ret = sysfs_show(node_of(ino), of->buf);
+		of->valid = ret >= 0;
+		of->len = ret >= 0 ? (size_t)ret : 0;
+	}
+	if (ret < 0)
+		fuse_reply_err(req, (int)-ret);
+	else if ((size_t)off >= of->len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, of->buf + off, MIN(size, of->len - (size_t)off));
+	pthread_mutex_unlock(&of->lock);
+}
+
+/* kernfs_fop_write_iter(): the offset is ignored, at most a page reaches
+ * the store, as a NUL-terminated copy; the store runs on a writer thread. */
+static void mdevfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+			 size_t size, off_t off, struct fuse_file_info *fi)
+{
+	size_t len = MIN(size, (size_t)PAGE_SIZE);
+	struct write_job *job;
+
+	(void)off, (void)fi;
+	if (!size) {
+		fuse_reply_write(req, 0);
+		return;
+	}
+	job = malloc(sizeof(*job) + len + 1);
+	if (!job) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	job->req = req;
+	job->node = node_of(ino);
+	job->len = len;
+	memcpy(job->buf, buf, len);
+	job->buf[len] = '\0';
+	writers_submit(job);
+}
+
+static void mdevfs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv = { .f_bsize = PAGE_SIZE, .f_frsize = PAGE_SIZE,
+			      .f_namemax = NAME_MAX };
+
+	(void)ino;
+	fuse_reply_statfs(req, &sv);
+}
+
+/* sysfs has no create, mkdir, link, rename, unlink or rmdir. */
+static void reply_eperm(fuse_req_t req)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void mdevfs_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m)
+{
+	(void)p, (void)n, (void)m;
+	reply_eperm(req);
+}
+
+static void mdevfs_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m,
+			 dev_t d)
+{
+	(void)p, (void)n, (void)m, (void)d;
+	reply_eperm(req);
+}
+
+static void mdevfs_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
+{
+	(void)p, (void)n;
+	reply_eperm(req);
+}
+
+static void mdevfs_symlink(fuse_req_t req, const char *l, fuse_ino_t p,
+			   const char *n)
+{
+	(void)l, (void)p, (void)n;
+	reply_eperm(req);
+}
+
+static void mdevfs_rename(fuse_req_t req, fuse_ino_t p, const char *n,
+			  fuse_ino_t np, const char *nn, unsigned int f)
+{
+	(void)p, (void)n, (void)np, (void)nn, (void)f;
+	reply_eperm(req);
+}
+
+static void mdevfs_link(fuse_req_t req, fuse_ino_t i, fuse_ino_t np,
+			const char *nn)
+{
+	(void)i, (void)np, (void)nn;
+	reply_eperm(req);
+}
+
+/* open(O_CREAT) of a new name: vfs_create() without ->create is EACCES. */
+static void mdevfs_create(fuse_req_t req, fuse_ino_t p, const char *n,
+			  mode_t m, struct fuse_file_info *fi)
+{
+	(void)p, (void)n, (void)m, (void)fi;
+	fuse_reply_err(req, EACCES);
+}
+
+static void mdevfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			    size_t size)
+{
+	(void)ino, (void)name, (void)size;
+	fuse_reply_err(req, ENODATA);
+}
+
+static void mdevfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	(void)ino;
+	if (size)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_xattr(req, 0);
+}
+
+static void mdevfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			    const char *value, size_t size, int flags)
+{
+	(void)ino, (void)name, (void)value, (void)size, (void)flags;
+	fuse_reply_err(req, EOPNOTSUPP);
+}
+
+static void mdevfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	(void)ino, (void)name;
+	fuse_reply_err(req, EOPNOTSUPP);
+}
+
+const struct fuse_lowlevel_ops mdevfs_ops = {
+	.init = mdevfs_init,
+	.lookup = mdevfs_lookup,
+	.forget = mdevfs_forget,
+	.forget_multi = mdevfs_forget_multi,
+	.getattr = mdevfs_getattr,
+	.setattr = mdevfs_setattr,
+	.readlink = mdevfs_readlink,
+	.readdir = mdevfs_readdir,
+	.open = mdevfs_open,
+	.release = mdevfs_release,
+	.read = mdevfs_read,
+	.write = mdevfs_write,
+	.statfs = mdevfs_statfs,
+	.mkdir = mdevfs_mkdir,
+	.mknod = mdevfs_mknod,
+	.unlink = mdevfs_unlink,
+	.rmdir = mdevfs_unlink,
+	.symlink = mdevfs_symlink,
+	.rename = mdevfs_rename,
+	.link = mdevfs_link,
+	.create = mdevfs_create,
+	.getxattr = mdevfs_getxattr,
+	.listxattr = mdevfs_listxattr,
+	.setxattr = mdevfs_setxattr,
+	.removexattr = mdevfs_removexattr,
+};

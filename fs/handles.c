@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel's inodes: one handle per node it has looked up, with the
+ * lookup count of the FUSE protocol.  Like passthrough_ll.c, the handle's
+ * address is its fuse_ino_t; the table finds the handle of a node.
+ */
+#include <stdlib.h>
+
+#include <glib.h>
+
+#include "fs.h"
+
+static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
+static GHashTable *handles; /* struct sysfs_node -> handle; handles_lock */
+static struct handle root_handle;
+
+_Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
+	       "a handle's address must fit in fuse_ino_t");
+
+static guint node_hash(gconstpointer key)
+{
+	const struct sysfs_node *n = key;
+
+	return g_direct_hash(n->obj) ^ (n->slot * 0x9e3779b9u);
+}
+
+static gboolean node_equal(gconstpointer a, gconstpointer b)
+{
+	const struct sysfs_node *x = a, *y = b;
+
+	return x->obj == y->obj && x->slot == y->slot;
+}
+
+void handles_init(void)
+{
+	handles = g_hash_table_new(node_hash, node_equal);
+	root_handle.node = sysfs_root();
+}
+
+void handles_fini(void)
+{
+	GHashTableIter it;
+	gpointer value;
+
+	/* The kernel forgets nothing at unmount: drop what is left. */
+	g_hash_table_iter_init(&it, handles);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		struct handle *h = value;
+
+		kobj_put(h->node.obj);
+		free(h);
+	}
+	g_hash_table_destroy(handles);
+}
+
+struct handle *handle_of(fuse_ino_t ino)
+{
+	return ino == FUSE_ROOT_ID ? &root_handle : (struct handle *)(uintptr_t)ino;
+}
+
+fuse_ino_t handle_ino(const struct handle *h)
+{
+	return h == &root_handle ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)h;
+}
+
+struct handle *handle_lookup(struct sysfs_node node)
+{
+	struct handle *h;
+
+	if (node.obj == root_handle.node.obj && node.slot == root_handle.node.slot)
+		return &root_handle;
+	pthread_mutex_lock(&handles_lock);
+	h = g_hash_table_lookup(handles, &node);
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			goto out;
+		h->node = node;
+		kobj_get(node.obj);
+		g_hash_table_insert(handles, &h->node, h);
+	}
+	h->nlookup++;
+out:
+	pthread_mutex_unlock(&handles_lock);
+	return h;
+}
+
+void handle_forget(struct handle *h, uint64_t nlookup)
+{
+	bool gone;
+
+	if (h == &root_handle)
+		return;
+	pthread_mutex_lock(&handles_lock);
+	h->nlookup -= nlookup < h->nlookup ? nlookup : h->nlookup;
+	gone = h->nlookup == 0;
+	if (gone)
+		g_hash_table_remove(handles, &h->node);
+	pthread_mutex_unlock(&handles_lock);
+	if (gone) {
+		kobj_put(h->node.obj);
+		free(h);
+	}
+}
+
+bool handle_find(struct sysfs_node node, fuse_ino_t *ino)
+{
+	struct handle *h;
+
+	if (node.obj == root_handle.node.obj && node.slot == root_handle.node.slot) {
+		*ino = FUSE_ROOT_ID;
+		return true;
+	}
+	pthread_mutex_lock(&handles_lock);
+	h = g_hash_table_lookup(handles, &node);
+	if (h)
+		*ino = handle_ino(h);
+	pthread_mutex_unlock(&handles_lock);
+	return h != NULL;
+}
+
+unsigned long handles_count(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&handles_lock);
+	n = g_hash_table_size(handles);
+	pthread_mutex_unlock(&handles_lock);
+	return n;
+}

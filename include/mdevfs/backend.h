@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdevfs vendor backend API.
+ *
+ * A backend is what the kernel calls the parent's mdev driver: it owns the
+ * physical resources behind a parent and decides whether a mediated device
+ * can be created.  The core does everything the kernel's mdev and vfio cores
+ * do (UUID uniqueness, the instance counter, the sysfs tree, iommu groups,
+ * vfio-dev numbering, ordering against parent unregistration) and calls the
+ * backend only through the table below.
+ *
+ * Return conventions follow the kernel: 0 or a negative errno.
+ *
+ * Threading: hooks run on the writer's thread with no mdevfs lock held.
+ * probe() and remove() of different devices may run at the same time, also
+ * on one parent; a backend serialises internally if it needs to.
+ * get_available() may run at any time, concurrently with everything else.
+ * attr_show()/attr_store() of a device never run after its remove() started.
+ */
+#ifndef MDEVFS_BACKEND_H
+#define MDEVFS_BACKEND_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change of struct mdevfs_backend. */
+#define MDEVFS_BACKEND_ABI 1
+
+struct mdevfs_parent;   /* a parent device, e.g. devices/virtual/mtty/mtty */
+struct mdevfs_type;     /* one of its types, e.g. mtty-2 */
+struct mdevfs_device;   /* a mediated device */
+struct mdevfs_settings; /* one [group] of the configuration file */
+
+struct mdevfs_backend {
+	uint32_t abi;         /* MDEVFS_BACKEND_ABI */
+	uint32_t struct_size; /* sizeof(struct mdevfs_backend) as compiled */
+	const char *name;
+
+	/* Configuration: read this backend's keys of a [parent] / [type]
+	 * group.  A key that is not read is reported as unknown. */
+	int (*parent_init)(struct mdevfs_parent *parent,
+			   struct mdevfs_settings *settings);
+	int (*type_init)(struct mdevfs_type *type,
+			 struct mdevfs_settings *settings);
+	void (*parent_fini)(struct mdevfs_parent *parent);
+
+	/* The mdev driver's probe and remove.  probe() failing makes the
+	 * create fail with its errno, after the device was briefly visible,
+	 * as in the kernel (e.g. -ENOSPC when the vendor is out of capacity). */
+	int (*probe)(struct mdevfs_device *dev);
+	void (*remove)(struct mdevfs_device *dev);
+
+	/* Instances of @type that can still be created.  Used unless the
+	 * parent sets max_instances, in which case the core counts. */
+	unsigned int (*get_available)(struct mdevfs_type *type);
+
+	/* Vendor device attributes declared with mdevfs_type_add_attr(). */
+	ssize_t (*attr_show)(struct mdevfs_device *dev, unsigned int attr,
+			     char *buf, size_t size);
+	ssize_t (*attr_store)(struct mdevfs_device *dev, unsigned int attr,
+			      const char *buf, size_t count);
+};
+
+/* Parents */
+const char *mdevfs_parent_name(const struct mdevfs_parent *parent);
+bool mdevfs_parent_core_counts(const struct mdevfs_parent *parent);
+void *mdevfs_parent_drvdata(const struct mdevfs_parent *parent);
+void mdevfs_parent_set_drvdata(struct mdevfs_parent *parent, void *data);
+
+/* Types */
+struct mdevfs_parent *mdevfs_type_parent(const struct mdevfs_type *type);
+const char *mdevfs_type_sysfs_name(const struct mdevfs_type *type);
+const char *mdevfs_type_id(const struct mdevfs_type *type);
+void *mdevfs_type_drvdata(const struct mdevfs_type *type);
+void mdevfs_type_set_drvdata(struct mdevfs_type *type, void *data);
+/* Declares a vendor attribute shown in every device of @type, inside the
+ * parent's vendor directory.  Returns its index (>= 0) or -errno. */
+int mdevfs_type_add_attr(struct mdevfs_type *type, const char *name,
+			 mode_t mode);
+
+/* Devices */
+const char *mdevfs_device_uuid(const struct mdevfs_device *dev);
+struct mdevfs_type *mdevfs_device_type(const struct mdevfs_device *dev);
+void *mdevfs_device_drvdata(const struct mdevfs_device *dev);
+void mdevfs_device_set_drvdata(struct mdevfs_device *dev, void *data);
+
+/* Settings.  Getters return 0, -ENOENT when the key is absent, or -EINVAL
+ * after reporting a malformed value with file, line and key.  Strings stay
+ * valid until the init hook returns: copy what you keep. */
+/* Every key of the group, NULL-terminated, in file order. */
+const char *const *mdevfs_settings_keys(struct mdevfs_settings *s);
+int mdevfs_settings_string(struct mdevfs_settings *s, const char *key,
+			   const char **value);
+int mdevfs_settings_uint(struct mdevfs_settings *s, const char *key,
+			 unsigned long max, unsigned long *value);
+/* Reports a semantic error about @key (file, line and key are added);
+ * returns -EINVAL for convenience. */
+int mdevfs_settings_error(struct mdevfs_settings *s, const char *key,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Logging, routed to stderr or syslog like the daemon's own messages. */
+enum { MDEVFS_LOG_ERR = 3, MDEVFS_LOG_WARNING = 4, MDEVFS_LOG_INFO = 6,
+       MDEVFS_LOG_DEBUG = 7 };
+void mdevfs_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MDEVFS_BACKEND_H */

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+/*
+ * [parent NAME] and [type PARENT NAME] groups into parent and type objects.
+ * The core reads its keys, the backend named by `backend` reads the rest,
+ * and whatever is left is reported as unknown.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "backends.h"
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "mdev.h"
+#include "mdev_private.h"
+#include "settings.h"
+
+/* A sysfs file name: no '/', not "." or "..", no blanks or controls. */
+static bool name_valid(const char *name)
+{
+	if (!name[0] || strlen(name) > NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || (unsigned char)*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static bool path_valid(const char *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+	for (char **p = parts; *p; p++)
+		if (!name_valid(*p))
+			return false;
+	return true;
+}
+
+static bool env_valid(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+
+	if (!eq || eq == kv)
+		return false;
+	for (const char *p = kv; p < eq; p++)
+		if (!g_ascii_isupper(*p) && !g_ascii_isdigit(*p) && *p != '_')
+			return false;
+	return true;
+}
+
+/* A required or optional string key that must be a valid name. */
+static int get_name(struct mdevfs_settings *s, const char *key,
+		    const char **value, bool required)
+{
+	int ret = mdevfs_settings_string(s, key, value);
+
+	if (ret == -ENOENT && required)
+		return settings_group_error(s, "missing key '%s'", key);
+	if (ret)
+		return ret;
+	if (!name_valid(*value))
+		return mdevfs_settings_error(s, key, "'%s' is not a valid name",
+					     *value);
+	return 0;
+}
+
+static int parse_subsystem(struct mdevfs_settings *s,
+			   struct mdevfs_parent *parent)
+{
+	const char *class = NULL, *bus = NULL;
+
+	if (get_name(s, "class", &class, false) == -EINVAL ||
+	    get_name(s, "bus", &bus, false) == -EINVAL)
+		return -EINVAL;
+	if (!class == !bus)
+		return settings_group_error(s, "set exactly one of 'class' and 'bus'");
+	if ((class && (!strcmp(class, "mdev_bus") || !strcmp(class, "vfio-dev"))) ||
+	    (bus && !strcmp(bus, "mdev")))
+		return mdevfs_settings_error(s, class ? "class" : "bus",
+			"'%s' is mdevfs's own", class ? class : bus);
+	parent->subsys_bus = bus != NULL;
+	parent->subsys_name = g_strdup(class ? class : bus);
+	return 0;
+}
+
+static int parse_path(struct mdevfs_settings *s, struct mdevfs_parent *parent)
+{
+	const char *path;
+	const char *base;
+	int ret = mdevfs_settings_string(s, "path", &path);
+
+	if (ret == -ENOENT) {
+		if (parent->subsys_bus)
+			return settings_group_error(s, "missing key 'path'");
+		parent->path = g_strdup_printf("devices/virtual/%s/%s",
+					       parent->subsys_name, parent->name);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	base = strrchr(path, '/');
+	if (!path_valid(path) || strcmp(base ? base + 1 : path, parent->name))
+		return mdevfs_settings_error(s, "path",
+			"'%s' must be a path below devices/ ending in '%s'",
+			path, parent->name);
+	parent->path = g_strdup_printf("devices/%s", path);
+	return 0;
+}
+
+static int parse_uevent(struct mdevfs_settings *s, struct mdevfs_parent *parent)
+{
+	const char *v;
+	g_auto(GStrv) items = NULL;
+	GPtrArray *env = g_ptr_array_new();
+
+	if (mdevfs_settings_string(s, "uevent", &v) == 0)
+		items = g_strsplit(v, ";", -1);
+	for (char **i = items; i && *i; i++) {
+		g_strstrip(*i);
+		if (!**i)
+			continue;
+		if (!env_valid(*i)) {
+			g_ptr_array_free(env, TRUE);
+			return mdevfs_settings_error(s, "uevent",
+				"'%s' is not KEY=VALUE", *i);
+		}
+		g_ptr_array_add(env, g_strdup(*i));
+	}
+	g_ptr_array_add(env, NULL);
+	parent->uevent_env = (char **)g_ptr_array_free(env, FALSE);
+	return 0;
+}
+
+/* The core's keys of [parent NAME]. */
+static int parse_parent_keys(struct mdevfs_settings *s,
+			     struct mdevfs_parent *parent, const char **api)
+{
+	const char *driver, *dev_driver = NULL, *backend, *group = NULL;
+	unsigned long max;
+	int ret = 0;
+
+	if (parse_subsystem(s, parent) || parse_path(s, parent))
+		return -EINVAL;
+	if (get_name(s, "driver", &driver, true) == 0)
+		parent->driver_name = g_strdup(driver);
+	else
+		ret = -EINVAL;
+	if (get_name(s, "device_driver", &dev_driver, false) == -EINVAL)
+		ret = -EINVAL;
+	parent->type_prefix = g_strdup(dev_driver ? dev_driver : parent->subsys_name);
+	if (get_name(s, "vendor_group", &group, false) == -EINVAL)
+		ret = -EINVAL;
+	if (group) {
+		g_free(parent->vendor_group);
+		parent->vendor_group = g_strdup(group);
+	}
+	if (mdevfs_settings_string(s, "device_api", api) == -EINVAL)
+		ret = -EINVAL;
+	switch (mdevfs_settings_uint(s, "max_instances", UINT_MAX, &max)) {
+	case 0:
+		parent->core_counts = true;
+		parent->max_instances = max;
+		break;
+	case -EINVAL:
+		ret = -EINVAL;
+	}
+	if (parse_uevent(s, parent))
+		ret = -EINVAL;
+	if (mdevfs_settings_string(s, "backend", &backend)) {
+		settings_group_error(s, "missing key 'backend' (one of: %s)",
+				     backend_names());
+		return -EINVAL;
+	}
+	parent->backend = backend_find(backend);
+	if (!parent->backend)
+		return mdevfs_settings_error(s, "backend",
+			"unknown backend '%s' (one of: %s)", backend,
+			backend_names());
+	if (!parent->core_counts && !parent->backend->get_available)
+		ret = settings_group_error(s, "backend '%s' does not count "
+			"instances: set max_instances", backend);
+	return ret;
+}
+
+struct loader {
+	struct config_file cf;
+	GPtrArray *parents;       /* struct mdevfs_parent * */
+	GHashTable *device_apis;  /* parent name -> default device_api */
+	bool failed;
+};
+
+static void load_parent(struct loader *l, const char *group, const char *name)
+{
+	struct mdevfs_settings *s = settings_new(&l->cf, group);
+	struct mdevfs_parent *parent;
+	const char *api = NULL;
+
+	if (!name_valid(name)) {
+		settings_group_error(s, "'%s' is not a valid device name", name);
+		l->failed = true;
+		settings_free(s);
+		return;
+	}
+	parent = mdev_parent_new(name, NULL);
+	g_ptr_array_add(l->parents, parent);
+	if (parse_parent_keys(s, parent, &api) ||
+	    (parent->backend->parent_init &&
+	     parent->backend->parent_init(parent, s)))
+		l->failed = true;
+	else
+		parent->initialized = true;
+	if (api)
+		g_hash_table_insert(l->device_apis, g_strdup(name), g_strdup(api));
+	if (settings_finish(s))
+		l->failed = true;
+	settings_free(s);
+}
+
+static struct mdevfs_parent *find_parent(struct loader *l, const char *name)
+{
+	for (guint i = 0; i < l->parents->len; i++) {
+		struct mdevfs_parent *p = g_ptr_array_index(l->parents, i);
+
+		if (!strcmp(p->name, name))
+			return p;
+	}
+	return NULL;
+}
+
+static int parse_type_keys(struct loader *l, struct mdevfs_settings *s,
+			   struct mdevfs_type *type)
+{
+	const char *name, *desc, *api;
+	int ret = 0;
+
+	if (mdevfs_settings_string(s, "name", &name) == -EINVAL)
+		ret = -EINVAL;
+	type->name = g_strdup(ret || !name ? type->sysfs_name : name);
+	if (mdevfs_settings_string(s, "description", &desc) == 0)
+		type->description = g_strdup(desc);
+	if (mdevfs_settings_string(s, "device_api", &api) == -ENOENT)
+		api = g_hash_table_lookup(l->device_apis, type->parent->name);
+	if (!api)
+		return settings_group_error(s, "missing key 'device_api' "
+			"(here or in [parent %s])", type->parent->name);
+	type->device_api = g_strdup(api);
+	return ret;
+}
+
+static void load_type(struct loader *l, const char *group, const char *pname,
+		      const char *sysfs_name)
+{
+	struct mdevfs_settings *s = settings_new(&l->cf, group);
+	struct mdevfs_parent *parent = find_parent(l, pname);
+	struct mdevfs_type *type;
+
+	if (parent && !parent->initialized) {
+		/* The parent's errors are reported; its types cannot be read. */
+		settings_free(s);
+		return;
+	}
+	if (!parent)
+		settings_group_error(s, "no [parent %s] for this type", pname);
+	else if (!name_valid(sysfs_name))
+		settings_group_error(s, "'%s' is not a valid type name", sysfs_name);
+	if (!parent || !name_valid(sysfs_name)) {
+		l->failed = true;
+		settings_free(s);
+		return;
+	}
+	type = mdev_type_new(parent, sysfs_name);
+	if (parse_type_keys(l, s, type) ||
+	    (parent->backend->type_init && parent->backend->type_init(type, s)))
+		l->failed = true;
+	if (settings_finish(s))
+		l->failed = true;
+	settings_free(s);
+}
+
+/* Two parents may not be the same device or one inside the other. */
+static void check_paths(struct loader *l)
+{
+	for (guint i = 0; i < l->parents->len; i++) {
+		struct mdevfs_parent *a = g_ptr_array_index(l->parents, i);
+
+		g_autofree char *group = g_strdup_printf("parent %s", a->name);
+
+		if (!a->initialized)
+			continue;
+		if (!a->ntypes) {
+			log_err("%s:%u: [%s]: no [type %s ...] group", l->cf.name,
+				config_line(&l->cf, group, NULL), group, a->name);
+			l->failed = true;
+		}
+		for (guint j = 0; j < l->parents->len; j++) {
+			struct mdevfs_parent *b = g_ptr_array_index(l->parents, j);
+			size_t n = strlen(a->path);
+
+			if (i == j || !b->initialized || strncmp(a->path, b->path, n) ||
+			    b->path[n] != '/')
+				continue;
+			log_err("%s: [parent %s] is inside [parent %s] (%s)",
+				l->cf.name, b->name, a->name, b->path);
+			l->failed = true;
+		}
+	}
+}
+
+static void load_groups(struct loader *l)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups(l->cf.kf, NULL);
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (char **g = groups; *g; g++) {
+			g_auto(GStrv) w = g_strsplit(*g, " ", -1);
+			guint n = g_strv_length(w);
+
+			if (pass == 0 && n == 2 && !strcmp(w[0], "parent")) {
+				load_parent(l, *g, w[1]);
+			} else if (pass == 1 && n == 3 && !strcmp(w[0], "type")) {
+				load_type(l, *g, w[1], w[2]);
+			} else if (pass == 0 && !(n == 3 && !strcmp(w[0], "type"))) {
+				log_err("%s:%u: [%s]: expected [parent NAME] or "
+					"[type PARENT NAME]", l->cf.name,
+					config_line(&l->cf, *g, NULL), *g);
+				l->failed = true;
+			}
+		}
+	}
+}
+
+int config_load_text(const char *name, const char *text, GPtrArray **parents)
+{
+	struct loader l = { .parents = g_ptr_array_new() };
+
+	l.device_apis = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      g_free);
+	if (config_file_load(&l.cf, name, text)) {
+		l.failed = true;
+	} else {
+		load_groups(&l);
+		check_paths(&l);
+	}
+	if (!l.failed && !l.parents->len) {
+		log_err("%s: no [parent NAME] group", l.cf.name);
+		l.failed = true;
+	}
+	g_hash_table_destroy(l.device_apis);
+	config_file_clear(&l.cf);
+	if (l.failed) {
+		config_free_parents(l.parents);
+		return -EINVAL;
+	}
+	*parents = l.parents;
+	return 0;
+}
+
+int config_load(const char *path, GPtrArray **parents)
+{
+	if (!path)
+		return config_load_text(SAMPLES_CONF_NAME, mdevfs_samples_conf,
+					parents);
+	return config_load_text(path, NULL, parents);
+}
+
+void config_free_parents(GPtrArray *parents)
+{
+	for (guint i = 0; i < parents->len; i++)
+		mdev_parent_put(g_ptr_array_index(parents, i));
+	g_ptr_array_free(parents, TRUE);
+}

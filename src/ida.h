@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel's IDA, for iommu group and vfio-dev numbers: hands out the
+ * lowest free non-negative integer, so freed numbers are reused first. */
+#ifndef MDEVFS_IDA_H
+#define MDEVFS_IDA_H
+
+#include <pthread.h>
+#include <glib.h>
+
+struct ida {
+	pthread_mutex_t lock;
+	GSequence *freed; /* freed numbers below next, sorted; under lock */
+	int next;         /* every number >= next is free; under lock */
+};
+
+void ida_init(struct ida *ida);
+void ida_destroy(struct ida *ida);
+int ida_alloc(struct ida *ida);   /* >= 0, or -ENOSPC */
+void ida_free(struct ida *ida, int id);
+
+#endif /* MDEVFS_IDA_H */

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Objects of the tree (the root, path directories, subsystems, drivers,
+ * parents, types and devices) all start with a struct kobj.  Its reference
+ * count is about memory only: the FUSE layer holds one for every inode the
+ * kernel knows, so an object can outlive its place in the tree.  Whether
+ * an entry is in the tree is decided by `flags` (see sysfs.h).
+ */
+#ifndef MDEVFS_KOBJ_H
+#define MDEVFS_KOBJ_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+struct kobj;
+struct sysfs_entry;
+
+struct kobj_type {
+	const char *name;
+	const struct sysfs_entry *entries; /* indexed by slot */
+	unsigned int nentries;
+	/* Entries past the table (vendor attributes), or NULL. */
+	const struct sysfs_entry *(*extra_entry)(struct kobj *obj,
+						 unsigned int slot);
+	/* Held shared around show/store of entries marked SYSFS_ACTIVE, taken
+	 * exclusively by sysfs_drain(): the kernel's kernfs active refs. */
+	pthread_rwlock_t *(*active_sem)(struct kobj *obj);
+	void (*release)(struct kobj *obj);
+};
+
+struct kobj {
+	const struct kobj_type *ktype;
+	atomic_uint refs;
+	uint64_t id;           /* unique, increasing: readdir position, st_ino */
+	unsigned int flags;    /* visible entries; protected by sysfs_rwsem */
+	struct timespec ctime; /* shown as the times of its entries */
+};
+
+void kobj_init(struct kobj *obj, const struct kobj_type *ktype);
+/* A writer-preferring rwlock, like a kernel rwsem: once a writer waits,
+ * tryrdlock fails and new readers queue behind it.  Never read-lock it
+ * twice on one thread. */
+void rwsem_init(pthread_rwlock_t *sem);
+struct kobj *kobj_get(struct kobj *obj);
+void kobj_put(struct kobj *obj);
+
+#endif /* MDEVFS_KOBJ_H */

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The mdev core's interface to the daemon, the configuration and tests. */
+#ifndef MDEVFS_MDEV_H
+#define MDEVFS_MDEV_H
+
+#include <uuid/uuid.h>
+#include <mdevfs/backend.h>
+
+void mdev_core_init(void);
+void mdev_core_fini(void);
+
+/* Objects.  A new parent is a device with no types; the configuration
+ * adds types and backend data before it is added. */
+struct mdevfs_parent *mdev_parent_new(const char *name, const char *path);
+struct mdevfs_type *mdev_type_new(struct mdevfs_parent *parent,
+				  const char *sysfs_name);
+void mdev_parent_put(struct mdevfs_parent *parent);
+
+/* Parent devices: add makes its directory appear (the parent's own
+ * device_add()); register makes it an mdev parent. */
+int mdev_parent_add(struct mdevfs_parent *parent);
+void mdev_parent_del(struct mdevfs_parent *parent);
+int mdev_register_parent(struct mdevfs_parent *parent);
+void mdev_unregister_parent(struct mdevfs_parent *parent);
+
+/* Devices.  Both return 0 or the errno the kernel returns to the writer. */
+int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid);
+int mdev_device_remove(struct mdevfs_device *mdev);
+int mdev_device_unbind(struct mdevfs_device *mdev);
+
+/* A referenced device by UUID, whatever its state, or NULL. */
+struct mdevfs_device *mdev_get_by_uuid(const uuid_t uuid);
+void mdev_put(struct mdevfs_device *mdev);
+
+#endif /* MDEVFS_MDEV_H */

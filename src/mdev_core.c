@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The mdev life cycle, in the current kernel's order of operations
+ * (drivers/vfio/mdev/mdev_core.c, 6.1+):
+ *
+ *  create: reserve the UUID under mdev_list_lock (EEXIST), take an
+ *          instance from the core counter (EUSERS), trylock the parent's
+ *          unreg_sem (ENODEV), device_add, bind and probe, type links,
+ *          then mark the device active.
+ *  remove: claim it under mdev_list_lock (ENODEV, EAGAIN while not
+ *          active), trylock unreg_sem (ENODEV), type links, device_del
+ *          (unbind, vendor remove), release the UUID.
+ *  unregister: unreg_sem exclusive waits for in-flight creates and removes,
+ *          then every child goes, whatever fails.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "mdev.h"
+#include "mdev_private.h"
+
+pthread_mutex_t mdev_list_lock = PTHREAD_MUTEX_INITIALIZER;
+/* uuid -> device, from reservation to release: mdev_list_lock */
+static GHashTable *mdev_uuids;
+static GTree *all_devices;  /* id -> device with DEV_F_CORE; sysfs_rwsem */
+static GTree *all_parents;  /* id -> parent with PARENT_F_CLASS_LINK; ditto */
+static struct kobj root;
+
+static guint uuid_hash(gconstpointer key)
+{
+	guint h;
+
+	memcpy(&h, key, sizeof(h)); /* UUIDs are random enough */
+	return h;
+}
+
+static gboolean uuid_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, sizeof(uuid_t)) == 0;
+}
+
+void mdev_core_init(void)
+{
+	kobj_init(&root, &root_ktype);
+	root.flags = ~0u;
+	sysfs_init(&root);
+	mdev_uuids = g_hash_table_new(uuid_hash, uuid_equal);
+	all_devices = id_tree_new();
+	all_parents = id_tree_new();
+	mdev_tree_init();
+	mdev_vfio_init();
+}
+
+void mdev_core_fini(void)
+{
+	mdev_vfio_fini();
+	mdev_tree_fini();
+	g_tree_destroy(all_parents);
+	g_tree_destroy(all_devices);
+	g_hash_table_destroy(mdev_uuids);
+}
+
+struct kobj *mdev_root(void) { return &root; }
+GTree *mdev_all_devices(void) { return all_devices; }
+GTree *mdev_all_parents(void) { return all_parents; }
+
+struct mdevfs_device *mdev_find_locked(const uuid_t uuid)
+{
+	return g_hash_table_lookup(mdev_uuids, uuid);
+}
+
+struct mdevfs_device *mdev_get_by_uuid(const uuid_t uuid)
+{
+	struct mdevfs_device *mdev;
+
+	pthread_mutex_lock(&mdev_list_lock);
+	mdev = mdev_find_locked(uuid);
+	if (mdev)
+		kobj_get(&mdev->kobj);
+	pthread_mutex_unlock(&mdev_list_lock);
+	return mdev;
+}
+
+void mdev_put(struct mdevfs_device *mdev)
+{
+	kobj_put(&mdev->kobj);
+}
+
+int mdev_register_parent(struct mdevfs_parent *parent)
+{
+	sysfs_write_lock();
+	if (!(parent->kobj.flags & PARENT_F_DEVICE) ||
+	    (parent->kobj.flags & PARENT_F_TYPES)) {
+		sysfs_write_unlock();
+		return -EEXIST;
+	}
+	pthread_mutex_lock(&mdev_list_lock);
+	parent->available = parent->core_counts ? parent->max_instances : 0;
+	pthread_mutex_unlock(&mdev_list_lock);
+	/* mdev_supported_types with every type, then the compat link */
+	sysfs_update_locked(&parent->kobj, PARENT_F_TYPES, 0);
+	for (unsigned int i = 0; i < parent->ntypes; i++)
+		sysfs_update_locked(&parent->types[i]->kobj, OBJ_F_VISIBLE, 0);
+	id_tree_insert(all_parents, &parent->kobj);
+	sysfs_update_locked(&parent->kobj, PARENT_F_CLASS_LINK, 0);
+	sysfs_write_unlock();
+	log_info("%s: MDEV: Registered", parent->name);
+	return 0;
+}
+
+/* device_add(): the directory with its core files and the bus link. */
+static void mdev_device_add(struct mdevfs_device *mdev)
+{
+	sysfs_write_lock();
+	id_tree_insert(mdev->parent->devices, &mdev->kobj);
+	id_tree_insert(all_devices, &mdev->kobj);
+	sysfs_update_locked(&mdev->kobj, DEV_F_DIR | DEV_F_CORE | DEV_F_REMOVE, 0);
+	sysfs_write_unlock();
+}
+
+/* device_driver_attach(): the driver links, the vendor probe, the vfio
+ * device it registers, then the driver's attribute groups. */
+static int mdev_device_attach(struct mdevfs_device *mdev)
+{
+	const struct mdevfs_backend *be = mdev->parent->backend;
+	int ret = 0;
+
+	sysfs_write_lock();
+	id_tree_insert(mdev->parent->driver->devices, &mdev->kobj);
+	sysfs_update_locked(&mdev->kobj, DEV_F_DRIVER, 0);
+	sysfs_write_unlock();
+	if (be->probe)
+		ret = be->probe(mdev);
+	if (ret > 0) {
+		log_warn("%s: backend %s probe returned %d, not an errno",
+			 mdev->name, be->name, ret);
+		ret = -EINVAL;
+	}
+	if (ret)
+		goto out_unbind;
+	ret = mdev_vfio_register(mdev);
+	if (ret)
+		goto out_remove;
+	sysfs_update(&mdev->kobj, DEV_F_VENDOR, 0);
+	return 0;
+
+out_remove:
+	if (be->remove)
+		be->remove(mdev);
+out_unbind:
+	sysfs_write_lock();
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER);
+	id_tree_remove(mdev->parent->driver->devices, &mdev->kobj);
+	sysfs_write_unlock();
+	return ret;
+}
+
+/* __device_release_driver(): links and vendor attributes go, in-flight
+ * vendor attribute calls drain, then the vendor's remove. */
+static void mdev_device_release_driver(struct mdevfs_device *mdev)
+{
+	const struct mdevfs_backend *be = mdev->parent->backend;
+	bool bound;
+
+	sysfs_write_lock();
+	bound = mdev->kobj.flags & DEV_F_DRIVER;
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER | DEV_F_VENDOR);
+	if (bound)
+		id_tree_remove(mdev->parent->driver->devices, &mdev->kobj);
+	sysfs_write_unlock();
+	if (!bound)
+		return;
+	sysfs_drain(&mdev->kobj);
+	mdev_vfio_unregister(mdev);
+	if (be->remove)
+		be->remove(mdev);
+}
+
+/* device_del(): core files and bus link, the driver, then the directory. */
+static void mdev_device_del(struct mdevfs_device *mdev)
+{
+	sysfs_write_lock();
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_CORE | DEV_F_REMOVE);
+	id_tree_remove(all_devices, &mdev->kobj);
+	sysfs_write_unlock();
+	mdev_device_release_driver(mdev);
+	sysfs_write_lock();
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DIR);
+	id_tree_remove(mdev->parent->devices, &mdev->kobj);
+	sysfs_write_unlock();
+}
+
+/* mdev_device_release(): the UUID is free again and the instance counted
+ * back.  Pairs with the reservation in mdev_device_create(). */
+static void mdev_device_release(struct mdevfs_device *mdev)
+{
+	struct mdevfs_parent *parent = mdev->parent;
+
+	pthread_mutex_lock(&mdev_list_lock);
+	g_hash_table_remove(mdev_uuids, mdev->uuid);
+	if (parent->core_counts)
+		parent->available++;
+	pthread_mutex_unlock(&mdev_list_lock);
+	kobj_put(&mdev->kobj);
+}
+
+/* Steps 3-5 of the kernel's mdev_device_remove(), shared with parent
+ * unregistration.  Caller holds unreg_sem. */
+static void mdev_device_teardown(struct mdevfs_device *mdev)
+{
+	sysfs_update(&mdev->kobj, 0, DEV_F_MDEV_TYPE);
+	sysfs_write_lock();
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_TYPE_LINK);
+	id_tree_remove(mdev->type->devices, &mdev->kobj);
+	sysfs_write_unlock();
+	mdev_device_del(mdev);
+	mdev_device_release(mdev);
+}
+
+int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid)
+{
+	struct mdevfs_parent *parent = type->parent;
+	struct mdevfs_device *mdev;
+	int ret;
+
+	pthread_mutex_lock(&mdev_list_lock);
+	if (mdev_find_locked(uuid)) {
+		pthread_mutex_unlock(&mdev_list_lock);
+		return -EEXIST;
+	}
+	if (parent->core_counts) {
+		if (!parent->available) {
+			pthread_mutex_unlock(&mdev_list_lock);
+			return -EUSERS;
+		}
+		parent->available--;
+	}
+	/* Reserves the UUID until mdev_device_release(). */
+	mdev = mdev_device_alloc(type, uuid);
+	g_hash_table_insert(mdev_uuids, mdev->uuid, mdev);
+	pthread_mutex_unlock(&mdev_list_lock);
+
+	if (pthread_rwlock_tryrdlock(&parent->unreg_sem)) {
+		ret = -ENODEV;
+		goto out_release;
+	}
+	mdev_device_add(mdev);
+	ret = mdev_device_attach(mdev);
+	if (ret)
+		goto out_del;
+	sysfs_write_lock();
+	id_tree_insert(type->devices, &mdev->kobj);
+	sysfs_update_locked(&mdev->kobj, DEV_F_TYPE_LINK, 0);
+	sysfs_write_unlock();
+	sysfs_update(&mdev->kobj, DEV_F_MDEV_TYPE, 0);
+
+	pthread_mutex_lock(&mdev_list_lock);
+	mdev->active = true;
+	pthread_mutex_unlock(&mdev_list_lock);
+	pthread_rwlock_unlock(&parent->unreg_sem);
+	return 0;
+
+out_del:
+	mdev_device_del(mdev);
+	pthread_rwlock_unlock(&parent->unreg_sem);
+out_release:
+	mdev_device_release(mdev);
+	return ret;
+}
+
+/* Claims @mdev for a remove or an unbind: it must still be the device of
+ * its UUID and fully created. */
+static int mdev_claim(struct mdevfs_device *mdev)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&mdev_list_lock);
+	if (mdev_find_locked(mdev->uuid) != mdev)
+		ret = -ENODEV;
+	else if (!mdev->active)
+		ret = -EAGAIN;
+	else
+		mdev->active = false;
+	pthread_mutex_unlock(&mdev_list_lock);
+	return ret;
+}
+
+int mdev_device_remove(struct mdevfs_device *mdev)
+{
+	struct mdevfs_parent *parent = mdev->parent;
+	int ret;
+
+	ret = mdev_claim(mdev);
+	if (ret)
+		return ret;
+	/* Failing leaves the device inactive: unregistration removes it. */
+	if (pthread_rwlock_tryrdlock(&parent->unreg_sem))
+		return -ENODEV;
+	mdev_device_teardown(mdev);
+	pthread_rwlock_unlock(&parent->unreg_sem);
+	return 0;
+}
+
+int mdev_device_unbind(struct mdevfs_device *mdev)
+{
+	struct mdevfs_parent *parent = mdev->parent;
+	bool bound;
+	int ret;
+
+	ret = mdev_claim(mdev);
+	if (ret)
+		return -ENODEV; /* not a device bound to this driver (yet) */
+	if (pthread_rwlock_tryrdlock(&parent->unreg_sem)) {
+		ret = -ENODEV;
+		goto out_active;
+	}
+	sysfs_read_lock();
+	bound = mdev->kobj.flags & DEV_F_DRIVER;
+	sysfs_read_unlock();
+	if (bound)
+		mdev_device_release_driver(mdev);
+	else
+		ret = -ENODEV;
+	pthread_rwlock_unlock(&parent->unreg_sem);
+out_active:
+	pthread_mutex_lock(&mdev_list_lock);
+	mdev->active = true;
+	pthread_mutex_unlock(&mdev_list_lock);
+	return ret;
+}
+
+static gboolean collect_device(gpointer key, gpointer value, gpointer list)
+{
+	(void)key;
+	g_ptr_array_add(list, kobj_get(value));
+	return FALSE;
+}
+
+void mdev_unregister_parent(struct mdevfs_parent *parent)
+{
+	g_autoptr(GPtrArray) children = g_ptr_array_new();
+
+	/* Waits for every in-flight create and remove; later ones fail. */
+	pthread_rwlock_wrlock(&parent->unreg_sem);
+	sysfs_write_lock();
+	if (!(parent->kobj.flags & PARENT_F_TYPES)) {
+		sysfs_write_unlock();
+		pthread_rwlock_unlock(&parent->unreg_sem);
+		return;
+	}
+	log_info("%s: MDEV: Unregistering", parent->name);
+	sysfs_update_locked(&parent->kobj, 0, PARENT_F_CLASS_LINK);
+	id_tree_remove(all_parents, &parent->kobj);
+	g_tree_foreach(parent->devices, collect_device, children);
+	sysfs_write_unlock();
+
+	/* Every child goes, active or not; nothing here can stop the loop. */
+	for (guint i = 0; i < children->len; i++) {
+		struct kobj *obj = g_ptr_array_index(children, i);
+
+		mdev_device_teardown(to_mdev(obj));
+		kobj_put(obj);
+	}
+
+	sysfs_write_lock();
+	for (unsigned int i = 0; i < parent->ntypes; i++)
+		sysfs_update_locked(&parent->types[i]->kobj, 0, OBJ_F_VISIBLE);
+	sysfs_update_locked(&parent->kobj, 0, PARENT_F_TYPES);
+	sysfs_write_unlock();
+	/* No available_instances show may call the backend after this. */
+	sysfs_drain(&parent->kobj);
+	pthread_rwlock_unlock(&parent->unreg_sem);
+}

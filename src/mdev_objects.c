@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Allocation and release of parents, types and devices, the accessors of
+ * the backend API, and small helpers the tables share.
+ *
+ * References: a type holds its parent, a device holds its type.  The
+ * configuration owns a parent and its types until mdev_parent_put(), which
+ * drops the type references, so memory goes once the last FUSE inode that
+ * names any of them is forgotten.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "mdev.h"
+#include "mdev_private.h"
+
+static gint cmp_id(gconstpointer a, gconstpointer b, gpointer unused)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	(void)unused;
+	return x < y ? -1 : x > y;
+}
+
+GTree *id_tree_new(void)
+{
+	return g_tree_new_full(cmp_id, NULL, NULL, NULL);
+}
+
+void id_tree_insert(GTree *tree, struct kobj *obj)
+{
+	g_tree_insert(tree, &obj->id, obj);
+}
+
+void id_tree_remove(GTree *tree, struct kobj *obj)
+{
+	g_tree_remove(tree, &obj->id);
+}
+
+struct kobj *id_tree_next(GTree *tree, uint64_t *pos)
+{
+	GTreeNode *node = g_tree_lower_bound(tree, pos);
+
+	if (!node)
+		return NULL;
+	*pos = *(const uint64_t *)g_tree_node_key(node);
+	return g_tree_node_value(node);
+}
+
+int name_copy(char *buf, size_t size, const char *name)
+{
+	return g_strlcpy(buf, name, size) < size ? 0 : -ENAMETOOLONG;
+}
+
+int link_path(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
+struct mdevfs_parent *mdev_parent_new(const char *name, const char *path)
+{
+	struct mdevfs_parent *parent = g_new0(struct mdevfs_parent, 1);
+
+	kobj_init(&parent->kobj, &parent_ktype);
+	parent->name = g_strdup(name);
+	parent->path = g_strdup(path);
+	parent->vendor_group = g_strdup("vendor");
+	rwsem_init(&parent->unreg_sem);
+	rwsem_init(&parent->active_sem);
+	parent->devices = id_tree_new();
+	return parent;
+}
+
+void parent_release(struct kobj *kobj)
+{
+	struct mdevfs_parent *parent = to_parent(kobj);
+
+	g_tree_destroy(parent->devices);
+	pthread_rwlock_destroy(&parent->active_sem);
+	pthread_rwlock_destroy(&parent->unreg_sem);
+	g_strfreev(parent->uevent_env);
+	g_free(parent->types);
+	g_free(parent->vendor_group);
+	g_free(parent->driver_name);
+	g_free(parent->subsys_name);
+	g_free(parent->type_prefix);
+	g_free(parent->path);
+	g_free(parent->name);
+	g_free(parent);
+}
+
+void mdev_parent_put(struct mdevfs_parent *parent)
+{
+	struct mdevfs_type **types;
+	unsigned int ntypes;
+
+	if (parent->initialized && parent->backend->parent_fini)
+		parent->backend->parent_fini(parent);
+	sysfs_write_lock();
+	types = parent->types;
+	ntypes = parent->ntypes;
+	parent->types = NULL;
+	parent->ntypes = 0;
+	sysfs_write_unlock();
+	for (unsigned int i = 0; i < ntypes; i++)
+		kobj_put(&types[i]->kobj);
+	g_free(types);
+	kobj_put(&parent->kobj);
+}
+
+struct mdevfs_type *mdev_type_new(struct mdevfs_parent *parent,
+				  const char *sysfs_name)
+{
+	struct mdevfs_type *type = g_new0(struct mdevfs_type, 1);
+
+	kobj_init(&type->kobj, &type_ktype);
+	type->parent = parent;
+	kobj_get(&parent->kobj);
+	type->sysfs_name = g_strdup(sysfs_name);
+	type->id = g_strdup_printf("%s-%s", parent->type_prefix, sysfs_name);
+	type->devices = id_tree_new();
+	parent->types = g_renew(struct mdevfs_type *, parent->types,
+				parent->ntypes + 1);
+	parent->types[parent->ntypes++] = type;
+	return type;
+}
+
+void type_release(struct kobj *kobj)
+{
+	struct mdevfs_type *type = to_type(kobj);
+
+	for (unsigned int i = 0; i < type->nvattrs; i++)
+		g_free((char *)type->vattrs[i].name);
+	g_free(type->vattrs);
+	g_tree_destroy(type->devices);
+	g_free(type->device_api);
+	g_free(type->description);
+	g_free(type->name);
+	g_free(type->id);
+	g_free(type->sysfs_name);
+	kobj_put(&type->parent->kobj);
+	g_free(type);
+}
+
+struct mdevfs_device *mdev_device_alloc(struct mdevfs_type *type,
+					const uuid_t uuid)
+{
+	struct mdevfs_device *mdev = g_new0(struct mdevfs_device, 1);
+
+	kobj_init(&mdev->kobj, &mdev_ktype);
+	mdev->type = type;
+	kobj_get(&type->kobj);
+	mdev->parent = type->parent;
+	uuid_copy(mdev->uuid, uuid);
+	uuid_unparse_lower(uuid, mdev->name);
+	mdev->group = -1;
+	mdev->vfio = -1;
+	rwsem_init(&mdev->active_sem);
+	return mdev;
+}
+
+void mdev_release(struct kobj *kobj)
+{
+	struct mdevfs_device *mdev = to_mdev(kobj);
+
+	pthread_rwlock_destroy(&mdev->active_sem);
+	kobj_put(&mdev->type->kobj);
+	g_free(mdev);
+}
+
+pthread_rwlock_t *parent_active_sem(struct kobj *kobj)
+{
+	return &to_parent(kobj)->active_sem;
+}
+
+pthread_rwlock_t *type_active_sem(struct kobj *kobj)
+{
+	return &to_type(kobj)->parent->active_sem;
+}
+
+pthread_rwlock_t *mdev_active_sem(struct kobj *kobj)
+{
+	return &to_mdev(kobj)->active_sem;
+}
+
+/* The backend API's accessors. */
+const char *mdevfs_parent_name(const struct mdevfs_parent *p) { return p->name; }
+bool mdevfs_parent_core_counts(const struct mdevfs_parent *p) { return p->core_counts; }
+void *mdevfs_parent_drvdata(const struct mdevfs_parent *p) { return p->drvdata; }
+void mdevfs_parent_set_drvdata(struct mdevfs_parent *p, void *d) { p->drvdata = d; }
+
+struct mdevfs_parent *mdevfs_type_parent(const struct mdevfs_type *t) { return t->parent; }
+const char *mdevfs_type_sysfs_name(const struct mdevfs_type *t) { return t->sysfs_name; }
+const char *mdevfs_type_id(const struct mdevfs_type *t) { return t->id; }
+void *mdevfs_type_drvdata(const struct mdevfs_type *t) { return t->drvdata; }
+void mdevfs_type_set_drvdata(struct mdevfs_type *t, void *d) { t->drvdata = d; }
+
+const char *mdevfs_device_uuid(const struct mdevfs_device *d) { return d->name; }
+struct mdevfs_type *mdevfs_device_type(const struct mdevfs_device *d) { return d->type; }
+void *mdevfs_device_drvdata(const struct mdevfs_device *d) { return d->drvdata; }
+void mdevfs_device_set_drvdata(struct mdevfs_device *d, void *data) { d->drvdata = data; }

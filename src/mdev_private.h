@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mdev core's objects and lock rules (the kernel's mdev_private.h).
+ *
+ * Lock order, outermost first:
+ *   parent->unreg_sem  >  dev->active_sem / parent->active_sem
+ *   >  sysfs_rwsem  >  mdev_list_lock
+ * mdev_list_lock is only ever held briefly and never around another lock;
+ * readers of the tree take it inside sysfs_rwsem to find a device by UUID.
+ * No lock but unreg_sem (shared) is held while a backend hook runs.
+ */
+#ifndef MDEVFS_MDEV_PRIVATE_H
+#define MDEVFS_MDEV_PRIVATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <uuid/uuid.h>
+
+#include <glib.h>
+#include <mdevfs/backend.h>
+
+#include "kobj.h"
+#include "sysfs.h"
+
+/* Visibility flags (kobj.flags).  Simple objects have one. */
+#define OBJ_F_VISIBLE       (1u << 0)
+
+/* Parents, in the order mdev_register_parent() creates them. */
+#define PARENT_F_DEVICE     (1u << 0) /* its dir, uevent, subsystem, power/ */
+#define PARENT_F_TYPES      (1u << 1) /* mdev_supported_types/ */
+#define PARENT_F_CLASS_LINK (1u << 2) /* class/mdev_bus/<name> */
+
+/* Devices, in the order mdev_device_create() creates them. */
+#define DEV_F_DIR       (1u << 0) /* <uuid>/ in the parent's directory */
+#define DEV_F_CORE      (1u << 1) /* uevent, power/, subsystem, bus link */
+#define DEV_F_REMOVE    (1u << 2) /* remove (it can delete itself) */
+#define DEV_F_DRIVER    (1u << 3) /* driver, drivers/<drv>/<uuid> */
+#define DEV_F_VFIO      (1u << 4) /* iommu group and vfio-dev/vfioN */
+#define DEV_F_VENDOR    (1u << 5) /* the vendor's attribute directory */
+#define DEV_F_TYPE_LINK (1u << 6) /* <type>/devices/<uuid> */
+#define DEV_F_MDEV_TYPE (1u << 7) /* mdev_type */
+
+/* Not visibility: state shown by power/control ("on" instead of "auto"). */
+#define KOBJ_F_PM_ON      (1u << 30)
+#define KOBJ_F_VFIO_PM_ON (1u << 29)
+
+/* A directory under devices/ that leads to parents (virtual, virtual/mtty,
+ * pci0000:00, ...).  It goes away with its last child. */
+struct mdev_pathdir {
+	struct kobj kobj;
+	char *name;
+	struct mdev_pathdir *up;  /* NULL for devices/ itself */
+	GTree *children;          /* id -> kobj (pathdirs, parents); sysfs_rwsem */
+};
+
+/* class/<name> or bus/<name>: the subsystem of parent devices. */
+struct mdev_subsys {
+	struct kobj kobj;
+	char *name;
+	bool bus;
+	GTree *parents;           /* id -> parent; sysfs_rwsem */
+};
+
+/* bus/mdev/drivers/<name>: the mdev driver that parents name. */
+struct mdev_driver {
+	struct kobj kobj;
+	char *name;
+	unsigned int users;       /* parents using it; sysfs_rwsem */
+	GTree *devices;           /* id -> device with DEV_F_DRIVER; sysfs_rwsem */
+};
+
+struct mdevfs_parent {
+	struct kobj kobj;         /* its device directory */
+	char *name;               /* device name: "mtty", "0000:00:02.0" */
+	char *path;               /* from the root: "devices/virtual/mtty/mtty" */
+	char *type_prefix;        /* the kernel's driver string: "mtty", "i915" */
+	char *subsys_name;        /* "mtty", "pci" */
+	bool subsys_bus;          /* bus/<subsys>, else class/<subsys> */
+	char *driver_name;        /* its mdev driver */
+	char *vendor_group;       /* directory of vendor device attributes */
+	char **uevent_env;        /* its own uevent variables, KEY=VALUE */
+	const struct mdevfs_backend *backend;
+	void *drvdata;
+	struct mdevfs_type **types;
+	unsigned int ntypes;
+	bool initialized;         /* the backend's parent_init succeeded */
+	bool core_counts;         /* max_instances set: the core counts */
+	unsigned int max_instances;
+
+	struct mdev_pathdir *dir; /* holding directory, while added */
+	struct mdev_subsys *subsys;
+	struct mdev_driver *driver;
+	unsigned int available;   /* core counter; mdev_list_lock */
+	pthread_rwlock_t unreg_sem; /* create/remove: tryrdlock; unregister: wrlock */
+	pthread_rwlock_t active_sem; /* backend calls from type attributes */
+	GTree *devices;           /* id -> device with DEV_F_DIR; sysfs_rwsem */
+};
+
+struct mdevfs_type {
+	struct kobj kobj;
+	struct mdevfs_parent *parent;
+	char *sysfs_name;         /* "2" */
+	char *id;                 /* "mtty-2": the directory name */
+	char *name;               /* the name attribute */
+	char *description;        /* NULL: no description file */
+	char *device_api;
+	void *drvdata;
+	struct sysfs_entry *vattrs; /* vendor device attributes */
+	unsigned int nvattrs;
+	GTree *devices;           /* id -> device with DEV_F_TYPE_LINK; sysfs_rwsem */
+};
+
+struct mdevfs_device {
+	struct kobj kobj;
+	struct mdevfs_type *type;
+	struct mdevfs_parent *parent;
+	uuid_t uuid;
+	char name[UUID_STR_LEN];  /* lowercase */
+	bool active;              /* created and not being removed; mdev_list_lock */
+	int group;                /* iommu group, with DEV_F_VFIO; sysfs_rwsem */
+	int vfio;                 /* vfio-dev index, with DEV_F_VFIO; sysfs_rwsem */
+	void *drvdata;
+	pthread_rwlock_t active_sem; /* vendor attribute show/store */
+};
+
+#define to_parent(k) container_of(k, struct mdevfs_parent, kobj)
+#define to_type(k)   container_of(k, struct mdevfs_type, kobj)
+#define to_mdev(k)   container_of(k, struct mdevfs_device, kobj)
+#define to_pathdir(k) container_of(k, struct mdev_pathdir, kobj)
+#define to_subsys(k) container_of(k, struct mdev_subsys, kobj)
+#define to_driver(k) container_of(k, struct mdev_driver, kobj)
+
+extern const struct kobj_type root_ktype, pathdir_ktype, subsys_ktype,
+	driver_ktype, parent_ktype, type_ktype, mdev_ktype;
+
+/* Slots of the root object: the fixed skeleton. */
+enum {
+	R_ROOT, R_CLASS, R_MDEV_BUS, R_VFIO_CLASS, R_BUS, R_BUS_MDEV,
+	R_BUS_DEVICES, R_BUS_DRIVERS, R_BUS_AUTOPROBE, R_BUS_PROBE,
+	R_BUS_UEVENT, R_DEVICES, R_KERNEL, R_IOMMU_GROUPS, R_NR
+};
+
+/* mdev_objects.c and mdev_tree.c: allocation and release; the kobj types
+ * themselves are defined next to their tables (mdev_sysfs_*.c). */
+struct mdevfs_device *mdev_device_alloc(struct mdevfs_type *type,
+					const uuid_t uuid);
+void parent_release(struct kobj *kobj);
+void type_release(struct kobj *kobj);
+void mdev_release(struct kobj *kobj);
+void pathdir_release(struct kobj *kobj);
+void subsys_release(struct kobj *kobj);
+void driver_release(struct kobj *kobj);
+pthread_rwlock_t *parent_active_sem(struct kobj *kobj);
+pthread_rwlock_t *type_active_sem(struct kobj *kobj);
+pthread_rwlock_t *mdev_active_sem(struct kobj *kobj);
+struct kobj *id_tree_find_name(GTree *tree, const char *name);
+
+/* mdev_core.c: the global state and the life cycle */
+extern pthread_mutex_t mdev_list_lock;
+struct mdevfs_device *mdev_find_locked(const uuid_t uuid); /* list lock */
+struct kobj *mdev_root(void);
+GTree *mdev_all_devices(void);     /* id -> device with DEV_F_CORE */
+GTree *mdev_all_parents(void);     /* id -> parent with PARENT_F_CLASS_LINK */
+
+/* mdev_tree.c: pathdirs, subsystems and drivers around parent devices */
+struct mdev_pathdir *mdev_devices_dir(void);
+GTree *mdev_subsystems(void);      /* id -> subsys */
+GTree *mdev_drivers(void);         /* id -> driver */
+int mdev_parent_device_add(struct mdevfs_parent *parent);
+void mdev_parent_device_del(struct mdevfs_parent *parent);
+void mdev_tree_init(void);
+void mdev_tree_fini(void);
+
+/* mdev_vfio.c: iommu groups and vfio-dev numbers */
+void mdev_vfio_init(void);
+void mdev_vfio_fini(void);
+int mdev_vfio_register(struct mdevfs_device *mdev);
+void mdev_vfio_unregister(struct mdevfs_device *mdev);
+struct mdevfs_device *mdev_by_group(int group);    /* sysfs_rwsem */
+struct mdevfs_device *mdev_by_vfio(int vfio);      /* sysfs_rwsem */
+bool mdev_next_group(uint64_t *pos, struct mdevfs_device **mdev);
+bool mdev_next_vfio(uint64_t *pos, struct mdevfs_device **mdev);
+unsigned long mdev_group_count(void);
+
+/* Helpers for collections kept in a GTree keyed by kobj id. */
+GTree *id_tree_new(void);
+void id_tree_insert(GTree *tree, struct kobj *obj);
+void id_tree_remove(GTree *tree, struct kobj *obj);
+struct kobj *id_tree_next(GTree *tree, uint64_t *pos);
+
+/* Entry name helper shared by tables. */
+int name_copy(char *buf, size_t size, const char *name);
+int link_path(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* MDEVFS_MDEV_PRIVATE_H */

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * An mdev device's entries: its directory and what the driver core, vfio
+ * and the vendor put in it, and its links elsewhere (bus, driver, type,
+ * iommu group, class/vfio-dev).  Each is visible while the device flags it
+ * needs are set; mdev_core.c sets them in the kernel's order.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "macro.h"
+#include "mdev.h"
+#include "mdev_sysfs.h"
+#include "parse.h"
+
+static ssize_t remove_store(struct kobj *obj, const struct sysfs_entry *ent,
+			    const char *buf, size_t count)
+{
+	unsigned long val;
+	int ret;
+
+	(void)ent;
+	if (parse_kstrtoul(buf, &val))
+		return -EINVAL;
+	if (!val)
+		return count;
+	/* Only the writer that deletes the file removes the device; a
+	 * concurrent one succeeds without doing anything. */
+	if (!sysfs_remove_self(obj, DEV_F_REMOVE))
+		return count;
+	ret = mdev_device_remove(to_mdev(obj));
+	if (ret == -EAGAIN) {
+		/* Still being created: put the file back so the device stays
+		 * removable (kernels >= 5.2 leave it deleted; see docs). */
+		sysfs_write_lock();
+		if ((obj->flags & (DEV_F_DIR | DEV_F_CORE)) ==
+		    (DEV_F_DIR | DEV_F_CORE))
+			sysfs_update_locked(obj, DEV_F_REMOVE, 0);
+		sysfs_write_unlock();
+	}
+	return ret ? ret : (ssize_t)count;
+}
+
+static ssize_t uevent_show(struct kobj *obj, const struct sysfs_entry *ent,
+			   char *buf)
+{
+	struct mdevfs_device *mdev = to_mdev(obj);
+	bool bound;
+
+	(void)ent;
+	sysfs_read_lock();
+	bound = obj->flags & DEV_F_DRIVER;
+	sysfs_read_unlock();
+	return bound ? emit(buf, "DRIVER=%s\n", mdev->parent->driver_name) : 0;
+}
+
+static ssize_t group_name_show(struct kobj *obj, const struct sysfs_entry *ent,
+			       char *buf)
+{
+	(void)obj, (void)ent;
+	return emit(buf, "vfio-noiommu\n");
+}
+
+static ssize_t group_type_show(struct kobj *obj, const struct sysfs_entry *ent,
+			       char *buf)
+{
+	(void)obj, (void)ent;
+	return emit(buf, "unknown\n"); /* no default domain */
+}
+
+static ssize_t group_type_store(struct kobj *obj, const struct sysfs_entry *ent,
+				const char *buf, size_t count)
+{
+	(void)obj, (void)ent, (void)buf, (void)count;
+	return -EINVAL;
+}
+
+static ssize_t vendor_attr_show(struct kobj *obj, const struct sysfs_entry *ent,
+				char *buf)
+{
+	struct mdevfs_device *mdev = to_mdev(obj);
+
+	return mdev->parent->backend->attr_show(mdev, ent->priv, buf, PAGE_SIZE);
+}
+
+static ssize_t vendor_attr_store(struct kobj *obj, const struct sysfs_entry *ent,
+				 const char *buf, size_t count)
+{
+	struct mdevfs_device *mdev = to_mdev(obj);
+
+	return mdev->parent->backend->attr_store(mdev, ent->priv, buf, count);
+}
+
+/* Names */
+
+static int uuid_name(struct kobj *obj, const struct sysfs_entry *ent,
+		     char *buf, size_t size)
+{
+	(void)ent;
+	return name_copy(buf, size, to_mdev(obj)->name);
+}
+
+static int group_name(struct kobj *obj, const struct sysfs_entry *ent,
+		      char *buf, size_t size)
+{
+	(void)ent;
+	return link_path(buf, size, "%d", to_mdev(obj)->group);
+}
+
+static int vfio_name(struct kobj *obj, const struct sysfs_entry *ent,
+		     char *buf, size_t size)
+{
+	(void)ent;
+	return link_path(buf, size, "vfio%d", to_mdev(obj)->vfio);
+}
+
+static int vendor_name(struct kobj *obj, const struct sysfs_entry *ent,
+		       char *buf, size_t size)
+{
+	(void)ent;
+	return name_copy(buf, size, to_mdev(obj)->parent->vendor_group);
+}
+
+static bool has_vendor_attrs(struct kobj *obj)
+{
+	return to_mdev(obj)->type->nvattrs > 0;
+}
+
+/* Where the links outside the device directory live */
+
+static void in_parent(struct kobj *obj, struct sysfs_node *dir)
+{
+	*dir = (struct sysfs_node){ &to_mdev(obj)->parent->kobj, P_DIR };
+}
+
+static void in_bus_devices(struct kobj *obj, struct sysfs_node *dir)
+{
+	(void)obj;
+	root_node(R_BUS_DEVICES, dir);
+}
+
+static void in_driver(struct kobj *obj, struct sysfs_node *dir)
+{
+	*dir = (struct sysfs_node){ &to_mdev(obj)->parent->driver->kobj, DRV_DIR };
+}
+
+static void in_type_devices(struct kobj *obj, struct sysfs_node *dir)
+{
+	*dir = (struct sysfs_node){ &to_mdev(obj)->type->kobj, T_DEVICES };
+}
+
+static void in_iommu_groups(struct kobj *obj, struct sysfs_node *dir)
+{
+	(void)obj;
+	root_node(R_IOMMU_GROUPS, dir);
+}
+
+static void in_vfio_class(struct kobj *obj, struct sysfs_node *dir)
+{
+	(void)obj;
+	root_node(R_VFIO_CLASS, dir);
+}
+
+/* Link targets, from the root */
+
+static int device_target(struct kobj *obj, char *buf, size_t size)
+{
+	struct mdevfs_device *mdev = to_mdev(obj);
+
+	return link_path(buf, size, "%s/%s", mdev->parent->path, mdev->name);
+}
+
+static int bus_target(struct kobj *obj, char *buf, size_t size)
+{
+	(void)obj;
+	return name_copy(buf, size, "bus/mdev");
+}
+
+static int driver_target(struct kobj *obj, char *buf, size_t size)
+{
+	return link_path(buf, size, "bus/mdev/drivers/%s",
+			 to_mdev(obj)->parent->driver_name);
+}
+
+static int group_target(struct kobj *obj, char *buf, size_t size)
+{
+	return link_path(buf, size, "kernel/iommu_groups/%d", to_mdev(obj)->group);
+}
+
+static int type_target(struct kobj *obj, char *buf, size_t size)
+{
+	struct mdevfs_device *mdev = to_mdev(obj);
+
+	return link_path(buf, size, "%s/mdev_supported_types/%s",
+			 mdev->parent->path, mdev->type->id);
+}
+
+static int vfio_class_target(struct kobj *obj, char *buf, size_t size)
+{
+	(void)obj;
+	return name_copy(buf, size, "class/vfio-dev");
+}
+
+static int vfio_dir_target(struct kobj *obj, char *buf, size_t size)
+{
+	struct mdevfs_device *mdev = to_mdev(obj);
+
+	return link_path(buf, size, "%s/%s/vfio-dev/vfio%d", mdev->parent->path,
+			 mdev->name, mdev->vfio);
+}
+
+/* <uuid>/vendor/: the backend's attributes, one slot each */
+static int vendor_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	struct mdevfs_type *type = to_mdev(d)->type;
+
+	for (unsigned int i = 0; i < type->nvattrs; i++) {
+		if (!strcmp(type->vattrs[i].name, name)) {
+			*c = (struct sysfs_node){ d, D_VATTR + i };
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static bool vendor_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	if (*pos >= to_mdev(d)->type->nvattrs)
+		return false;
+	*c = (struct sysfs_node){ d, D_VATTR + (unsigned int)*pos };
+	return true;
+}
+
+static const struct sysfs_coll vendor_coll = { vendor_lookup, vendor_next, NULL };
+
+static const struct sysfs_entry *mdev_extra_entry(struct kobj *obj,
+						  unsigned int slot)
+{
+	struct mdevfs_type *type = to_mdev(obj)->type;
+
+	if (slot < D_VATTR || slot - D_VATTR >= type->nvattrs)
+		return NULL;
+	return &type->vattrs[slot - D_VATTR];
+}
+
+int mdevfs_type_add_attr(struct mdevfs_type *type, const char *name,
+			 mode_t mode)
+{
+	struct sysfs_entry *ent;
+
+	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, "..") || strlen(name) > NAME_MAX || (mode & ~0777))
+		return -EINVAL;
+	if (D_VATTR + type->nvattrs >= SYSFS_MAX_SLOTS)
+		return -ENOSPC;
+	for (unsigned int i = 0; i < type->nvattrs; i++)
+		if (!strcmp(type->vattrs[i].name, name))
+			return -EEXIST;
+	type->vattrs = g_renew(struct sysfs_entry, type->vattrs,
+			       type->nvattrs + 1);
+	ent = &type->vattrs[type->nvattrs];
+	*ent = (struct sysfs_entry){
+		.name = g_strdup(name),
+		.mode = S_IFREG | mode,
+		.dir = D_VENDOR,
+		.needs = DEV_F_DIR | DEV_F_VENDOR,
+		.flags = SYSFS_ACTIVE,
+		.show = (mode & 0444) ? vendor_attr_show : NULL,
+		.store = (mode & 0222) ? vendor_attr_store : NULL,
+		.priv = type->nvattrs,
+	};
+	return (int)type->nvattrs++;
+}
+
+_Static_assert(D_NR <= D_VATTR, "device slots overlap vendor attributes");
+
+#define IN_DIR   (DEV_F_DIR | DEV_F_CORE)
+#define IN_VFIO  (DEV_F_DIR | DEV_F_VFIO)
+
+static const struct sysfs_entry mdev_entries[D_NR] = {
+	[D_DIR] = { .get_name = uuid_name, .mode = DIR_MODE,
+		    .dir = SYSFS_NO_DIR, .container = in_parent,
+		    .needs = DEV_F_DIR },
+	[D_UEVENT] = { .name = "uevent", .mode = RW_MODE, .dir = D_DIR,
+		       .needs = IN_DIR, .show = uevent_show,
+		       .store = synth_uevent_store },
+	[D_REMOVE] = { .name = "remove", .mode = WO_MODE, .dir = D_DIR,
+		       .needs = DEV_F_DIR | DEV_F_REMOVE, .store = remove_store },
+	[D_SUBSYSTEM] = { .name = "subsystem", .mode = LNK_MODE, .dir = D_DIR,
+			  .needs = IN_DIR, .target = bus_target },
+	POWER_ENTRIES(D_POWER, D_DIR, IN_DIR, KOBJ_F_PM_ON),
+	[D_DRIVER] = { .name = "driver", .mode = LNK_MODE, .dir = D_DIR,
+		       .needs = DEV_F_DIR | DEV_F_DRIVER, .target = driver_target },
+	[D_IOMMU_GROUP] = { .name = "iommu_group", .mode = LNK_MODE,
+			    .dir = D_DIR, .needs = IN_VFIO,
+			    .target = group_target },
+	[D_MDEV_TYPE] = { .name = "mdev_type", .mode = LNK_MODE, .dir = D_DIR,
+			  .needs = DEV_F_DIR | DEV_F_MDEV_TYPE,
+			  .target = type_target },
+	[D_VENDOR] = { .get_name = vendor_name, .mode = DIR_MODE, .dir = D_DIR,
+		       .needs = DEV_F_DIR | DEV_F_VENDOR,
+		       .is_visible = has_vendor_attrs, .coll = &vendor_coll },
+	[D_VFIO_DEV] = { .name = "vfio-dev", .mode = DIR_MODE, .dir = D_DIR,
+			 .needs = IN_VFIO },
+	[D_VFIO_DIR] = { .get_name = vfio_name, .mode = DIR_MODE,
+			 .dir = D_VFIO_DEV, .needs = IN_VFIO },
+	[D_VFIO_DEVICE] = { .name = "device", .mode = LNK_MODE,
+			    .dir = D_VFIO_DIR, .needs = IN_VFIO,
+			    .target = device_target },
+	[D_VFIO_SUBSYSTEM] = { .name = "subsystem", .mode = LNK_MODE,
+			       .dir = D_VFIO_DIR, .needs = IN_VFIO,
+			       .target = vfio_class_target },
+	[D_VFIO_UEVENT] = { .name = "uevent", .mode = RW_MODE,
+			    .dir = D_VFIO_DIR, .needs = IN_VFIO,
+			    .show = show_empty, .store = synth_uevent_store },
+	POWER_ENTRIES(D_VFIO_POWER, D_VFIO_DIR, IN_VFIO, KOBJ_F_VFIO_PM_ON),
+	[D_BUS_LINK] = { .get_name = uuid_name, .mode = LNK_MODE,
+			 .dir = SYSFS_NO_DIR, .container = in_bus_devices,
+			 .needs = DEV_F_CORE, .target = device_target },
+	[D_DRV_LINK] = { .get_name = uuid_name, .mode = LNK_MODE,
+			 .dir = SYSFS_NO_DIR, .container = in_driver,
+			 .needs = DEV_F_DRIVER, .target = device_target },
+	[D_TYPE_LINK] = { .get_name = uuid_name, .mode = LNK_MODE,
+			  .dir = SYSFS_NO_DIR, .container = in_type_devices,
+			  .needs = DEV_F_TYPE_LINK, .target = device_target },
+	[D_GROUP_DIR] = { .get_name = group_name, .mode = DIR_MODE,
+			  .dir = SYSFS_NO_DIR, .container = in_iommu_groups,
+			  .needs = DEV_F_VFIO },
+	[D_GROUP_DEVICES] = { .name = "devices", .mode = DIR_MODE,
+			      .dir = D_GROUP_DIR, .needs = DEV_F_VFIO },
+	[D_GROUP_LINK] = { .get_name = uuid_name, .mode = LNK_MODE,
+			   .dir = D_GROUP_DEVICES, .needs = DEV_F_VFIO,
+			   .target = device_target },
+	[D_GROUP_NAME] = { .name = "name", .mode = RO_MODE, .dir = D_GROUP_DIR,
+			   .needs = DEV_F_VFIO, .show = group_name_show },
+	[D_GROUP_RESV] = { .name = "reserved_regions", .mode = RO_MODE,
+			   .dir = D_GROUP_DIR, .needs = DEV_F_VFIO,
+			   .show = show_empty },
+	[D_GROUP_TYPE] = { .name = "type", .mode = RW_MODE, .dir = D_GROUP_DIR,
+			   .needs = DEV_F_VFIO, .show = group_type_show,
+			   .store = group_type_store },
+	[D_VFIO_CLASS_LINK] = { .get_name = vfio_name, .mode = LNK_MODE,
+				.dir = SYSFS_NO_DIR, .container = in_vfio_class,
+				.needs = DEV_F_VFIO, .target = vfio_dir_target },
+};
+
+const struct kobj_type mdev_ktype = {
+	.name = "mdev",
+	.entries = mdev_entries,
+	.nentries = D_NR,
+	.extra_entry = mdev_extra_entry,
+	.active_sem = mdev_active_sem,
+	.release = mdev_release,
+};

@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The skeleton of the tree (class/, bus/mdev, devices/, kernel/), the
+ * directories around parents (path directories, class/bus directories,
+ * bus/mdev/drivers/<drv>) and the small attributes several tables share.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "mdev.h"
+#include "mdev_sysfs.h"
+#include "parse.h"
+
+ssize_t emit(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, PAGE_SIZE, fmt, ap);
+	va_end(ap);
+	return n < PAGE_SIZE ? n : PAGE_SIZE - 1;
+}
+
+ssize_t show_zero(struct kobj *obj, const struct sysfs_entry *ent, char *buf)
+{
+	(void)obj, (void)ent;
+	return emit(buf, "0\n");
+}
+
+ssize_t show_empty(struct kobj *obj, const struct sysfs_entry *ent, char *buf)
+{
+	(void)obj, (void)ent, (void)buf;
+	return 0;
+}
+
+/* power/: a device whose runtime PM is not enabled. */
+ssize_t power_status_show(struct kobj *obj, const struct sysfs_entry *ent,
+			  char *buf)
+{
+	(void)obj, (void)ent;
+	return emit(buf, "unsupported\n");
+}
+
+ssize_t power_autosuspend_show(struct kobj *obj, const struct sysfs_entry *ent,
+			       char *buf)
+{
+	(void)obj, (void)ent, (void)buf;
+	return -EIO; /* !dev->power.use_autosuspend */
+}
+
+ssize_t power_autosuspend_store(struct kobj *obj, const struct sysfs_entry *ent,
+				const char *buf, size_t count)
+{
+	(void)obj, (void)ent, (void)buf, (void)count;
+	return -EIO;
+}
+
+ssize_t power_control_show(struct kobj *obj, const struct sysfs_entry *ent,
+			   char *buf)
+{
+	bool on;
+
+	sysfs_read_lock();
+	on = obj->flags & ent->priv;
+	sysfs_read_unlock();
+	return emit(buf, on ? "on\n" : "auto\n");
+}
+
+ssize_t power_control_store(struct kobj *obj, const struct sysfs_entry *ent,
+			    const char *buf, size_t count)
+{
+	if (sysfs_streq(buf, "on"))
+		sysfs_update(obj, ent->priv, 0);
+	else if (sysfs_streq(buf, "auto"))
+		sysfs_update(obj, 0, ent->priv);
+	else
+		return -EINVAL;
+	return count;
+}
+
+/* Writing an action to a uevent file (kobject_synth_uevent()). */
+ssize_t synth_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
+			   const char *buf, size_t count)
+{
+	int action;
+
+	(void)obj, (void)ent;
+	if (parse_synth_uevent(buf, count, &action))
+		return -EINVAL;
+	return count;
+}
+
+/* A device named by its lowercase UUID; caller holds sysfs_rwsem. */
+int uuid_name_lookup(const char *name, struct mdevfs_device **mdev)
+{
+	char canon[UUID_STR_LEN];
+	uuid_t uuid;
+
+	if (strlen(name) != UUID_STRING_LEN || !uuid_string_valid(name) ||
+	    uuid_parse(name, uuid))
+		return -ENOENT;
+	uuid_unparse_lower(uuid, canon);
+	if (strcmp(canon, name))
+		return -ENOENT;
+	pthread_mutex_lock(&mdev_list_lock);
+	*mdev = mdev_find_locked(uuid);
+	pthread_mutex_unlock(&mdev_list_lock);
+	return *mdev ? 0 : -ENOENT;
+}
+
+void root_node(unsigned int slot, struct sysfs_node *dir)
+{
+	*dir = (struct sysfs_node){ mdev_root(), slot };
+}
+
+void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node)
+{
+	if (dir == mdev_devices_dir())
+		root_node(R_DEVICES, node);
+	else
+		*node = (struct sysfs_node){ &dir->kobj, PD_DIR };
+}
+
+/* A node for every object of @tree, from position *pos on. */
+static bool tree_next(GTree *tree, uint64_t *pos, unsigned int slot,
+		      struct sysfs_node *child)
+{
+	struct kobj *obj = id_tree_next(tree, pos);
+
+	if (!obj)
+		return false;
+	*child = (struct sysfs_node){ obj, slot };
+	return true;
+}
+
+static int tree_lookup(GTree *tree, const char *name, unsigned int slot,
+		       struct sysfs_node *child)
+{
+	struct kobj *obj = id_tree_find_name(tree, name);
+
+	if (!obj)
+		return -ENOENT;
+	*child = (struct sysfs_node){ obj, slot };
+	return 0;
+}
+
+/* devices/ and the path directories below it */
+static unsigned int pathdir_child_slot(struct kobj *obj)
+{
+	return obj->ktype == &pathdir_ktype ? PD_DIR : P_DIR;
+}
+
+static int pathdir_lookup(struct mdev_pathdir *dir, const char *name,
+			  struct sysfs_node *child)
+{
+	struct kobj *obj = id_tree_find_name(dir->children, name);
+
+	if (!obj)
+		return -ENOENT;
+	*child = (struct sysfs_node){ obj, pathdir_child_slot(obj) };
+	return 0;
+}
+
+static bool pathdir_next(struct mdev_pathdir *dir, uint64_t *pos,
+			 struct sysfs_node *child)
+{
+	struct kobj *obj = id_tree_next(dir->children, pos);
+
+	if (!obj)
+		return false;
+	*child = (struct sysfs_node){ obj, pathdir_child_slot(obj) };
+	return true;
+}
+
+static unsigned long pathdir_nsubdirs(struct mdev_pathdir *dir)
+{
+	return g_tree_nnodes(dir->children);
+}
+
+static int devices_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	(void)d;
+	return pathdir_lookup(mdev_devices_dir(), name, c);
+}
+
+static bool devices_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	(void)d;
+	return pathdir_next(mdev_devices_dir(), pos, c);
+}
+
+static unsigned long devices_nsubdirs(struct kobj *d)
+{
+	(void)d;
+	return pathdir_nsubdirs(mdev_devices_dir());
+}
+
+static const struct sysfs_coll devices_coll = {
+	devices_lookup, devices_next, devices_nsubdirs,
+};
+
+static int pd_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	return pathdir_lookup(to_pathdir(d), name, c);
+}
+
+static bool pd_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	return pathdir_next(to_pathdir(d), pos, c);
+}
+
+static unsigned long pd_nsubdirs(struct kobj *d)
+{
+	return pathdir_nsubdirs(to_pathdir(d));
+}
+
+static const struct sysfs_coll pathdir_coll = { pd_lookup, pd_next, pd_nsubdirs };
+
+/* class/ and bus/: subsystem directories of parents */
+static bool subsys_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c,
+			bool bus)
+{
+	for (; tree_next(mdev_subsystems(), pos, S_DIR, c); (*pos)++)
+		if (to_subsys(c->obj)->bus == bus)
+			return true;
+	(void)d;
+	return false;
+}
+
+static int subsys_lookup(const char *name, struct sysfs_node *c, bool bus)
+{
+	uint64_t pos = 0;
+
+	while (subsys_next(NULL, &pos, c, bus)) {
+		if (!strcmp(to_subsys(c->obj)->name, name))
+			return 0;
+		pos++;
+	}
+	return -ENOENT;
+}
+
+static int class_lookup(struct kobj *d, const char *n, struct sysfs_node *c)
+{
+	(void)d;
+	return subsys_lookup(n, c, false);
+}
+
+static bool class_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	return subsys_next(d, pos, c, false);
+}
+
+static int bus_lookup(struct kobj *d, const char *n, struct sysfs_node *c)
+{
+	(void)d;
+	return subsys_lookup(n, c, true);
+}
+
+static bool bus_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	return subsys_next(d, pos, c, true);
+}
+
+static const struct sysfs_coll class_coll = { class_lookup, class_next, NULL };
+static const struct sysfs_coll bus_coll = { bus_lookup, bus_next, NULL };
+
+/* class/<x>/<parent> and bus/<x>/devices/<parent> */
+static int subsys_parents_lookup(struct kobj *d, const char *name,
+				 struct sysfs_node *c)
+{
+	return tree_lookup(to_subsys(d)->parents, name, P_SUBSYS_LINK, c);
+}
+
+static bool subsys_parents_next(struct kobj *d, uint64_t *pos,
+				struct sysfs_node *c)
+{
+	return tree_next(to_subsys(d)->parents, pos, P_SUBSYS_LINK, c);
+}
+
+static const struct sysfs_coll subsys_parents_coll = {
+	subsys_parents_lookup, subsys_parents_next, NULL,
+};
+
+/* A class lists its devices directly, a bus in its devices/. */
+static int class_parents_lookup(struct kobj *d, const char *name,
+				struct sysfs_node *c)
+{
+	if (to_subsys(d)->bus)
+		return -ENOENT;
+	return subsys_parents_lookup(d, name, c);
+}
+
+static bool class_parents_next(struct kobj *d, uint64_t *pos,
+			       struct sysfs_node *c)
+{
+	return !to_subsys(d)->bus && subsys_parents_next(d, pos, c);
+}
+
+static const struct sysfs_coll class_parents_coll = {
+	class_parents_lookup, class_parents_next, NULL,
+};
+
+/* class/mdev_bus/<parent> */
+static int mdev_bus_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	(void)d;
+	return tree_lookup(mdev_all_parents(), name, P_CLASS_LINK, c);
+}
+
+static bool mdev_bus_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	(void)d;
+	return tree_next(mdev_all_parents(), pos, P_CLASS_LINK, c);
+}
+
+static const struct sysfs_coll mdev_bus_coll = { mdev_bus_lookup, mdev_bus_next, NULL };
+
+/* bus/mdev/devices/<uuid> */
+static int bus_devices_lookup(struct kobj *d, const char *name,
+			      struct sysfs_node *c)
+{
+	struct mdevfs_device *mdev;
+
+	(void)d;
+	if (uuid_name_lookup(name, &mdev))
+		return -ENOENT;
+	*c = (struct sysfs_node){ &mdev->kobj, D_BUS_LINK };
+	return 0;
+}
+
+static bool bus_devices_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	(void)d;
+	return tree_next(mdev_all_devices(), pos, D_BUS_LINK, c);
+}
+
+static const struct sysfs_coll bus_devices_coll = {
+	bus_devices_lookup, bus_devices_next, NULL,
+};
+
+/* bus/mdev/drivers/<drv> */
+static int drivers_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	(void)d;
+	return tree_lookup(mdev_drivers(), name, DRV_DIR, c);
+}
+
+static bool drivers_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	(void)d;
+	return tree_next(mdev_drivers(), pos, DRV_DIR, c);
+}
+
+static unsigned long drivers_nsubdirs(struct kobj *d)
+{
+	(void)d;
+	return g_tree_nnodes(mdev_drivers());
+}
+
+static const struct sysfs_coll drivers_coll = {
+	drivers_lookup, drivers_next, drivers_nsubdirs,
+};
+
+/* bus/mdev/drivers/<drv>/<uuid> */
+static int drv_devices_lookup(struct kobj *d, const char *name,
+			      struct sysfs_node *c)
+{
+	struct mdevfs_device *mdev;
+
+	if (uuid_name_lookup(name, &mdev) || mdev->parent->driver != to_driver(d))
+		return -ENOENT;
+	*c = (struct sysfs_node){ &mdev->kobj, D_DRV_LINK };
+	return 0;
+}
+
+static bool drv_devices_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	return tree_next(to_driver(d)->devices, pos, D_DRV_LINK, c);
+}
+
+static const struct sysfs_coll drv_devices_coll = {
+	drv_devices_lookup, drv_devices_next, NULL,
+};
+
+/* kernel/iommu_groups/<N> and class/vfio-dev/vfio<N> */
+static int number_name(const char *name, const char *prefix, int *n)
+{
+	size_t len = strlen(prefix);
+	unsigned long v;
+	char *end;
+
+	if (strncmp(name, prefix, len) || name[len] < '0' || name[len] > '9' ||
+	    (name[len] == '0' && name[len + 1]))
+		return -ENOENT;
+	v = strtoul(name + len, &end, 10);
+	if (*end || v > INT32_MAX)
+		return -ENOENT;
+	*n = (int)v;
+	return 0;
+}
+
+static int groups_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	struct mdevfs_device *mdev;
+	int n;
+
+	(void)d;
+	if (number_name(name, "", &n) || !(mdev = mdev_by_group(n)))
+		return -ENOENT;
+	*c = (struct sysfs_node){ &mdev->kobj, D_GROUP_DIR };
+	return 0;
+}
+
+static bool groups_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	struct mdevfs_device *mdev;
+
+	(void)d;
+	if (!mdev_next_group(pos, &mdev))
+		return false;
+	*c = (struct sysfs_node){ &mdev->kobj, D_GROUP_DIR };
+	return true;
+}
+
+static unsigned long groups_nsubdirs(struct kobj *d)
+{
+	(void)d;
+	return mdev_group_count();
+}
+
+static const struct sysfs_coll groups_coll = {
+	groups_lookup, groups_next, groups_nsubdirs,
+};
+
+static int vfio_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	struct mdevfs_device *mdev;
+	int n;
+
+	(void)d;
+	if (number_name(name, "vfio", &n) || !(mdev = mdev_by_vfio(n)))
+		return -ENOENT;
+	*c = (struct sysfs_node){ &mdev->kobj, D_VFIO_CLASS_LINK };
+	return 0;
+}
+
+static bool vfio_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	struct mdevfs_device *mdev;
+
+	(void)d;
+	if (!mdev_next_vfio(pos, &mdev))
+		return false;
+	*c = (struct sysfs_node){ &mdev->kobj, D_VFIO_CLASS_LINK };
+	return true;
+}
+
+static const struct sysfs_coll vfio_coll = { vfio_lookup, vfio_next, NULL };
+
+/* bus/mdev attributes */
+static atomic_bool drivers_autoprobe = true;
+
+static ssize_t autoprobe_show(struct kobj *obj, const struct sysfs_entry *ent,
+			      char *buf)
+{
+	(void)obj, (void)ent;
+	return emit(buf, "%d\n", atomic_load(&drivers_autoprobe));
+}
+
+static ssize_t autoprobe_store(struct kobj *obj, const struct sysfs_entry *ent,
+			       const char *buf, size_t count)
+{
+	bool val;
+
+	(void)obj, (void)ent;
+	if (parse_kstrtobool(buf, &val))
+		return -EINVAL;
+	atomic_store(&drivers_autoprobe, val);
+	return count;
+}
+
+/* bus_find_device_by_name(): a device on the bus, referenced. */
+static struct mdevfs_device *bus_find_device(const char *buf)
+{
+	char name[UUID_STR_LEN + 1];
+	struct mdevfs_device *mdev = NULL;
+
+	if (g_strlcpy(name, buf, sizeof(name)) >= sizeof(name) &&
+	    !sysfs_streq(buf, name))
+		return NULL;
+	name[strcspn(name, "\n")] = '\0';
+	sysfs_read_lock();
+	if (!uuid_name_lookup(name, &mdev) && (mdev->kobj.flags & DEV_F_CORE))
+		kobj_get(&mdev->kobj);
+	else
+		mdev = NULL;
+	sysfs_read_unlock();
+	return mdev;
+}
+
+/* The mdev bus matches no driver, so a probe binds nothing. */
+static ssize_t drivers_probe_store(struct kobj *obj,
+				   const struct sysfs_entry *ent,
+				   const char *buf, size_t count)
+{
+	struct mdevfs_device *mdev = bus_find_device(buf);
+
+	(void)obj, (void)ent;
+	if (!mdev)
+		return -ENODEV;
+	mdev_put(mdev);
+	return count;
+}
+
+static ssize_t bind_store(struct kobj *obj, const struct sysfs_entry *ent,
+			  const char *buf, size_t count)
+{
+	struct mdevfs_device *mdev = bus_find_device(buf);
+
+	(void)obj, (void)ent, (void)count;
+	if (mdev)
+		mdev_put(mdev);
+	return -ENODEV; /* driver_match_device() is always 0 on mdev */
+}
+
+static ssize_t unbind_store(struct kobj *obj, const struct sysfs_entry *ent,
+			    const char *buf, size_t count)
+{
+	struct mdevfs_device *mdev = bus_find_device(buf);
+	int ret = -ENODEV;
+
+	(void)ent;
+	if (!mdev)
+		return -ENODEV;
+	if (mdev->parent->driver == to_driver(obj))
+		ret = mdev_device_unbind(mdev);
+	mdev_put(mdev);
+	return ret ? ret : (ssize_t)count;
+}
+
+static int subsys_name(struct kobj *obj, const struct sysfs_entry *ent,
+		       char *buf, size_t size)
+{
+	(void)ent;
+	return name_copy(buf, size, to_subsys(obj)->name);
+}
+
+static void subsys_container(struct kobj *obj, struct sysfs_node *dir)
+{
+	root_node(to_subsys(obj)->bus ? R_BUS : R_CLASS, dir);
+}
+
+static bool subsys_is_bus(struct kobj *obj)
+{
+	return to_subsys(obj)->bus;
+}
+
+static int pathdir_name(struct kobj *obj, const struct sysfs_entry *ent,
+			char *buf, size_t size)
+{
+	(void)ent;
+	return name_copy(buf, size, to_pathdir(obj)->name);
+}
+
+static void pathdir_container(struct kobj *obj, struct sysfs_node *dir)
+{
+	pathdir_or_root(to_pathdir(obj)->up, dir);
+}
+
+static int driver_name(struct kobj *obj, const struct sysfs_entry *ent,
+		       char *buf, size_t size)
+{
+	(void)ent;
+	return name_copy(buf, size, to_driver(obj)->name);
+}
+
+static void driver_container(struct kobj *obj, struct sysfs_node *dir)
+{
+	(void)obj;
+	root_node(R_BUS_DRIVERS, dir);
+}
+
+static const struct sysfs_entry root_entries[R_NR] = {
+	[R_ROOT] = { .name = "", .mode = DIR_MODE, .dir = SYSFS_NO_DIR },
+	[R_CLASS] = { .name = "class", .mode = DIR_MODE, .dir = R_ROOT,
+		      .coll = &class_coll },
+	[R_MDEV_BUS] = { .name = "mdev_bus", .mode = DIR_MODE, .dir = R_CLASS,
+			 .coll = &mdev_bus_coll },
+	[R_VFIO_CLASS] = { .name = "vfio-dev", .mode = DIR_MODE,
+			   .dir = R_CLASS, .coll = &vfio_coll },
+	[R_BUS] = { .name = "bus", .mode = DIR_MODE, .dir = R_ROOT,
+		    .coll = &bus_coll },
+	[R_BUS_MDEV] = { .name = "mdev", .mode = DIR_MODE, .dir = R_BUS },
+	[R_BUS_DEVICES] = { .name = "devices", .mode = DIR_MODE,
+			    .dir = R_BUS_MDEV, .coll = &bus_devices_coll },
+	[R_BUS_DRIVERS] = { .name = "drivers", .mode = DIR_MODE,
+			    .dir = R_BUS_MDEV, .coll = &drivers_coll },
+	[R_BUS_AUTOPROBE] = { .name = "drivers_autoprobe", .mode = RW_MODE,
+			      .dir = R_BUS_MDEV, .show = autoprobe_show,
+			      .store = autoprobe_store },
+	[R_BUS_PROBE] = { .name = "drivers_probe", .mode = WO_MODE,
+			  .dir = R_BUS_MDEV, .store = drivers_probe_store },
+	[R_BUS_UEVENT] = { .name = "uevent", .mode = WO_MODE,
+			   .dir = R_BUS_MDEV, .store = synth_uevent_store },
+	[R_DEVICES] = { .name = "devices", .mode = DIR_MODE, .dir = R_ROOT,
+			.coll = &devices_coll },
+	[R_KERNEL] = { .name = "kernel", .mode = DIR_MODE, .dir = R_ROOT },
+	[R_IOMMU_GROUPS] = { .name = "iommu_groups", .mode = DIR_MODE,
+			     .dir = R_KERNEL, .coll = &groups_coll },
+};
+
+static const struct sysfs_entry pathdir_entries[PD_NR] = {
+	[PD_DIR] = { .get_name = pathdir_name, .mode = DIR_MODE,
+		     .dir = SYSFS_NO_DIR, .container = pathdir_container,
+		     .needs = OBJ_F_VISIBLE, .coll = &pathdir_coll },
+};
+
+static const struct sysfs_entry subsys_entries[S_NR] = {
+	[S_DIR] = { .get_name = subsys_name, .mode = DIR_MODE,
+		    .dir = SYSFS_NO_DIR, .container = subsys_container,
+		    .needs = OBJ_F_VISIBLE, .coll = &class_parents_coll },
+	[S_DEVICES] = { .name = "devices", .mode = DIR_MODE, .dir = S_DIR,
+			.needs = OBJ_F_VISIBLE, .is_visible = subsys_is_bus,
+			.coll = &subsys_parents_coll },
+};
+
+static const struct sysfs_entry driver_entries[DRV_NR] = {
+	[DRV_DIR] = { .get_name = driver_name, .mode = DIR_MODE,
+		      .dir = SYSFS_NO_DIR, .container = driver_container,
+		      .needs = OBJ_F_VISIBLE, .coll = &drv_devices_coll },
+	[DRV_BIND] = { .name = "bind", .mode = WO_MODE, .dir = DRV_DIR,
+		       .needs = OBJ_F_VISIBLE, .store = bind_store },
+	[DRV_UNBIND] = { .name = "unbind", .mode = WO_MODE, .dir = DRV_DIR,
+			 .needs = OBJ_F_VISIBLE, .store = unbind_store },
+	[DRV_UEVENT] = { .name = "uevent", .mode = WO_MODE, .dir = DRV_DIR,
+			 .needs = OBJ_F_VISIBLE, .store = synth_uevent_store },
+};
+
+const struct kobj_type root_ktype = {
+	.name = "root",
+	.entries = root_entries,
+	.nentries = R_NR,
+};
+
+const struct kobj_type pathdir_ktype = {
+	.name = "pathdir",
+	.entries = pathdir_entries,
+	.nentries = PD_NR,
+	.release = pathdir_release,
+};
+
+const struct kobj_type subsys_ktype = {
+	.name = "subsys",
+	.entries = subsys_entries,
+	.nentries = S_NR,
+	.release = subsys_release,
+};
+
+const struct kobj_type driver_ktype = {
+	.name = "driver",
+	.entries = driver_entries,
+	.nentries = DRV_NR,
+	.release = driver_release,
+};

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "settings.h"
+
+struct mdevfs_settings {
+	struct config_file *cf;
+	char *group;
+	GHashTable *used;   /* keys read */
+	GPtrArray *strings; /* values handed out, freed with the settings */
+	char **keys;
+	bool failed;
+};
+
+static char *line_key(const char *group, const char *key)
+{
+	return key ? g_strdup_printf("%s\n%s", group, key) : g_strdup(group);
+}
+
+static int syntax_error(const char *name, unsigned int line, const char *what)
+{
+	log_err("%s:%u: %s", name, line, what);
+	return -EINVAL;
+}
+
+/* First pass: where every group and key is, and the errors GKeyFile would
+ * report without a line number. */
+static int scan_lines(struct config_file *cf, const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autofree char *group = NULL;
+
+	for (unsigned int i = 0; lines[i]; i++) {
+		const char *l = lines[i] + strspn(lines[i], " \t");
+		unsigned int no = i + 1;
+		g_autofree char *key = NULL;
+		const char *eq;
+
+		if (!*l || *l == '#' || *l == '\r')
+			continue;
+		if (*l == '[') {
+			const char *end = strchr(l, ']');
+
+			if (!end || end[1 + strspn(end + 1, " \t\r")])
+				return syntax_error(cf->name, no, "malformed [group] line");
+			g_free(group);
+			group = g_strndup(l + 1, end - l - 1);
+			key = NULL;
+		} else {
+			eq = strchr(l, '=');
+			if (!eq)
+				return syntax_error(cf->name, no,
+					"expected [group], key = value or a # comment");
+			if (!group)
+				return syntax_error(cf->name, no,
+					"key = value before the first [group]");
+			key = g_strstrip(g_strndup(l, eq - l));
+			if (!*key)
+				return syntax_error(cf->name, no, "empty key name");
+		}
+		g_autofree char *k = line_key(group, key);
+		unsigned int first = GPOINTER_TO_UINT(g_hash_table_lookup(cf->lines, k));
+
+		if (first && key) {
+			log_err("%s:%u: [%s] %s: set twice (first on line %u)",
+				cf->name, no, group, key, first);
+			return -EINVAL;
+		}
+		if (first) {
+			log_err("%s:%u: [%s] appears twice (first on line %u)",
+				cf->name, no, group, first);
+			return -EINVAL;
+		}
+		g_hash_table_insert(cf->lines, g_steal_pointer(&k), GUINT_TO_POINTER(no));
+	}
+	return 0;
+}
+
+int config_file_load(struct config_file *cf, const char *name,
+		     const char *text)
+{
+	g_autofree char *contents = NULL;
+	g_autoptr(GError) err = NULL;
+
+	cf->name = g_strdup(name);
+	cf->lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	cf->kf = g_key_file_new();
+	if (!text) {
+		if (!g_file_get_contents(name, &contents, NULL, &err)) {
+			log_err("%s: %s", name, err->message);
+			return -EINVAL;
+		}
+		text = contents;
+	}
+	if (scan_lines(cf, text))
+		return -EINVAL;
+	if (!g_key_file_load_from_data(cf->kf, text, -1, G_KEY_FILE_NONE, &err)) {
+		log_err("%s: %s", name, err->message);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void config_file_clear(struct config_file *cf)
+{
+	g_clear_pointer(&cf->kf, g_key_file_free);
+	g_clear_pointer(&cf->lines, g_hash_table_destroy);
+	g_clear_pointer(&cf->name, g_free);
+}
+
+unsigned int config_line(struct config_file *cf, const char *group,
+			 const char *key)
+{
+	g_autofree char *k = line_key(group, key);
+
+	return GPOINTER_TO_UINT(g_hash_table_lookup(cf->lines, k));
+}
+
+struct mdevfs_settings *settings_new(struct config_file *cf, const char *group)
+{
+	struct mdevfs_settings *s = g_new0(struct mdevfs_settings, 1);
+
+	s->cf = cf;
+	s->group = g_strdup(group);
+	s->used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	s->strings = g_ptr_array_new_with_free_func(g_free);
+	s->keys = g_key_file_get_keys(cf->kf, group, NULL, NULL);
+	if (!s->keys)
+		s->keys = g_new0(char *, 1);
+	return s;
+}
+
+void settings_free(struct mdevfs_settings *s)
+{
+	if (!s)
+		return;
+	g_strfreev(s->keys);
+	g_ptr_array_free(s->strings, TRUE);
+	g_hash_table_destroy(s->used);
+	g_free(s->group);
+	g_free(s);
+}
+
+static void vreport(struct mdevfs_settings *s, const char *key,
+		    const char *fmt, va_list ap)
+{
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	unsigned int line = config_line(s->cf, s->group, key);
+
+	s->failed = true;
+	if (key)
+		log_err("%s:%u: [%s] %s: %s", s->cf->name, line, s->group, key, msg);
+	else
+		log_err("%s:%u: [%s]: %s", s->cf->name, line, s->group, msg);
+}
+
+int mdevfs_settings_error(struct mdevfs_settings *s, const char *key,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(s, key, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int settings_group_error(struct mdevfs_settings *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(s, NULL, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+const char *const *mdevfs_settings_keys(struct mdevfs_settings *s)
+{
+	return (const char *const *)s->keys;
+}
+
+int mdevfs_settings_string(struct mdevfs_settings *s, const char *key,
+			   const char **value)
+{
+	g_autoptr(GError) err = NULL;
+	char *v;
+
+	g_hash_table_add(s->used, g_strdup(key));
+	if (!g_key_file_has_key(s->cf->kf, s->group, key, NULL))
+		return -ENOENT;
+	v = g_key_file_get_string(s->cf->kf, s->group, key, &err);
+	if (!v)
+		return mdevfs_settings_error(s, key, "%s", err->message);
+	g_ptr_array_add(s->strings, v);
+	*value = v;
+	return 0;
+}
+
+int mdevfs_settings_uint(struct mdevfs_settings *s, const char *key,
+			 unsigned long max, unsigned long *value)
+{
+	const char *v;
+	char *end;
+	int ret;
+
+	ret = mdevfs_settings_string(s, key, &v);
+	if (ret)
+		return ret;
+	errno = 0;
+	*value = strtoul(v, &end, 10);
+	if (!g_ascii_isdigit(v[0]) || *end || errno || *value > max)
+		return mdevfs_settings_error(s, key,
+			"expected an integer from 0 to %lu, got '%s'", max, v);
+	return 0;
+}
+
+int settings_finish(struct mdevfs_settings *s)
+{
+	for (char **k = s->keys; *k; k++)
+		if (!g_hash_table_contains(s->used, *k))
+			mdevfs_settings_error(s, *k, "unknown key");
+	return s->failed ? -EINVAL : 0;
+}

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The table-driven tree: lookup, readdir, attributes, symlink targets and
+ * the visibility changes the core makes.  Generic: it knows nothing of mdev.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "macro.h"
+#include "sysfs.h"
+
+/* readdir offsets: 1 ".", 2 "..", 3 + slot for table entries, and
+ * COLL_BASE + position for the directory's collection. */
+#define COLL_BASE (1ULL << 56)
+
+static pthread_rwlock_t sysfs_rwsem;
+static struct kobj *root_obj;
+static const struct sysfs_notifier *notifier; /* set before mounting */
+static void *notifier_ctx;
+
+/* chmod/chown by root, kept like kernfs keeps an inode's iattrs. */
+struct override {
+	struct sysfs_node node;
+	mode_t mode; /* permission bits */
+	uid_t uid;
+	gid_t gid;
+};
+static pthread_mutex_t overrides_lock = PTHREAD_MUTEX_INITIALIZER;
+static GHashTable *overrides; /* node -> struct override; overrides_lock */
+
+static guint node_hash(gconstpointer key)
+{
+	const struct sysfs_node *n = key;
+
+	return g_direct_hash(n->obj) ^ n->slot;
+}
+
+static gboolean node_equal(gconstpointer a, gconstpointer b)
+{
+	const struct sysfs_node *x = a, *y = b;
+
+	return x->obj == y->obj && x->slot == y->slot;
+}
+
+void sysfs_init(struct kobj *root)
+{
+	/* Writers (the core) must not starve behind a storm of lookups. */
+	rwsem_init(&sysfs_rwsem);
+	root_obj = root;
+	overrides = g_hash_table_new_full(node_hash, node_equal, NULL, g_free);
+}
+
+void sysfs_set_notifier(const struct sysfs_notifier *n, void *ctx)
+{
+	notifier = n;
+	notifier_ctx = ctx;
+}
+
+struct sysfs_node sysfs_root(void)
+{
+	return (struct sysfs_node){ root_obj, 0 };
+}
+
+void sysfs_read_lock(void)    { pthread_rwlock_rdlock(&sysfs_rwsem); }
+void sysfs_read_unlock(void)  { pthread_rwlock_unlock(&sysfs_rwsem); }
+void sysfs_write_lock(void)   { pthread_rwlock_wrlock(&sysfs_rwsem); }
+void sysfs_write_unlock(void) { pthread_rwlock_unlock(&sysfs_rwsem); }
+
+const struct sysfs_entry *sysfs_entry(struct sysfs_node n)
+{
+	const struct kobj_type *kt = n.obj->ktype;
+	const struct sysfs_entry *ent = NULL;
+
+	if (n.slot < kt->nentries)
+		ent = &kt->entries[n.slot];
+	else if (kt->extra_entry)
+		ent = kt->extra_entry(n.obj, n.slot);
+	return ent && ent->mode ? ent : NULL;
+}
+
+static bool visible_with(struct kobj *obj, const struct sysfs_entry *ent,
+			 unsigned int flags)
+{
+	if ((flags & ent->needs) != ent->needs)
+		return false;
+	return !ent->is_visible || ent->is_visible(obj);
+}
+
+bool sysfs_visible(struct sysfs_node n)
+{
+	const struct sysfs_entry *ent = sysfs_entry(n);
+
+	return ent && visible_with(n.obj, ent, n.obj->flags);
+}
+
+int sysfs_name(struct sysfs_node n, char *buf, size_t size)
+{
+	const struct sysfs_entry *ent = sysfs_entry(n);
+
+	if (!ent)
+		return -ENOENT;
+	if (ent->get_name)
+		return ent->get_name(n.obj, ent, buf, size);
+	if (g_strlcpy(buf, ent->name, size) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* The directory holding @n; false for the root. */
+static bool container_of_node(struct sysfs_node n, struct sysfs_node *dir)
+{
+	const struct sysfs_entry *ent = sysfs_entry(n);
+
+	if (!ent)
+		return false;
+	if (ent->dir != SYSFS_NO_DIR) {
+		*dir = (struct sysfs_node){ n.obj, ent->dir };
+		return true;
+	}
+	if (!ent->container)
+		return false;
+	ent->container(n.obj, dir);
+	return true;
+}
+
+/* Is table entry @slot of @dir.obj a visible child of @dir? */
+static bool is_static_child(struct sysfs_node dir, unsigned int slot)
+{
+	const struct kobj_type *kt = dir.obj->ktype;
+
+	if (slot == dir.slot || !kt->entries[slot].mode ||
+	    kt->entries[slot].dir != dir.slot)
+		return false;
+	return sysfs_visible((struct sysfs_node){ dir.obj, slot });
+}
+
+static const struct sysfs_entry *visible_dir(struct sysfs_node dir)
+{
+	const struct sysfs_entry *ent = sysfs_entry(dir);
+
+	if (!ent || !S_ISDIR(ent->mode) || !visible_with(dir.obj, ent, dir.obj->flags))
+		return NULL;
+	return ent;
+}
+
+int sysfs_lookup(struct sysfs_node dir, const char *name,
+		 struct sysfs_node *child)
+{
+	const struct sysfs_entry *dent = visible_dir(dir);
+	char buf[NAME_MAX + 1];
+
+	if (!dent)
+		return -ENOENT;
+	for (unsigned int slot = 0; slot < dir.obj->ktype->nentries; slot++) {
+		struct sysfs_node n = { dir.obj, slot };
+
+		if (!is_static_child(dir, slot))
+			continue;
+		if (sysfs_name(n, buf, sizeof(buf)) == 0 && !strcmp(buf, name)) {
+			*child = n;
+			return 0;
+		}
+	}
+	if (dent->coll && dent->coll->lookup(dir.obj, name, child) == 0 &&
+	    sysfs_visible(*child))
+		return 0;
+	return -ENOENT;
+}
+
+static bool fill_node(sysfs_filldir_t fill, void *ctx, struct sysfs_node n,
+		      uint64_t next_off)
+{
+	char name[NAME_MAX + 1];
+
+	if (sysfs_name(n, name, sizeof(name)))
+		return true; /* skip what cannot be named */
+	return fill(ctx, name, n, next_off);
+}
+
+int sysfs_readdir(struct sysfs_node dir, uint64_t off, sysfs_filldir_t fill,
+		  void *ctx)
+{
+	const struct sysfs_entry *dent = visible_dir(dir);
+	struct sysfs_node up = dir, child;
+	uint64_t pos;
+
+	if (!dent)
+		return -ENOENT;
+	if (off < 1 && !fill(ctx, ".", dir, 1))
+		return 0;
+	container_of_node(dir, &up);
+	if (off < 2 && !fill(ctx, "..", up, 2))
+		return 0;
+	if (off < COLL_BASE) {
+		unsigned int first = off > 3 ? (unsigned int)(off - 3) : 0;
+
+		for (unsigned int s = first; s < dir.obj->ktype->nentries; s++) {
+			if (!is_static_child(dir, s))
+				continue;
+			if (!fill_node(fill, ctx, (struct sysfs_node){ dir.obj, s },
+				       3 + s + 1))
+				return 0;
+		}
+	}
+	if (!dent->coll)
+		return 0;
+	pos = off > COLL_BASE ? off - COLL_BASE : 0;
+	for (; dent->coll->next(dir.obj, &pos, &child); pos++) {
+		if (sysfs_visible(child) &&
+		    !fill_node(fill, ctx, child, COLL_BASE + pos + 1))
+			return 0;
+	}
+	return 0;
+}
+
+uint64_t sysfs_ino(struct sysfs_node n)
+{
+	return (n.obj->id << 8) | n.slot;
+}
+
+/* nlink of a directory: 2 + its visible subdirectories. */
+static nlink_t dir_nlink(struct sysfs_node dir, const struct sysfs_entry *dent)
+{
+	nlink_t nlink = 2;
+
+	for (unsigned int s = 0; s < dir.obj->ktype->nentries; s++)
+		if (is_static_child(dir, s) &&
+		    S_ISDIR(dir.obj->ktype->entries[s].mode))
+			nlink++;
+	if (dent->coll && dent->coll->nsubdirs)
+		nlink += dent->coll->nsubdirs(dir.obj);
+	return nlink;
+}
+
+int sysfs_getattr(struct sysfs_node n, struct stat *st)
+{
+	const struct sysfs_entry *ent = sysfs_entry(n);
+	struct override *ov;
+
+	if (!ent || !sysfs_visible(n))
+		return -ENOENT;
+	memset(st, 0, sizeof(*st));
+	st->st_ino = sysfs_ino(n);
+	st->st_mode = ent->mode;
+	st->st_nlink = S_ISDIR(ent->mode) ? dir_nlink(n, ent) : 1;
+	st->st_size = S_ISREG(ent->mode) ? PAGE_SIZE : 0;
+	st->st_blksize = PAGE_SIZE;
+	st->st_atim = st->st_mtim = st->st_ctim = n.obj->ctime;
+	pthread_mutex_lock(&overrides_lock);
+	ov = g_hash_table_lookup(overrides, &n);
+	if (ov) {
+		st->st_mode = (ent->mode & S_IFMT) | ov->mode;
+		st->st_uid = ov->uid;
+		st->st_gid = ov->gid;
+	}
+	pthread_mutex_unlock(&overrides_lock);
+	return 0;
+}
+
+int sysfs_setattr(struct sysfs_node n, const mode_t *mode, const uid_t *uid,
+		  const gid_t *gid)
+{
+	const struct sysfs_entry *ent = sysfs_entry(n);
+	struct override *ov;
+	int ret = 0;
+
+	sysfs_read_lock();
+	if (!ent || !sysfs_visible(n)) {
+		ret = -ENOENT;
+		goto out;
+	}
+	pthread_mutex_lock(&overrides_lock);
+	ov = g_hash_table_lookup(overrides, &n);
+	if (!ov) {
+		ov = g_new0(struct override, 1);
+		ov->node = n;
+		ov->mode = ent->mode & 07777;
+		g_hash_table_insert(overrides, &ov->node, ov);
+	}
+	if (mode)
+		ov->mode = *mode & 07777;
+	if (uid)
+		ov->uid = *uid;
+	if (gid)
+		ov->gid = *gid;
+	pthread_mutex_unlock(&overrides_lock);
+out:
+	sysfs_read_unlock();
+	return ret;
+}
+
+static gboolean override_of(gpointer key, gpointer value, gpointer obj)
+{
+	(void)value;
+	return ((struct sysfs_node *)key)->obj == obj;
+}
+
+void sysfs_forget_obj(struct kobj *obj)
+{
+	pthread_mutex_lock(&overrides_lock);
+	if (overrides && g_hash_table_size(overrides))
+		g_hash_table_foreach_remove(overrides, override_of, obj);
+	pthread_mutex_unlock(&overrides_lock);
+}
+
+/* Path of @n from the root, e.g. "bus/mdev/devices"; "" for the root. */
+static int node_path(struct sysfs_node n, char *buf, size_t size)
+{
+	struct sysfs_node up;
+	char name[NAME_MAX + 1];
+	int ret;
+
+	if (!container_of_node(n, &up)) {
+		buf[0] = '\0';
+		return 0;
+	}
+	ret = node_path(up, buf, size);
+	if (ret)
+		return ret;
+	ret = sysfs_name(n, name, sizeof(name));
+	if (ret)
+		return ret;
+	if ((buf[0] && g_strlcat(buf, "/", size) >= size) ||
+	    g_strlcat(buf, name, size) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int sysfs_path(struct sysfs_node n, char *buf, size_t size)
+{
+	int ret;
+
+	sysfs_read_lock();
+	ret = node_path(n, buf, size);
+	sysfs_read_unlock();
+	return ret;
+}
+
+int sysfs_rel_link(const char *from, const char *to, char *buf, size_t size)
+{
+	g_auto(GStrv) f = g_strsplit(from, "/", -1);
+	g_auto(GStrv) t = g_strsplit(to, "/", -1);
+	guint nf = from[0] ? g_strv_length(f) : 0;
+	guint nt = g_strv_length(t);
+	guint k = 0;
+
+	/* kernfs climbs from the link's directory to the first ancestor that
+	 * also holds the target's parent directory. */
+	while (k < nf && k + 1 < nt && !strcmp(f[k], t[k]))
+		k++;
+	buf[0] = '\0';
+	for (guint i = k; i < nf; i++)
+		if (g_strlcat(buf, "../", size) >= size)
+			return -ENAMETOOLONG;
+	for (guint i = k; i < nt; i++) {
+		if (i > k && g_strlcat(buf, "/", size) >= size)
+			return -ENAMETOOLONG;
+		if (g_strlcat(buf, t[i], size) >= size)
+			return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+ssize_t sysfs_readlink(struct sysfs_node n, char *buf, size_t size)
+{
+	const struct sysfs_entry *ent = sysfs_entry(n);
+	char from[PATH_MAX], to[PATH_MAX];
+	struct sysfs_node dir;
+	int ret = -ENOENT;
+
+	if (!ent || !S_ISLNK(ent->mode))
+		return -EINVAL;
+	sysfs_read_lock();
+	if (sysfs_visible(n) && container_of_node(n, &dir)) {
+		ret = node_path(dir, from, sizeof(from));
+		if (!ret)
+			ret = ent->target(n.obj, to, sizeof(to));
+	}
+	sysfs_read_unlock();
+	if (ret)
+		return ret;
+	ret = sysfs_rel_link(from, to, buf, size);
+	return ret ? ret : (ssize_t)strlen(buf);
+}
+
+static pthread_rwlock_t *active_sem(struct sysfs_node n,
+				    const struct sysfs_entry *ent)
+{
+	if (!(ent->flags & SYSFS_ACTIVE) || !n.obj->ktype->active_sem)
+		return NULL;
+	return n.obj->ktype->active_sem(n.obj);
+}
+
+/* Runs show or store the way kernfs does: on a live entry, with the
+ * object's active_sem held shared if the entry asks for it. */
+static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
+			 size_t count)
+{
+	const struct sysfs_entry *ent = sysfs_entry(n);
+	pthread_rwlock_t *sem;
+	ssize_t ret;
+	bool live;
+
+	if (!ent || !S_ISREG(ent->mode))
+		return -EINVAL;
+	if (out ? !ent->show : !ent->store)
+		return -EIO;
+	sem = active_sem(n, ent);
+	if (sem)
+		pthread_rwlock_rdlock(sem);
+	sysfs_read_lock();
+	live = sysfs_visible(n);
+	sysfs_read_unlock();
+	if (!live)
+		ret = -ENODEV;
+	else if (out)
+		ret = ent->show(n.obj, ent, out);
+	else
+		ret = ent->store(n.obj, ent, in, count);
+	if (sem)
+		pthread_rwlock_unlock(sem);
+	return ret;
+}
+
+ssize_t sysfs_show(struct sysfs_node n, char *buf)
+{
+	return call_attr(n, buf, NULL, 0);
+}
+
+ssize_t sysfs_store(struct sysfs_node n, const char *buf, size_t count)
+{
+	return call_attr(n, NULL, buf, count);
+}
+
+void sysfs_update_locked(struct kobj *obj, unsigned int set,
+			 unsigned int clear)
+{
+	unsigned int old = obj->flags, new = (old | set) & ~clear;
+	const struct kobj_type *kt = obj->ktype;
+	char name[NAME_MAX + 1];
+
+	obj->flags = new;
+	if (old == new || !notifier)
+		return;
+	for (unsigned int s = 0; s < kt->nentries; s++) {
+		const struct sysfs_entry *ent = &kt->entries[s];
+		struct sysfs_node n = { obj, s }, dir;
+
+		if (!ent->mode || !visible_with(obj, ent, old) ||
+		    visible_with(obj, ent, new))
+			continue;
+		if (!container_of_node(n, &dir))
+			continue;
+		/* Dropping the directory's dentry drops everything in it. */
+		if (dir.obj == obj && !visible_with(obj, &kt->entries[dir.slot], new))
+			continue;
+		if (sysfs_name(n, name, sizeof(name)) == 0)
+			notifier->gone(notifier_ctx, dir, name);
+	}
+}
+
+void sysfs_update(struct kobj *obj, unsigned int set, unsigned int clear)
+{
+	sysfs_write_lock();
+	sysfs_update_locked(obj, set, clear);
+	sysfs_write_unlock();
+}
+
+bool sysfs_remove_self(struct kobj *obj, unsigned int flag)
+{
+	bool won;
+
+	sysfs_write_lock();
+	won = obj->flags & flag;
+	if (won)
+		sysfs_update_locked(obj, 0, flag);
+	sysfs_write_unlock();
+	return won;
+}
+
+void sysfs_drain(struct kobj *obj)
+{
+	pthread_rwlock_t *sem = obj->ktype->active_sem(obj);
+
+	pthread_rwlock_wrlock(sem);
+	pthread_rwlock_unlock(sem);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A userspace kernfs: the sysfs-shaped tree, described as tables.
+ *
+ * Every file, directory and symlink is a node: an object (struct kobj) and
+ * one entry of its type's table (the slot).  An entry names the directory
+ * it lives in (another slot of the same object, or a directory of another
+ * object through ->container) and the object flags it needs to be visible,
+ * so the core shows and hides entries by setting flags, in the order the
+ * kernel creates and removes sysfs files.  Directories whose children are
+ * other objects (all devices, all parents, ...) list them through a
+ * collection.
+ *
+ * Locking: sysfs_rwsem protects every kobj's flags and every collection.
+ * Lookups, readdir and getattr hold it shared; the core changes flags under
+ * it exclusively and never calls a vendor hook while holding it.
+ * Show and store run without it, on a referenced object.
+ */
+#ifndef MDEVFS_SYSFS_H
+#define MDEVFS_SYSFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "kobj.h"
+
+#define SYSFS_NO_DIR 0xff      /* entry lives in another object's directory */
+#define SYSFS_MAX_SLOTS 256    /* slots per object: st_ino = (id << 8) | slot */
+
+struct sysfs_node {
+	struct kobj *obj;
+	unsigned int slot;
+};
+
+/* Dynamic children of a directory, ordered by a 56-bit position. */
+struct sysfs_coll {
+	/* The child called @name, if it is visible: 0 or -ENOENT. */
+	int (*lookup)(struct kobj *dir, const char *name,
+		      struct sysfs_node *child);
+	/* The first child at a position >= *pos; false at the end. */
+	bool (*next)(struct kobj *dir, uint64_t *pos, struct sysfs_node *child);
+	/* For a collection of directories: how many are visible, so a
+	 * directory's nlink costs O(1).  NULL for collections of links. */
+	unsigned long (*nsubdirs)(struct kobj *dir);
+};
+
+enum {
+	SYSFS_ACTIVE = 1 << 0, /* show/store hold the object's active_sem */
+};
+
+struct sysfs_entry {
+	const char *name; /* or NULL and get_name() */
+	int (*get_name)(struct kobj *obj, const struct sysfs_entry *ent,
+			char *buf, size_t size);
+	mode_t mode;      /* S_IFDIR|0755, S_IFREG|0444, S_IFLNK|0777, ... */
+	uint8_t dir;      /* the directory's slot in the same object, or */
+	void (*container)(struct kobj *obj, struct sysfs_node *dir);
+	unsigned int needs; /* visible while (obj->flags & needs) == needs */
+	bool (*is_visible)(struct kobj *obj); /* fixed over the object's life */
+	unsigned int flags;
+	ssize_t (*show)(struct kobj *obj, const struct sysfs_entry *ent,
+			char *buf); /* PAGE_SIZE bytes */
+	ssize_t (*store)(struct kobj *obj, const struct sysfs_entry *ent,
+			 const char *buf, size_t count);
+	/* Symlinks: the target's path from the root; the engine makes it
+	 * relative the way kernfs does. */
+	int (*target)(struct kobj *obj, char *buf, size_t size);
+	const struct sysfs_coll *coll; /* directories: dynamic children */
+	uintptr_t priv;
+};
+
+/* Called under sysfs_rwsem (exclusive) for every entry that vanishes, so
+ * the FUSE layer can drop the kernel's cached dentries. */
+struct sysfs_notifier {
+	void (*gone)(void *ctx, struct sysfs_node dir, const char *name);
+};
+
+void sysfs_init(struct kobj *root);
+void sysfs_set_notifier(const struct sysfs_notifier *notifier, void *ctx);
+struct sysfs_node sysfs_root(void);
+
+void sysfs_read_lock(void);
+void sysfs_read_unlock(void);
+void sysfs_write_lock(void);
+void sysfs_write_unlock(void);
+
+/* Queries; the caller holds sysfs_rwsem (shared is enough). */
+const struct sysfs_entry *sysfs_entry(struct sysfs_node node);
+bool sysfs_visible(struct sysfs_node node);
+int sysfs_name(struct sysfs_node node, char *buf, size_t size);
+int sysfs_lookup(struct sysfs_node dir, const char *name,
+		 struct sysfs_node *child);
+typedef bool (*sysfs_filldir_t)(void *ctx, const char *name,
+				struct sysfs_node child, uint64_t next_off);
+int sysfs_readdir(struct sysfs_node dir, uint64_t off, sysfs_filldir_t fill,
+		  void *ctx);
+int sysfs_getattr(struct sysfs_node node, struct stat *st);
+uint64_t sysfs_ino(struct sysfs_node node);
+
+/* Operations that take the lock themselves. */
+ssize_t sysfs_readlink(struct sysfs_node node, char *buf, size_t size);
+ssize_t sysfs_show(struct sysfs_node node, char *buf);
+ssize_t sysfs_store(struct sysfs_node node, const char *buf, size_t count);
+int sysfs_setattr(struct sysfs_node node, const mode_t *mode,
+		  const uid_t *uid, const gid_t *gid);
+int sysfs_path(struct sysfs_node node, char *buf, size_t size);
+
+/* Changes, by the core.  sysfs_update() takes the lock; the _locked form
+ * is for callers that already hold it exclusively. */
+void sysfs_update(struct kobj *obj, unsigned int set, unsigned int clear);
+void sysfs_update_locked(struct kobj *obj, unsigned int set,
+			 unsigned int clear);
+/* Clears @flag if set and says whether this caller cleared it: the kernel's
+ * device_remove_file_self(). */
+bool sysfs_remove_self(struct kobj *obj, unsigned int flag);
+/* Waits until no show/store of @obj's SYSFS_ACTIVE entries runs. */
+void sysfs_drain(struct kobj *obj);
+/* Drops chmod/chown overrides of a dying object. */
+void sysfs_forget_obj(struct kobj *obj);
+
+/* Relative symlink text from directory @from to @to (both from the root),
+ * as kernfs_get_target_path() builds it. */
+int sysfs_rel_link(const char *from, const char *to, char *buf, size_t size);
+
+#endif /* MDEVFS_SYSFS_H */
