@@ -90,61 +90,44 @@ START_TEST(initial_counts)
 }
 END_TEST
 
+/* @path_fmt and @want_fmt may name the device's UUID once with %1$s. */
+static void link_is(const char *u, const char *path_fmt, const char *want_fmt)
+{
+	g_autofree char *path = g_strdup_printf(path_fmt, u);
+	g_autofree char *want = g_strdup_printf(want_fmt, u);
+
+	assert_link(path, want);
+}
+
+static void value_is(const char *u, const char *path_fmt, const char *want_fmt)
+{
+	g_autofree char *path = g_strdup_printf(path_fmt, u);
+	g_autofree char *want = g_strdup_printf(want_fmt, u);
+
+	assert_read(path, want);
+}
+
 START_TEST(create_links)
 {
 	g_autofree char *u = new_uuid();
-	g_autofree char *dev = g_strdup_printf(MTTY "/%s", u);
-	g_autofree char *p = NULL;
-	g_autofree char *want = NULL;
 
 	ck_assert_int_eq(tree_create("mtty", "mtty-2", u), 0);
-	p = g_strdup_printf("bus/mdev/devices/%s", u);
-	want = g_strdup_printf("../../../" MTTY "/%s", u);
-	assert_link(p, want);
-	g_free(p), g_free(want);
-	p = g_strdup_printf("bus/mdev/drivers/mtty/%s", u);
-	want = g_strdup_printf("../../../../" MTTY "/%s", u);
-	assert_link(p, want);
-	g_free(p), g_free(want);
-	p = g_strdup_printf(MTTY TYPES "mtty-2/devices/%s", u);
-	want = g_strdup_printf("../../../%s", u);
-	assert_link(p, want);
-	g_free(p);
-	p = g_strdup_printf("%s/mdev_type", dev);
-	assert_link(p, "../mdev_supported_types/mtty-2");
-	g_free(p);
-	p = g_strdup_printf("%s/driver", dev);
-	assert_link(p, "../../../../../bus/mdev/drivers/mtty");
-	g_free(p);
-	p = g_strdup_printf("%s/subsystem", dev);
-	assert_link(p, "../../../../../bus/mdev");
-	g_free(p);
-	p = g_strdup_printf("%s/iommu_group", dev);
-	assert_link(p, "../../../../../kernel/iommu_groups/0");
-	g_free(p);
-	p = g_strdup_printf("kernel/iommu_groups/0/devices/%s", u);
-	want = g_strdup_printf("../../../../" MTTY "/%s", u);
-	assert_link(p, want);
-	g_free(p), g_free(want);
-	assert_read("kernel/iommu_groups/0/name", "vfio-noiommu");
-	p = g_strdup_printf("%s/vfio-dev/vfio0/device", dev);
-	want = g_strdup_printf("../../../%s", u);
-	assert_link(p, want);
-	g_free(p), g_free(want);
-	p = g_strdup_printf("%s/vfio-dev/vfio0/subsystem", dev);
-	assert_link(p, "../../../../../../../class/vfio-dev");
-	g_free(p);
-	want = g_strdup_printf("../../" MTTY "/%s/vfio-dev/vfio0", u);
-	assert_link("class/vfio-dev/vfio0", want);
-	p = g_strdup_printf("%s/uevent", dev);
-	assert_read(p, "DRIVER=mtty");
-	g_free(p), g_free(want);
-	p = g_strdup_printf("%s/vendor/sample_mdev_dev", dev);
-	want = g_strdup_printf("This is MDEV %s", u);
-	assert_read(p, want);
-	g_free(p);
-	p = g_strdup_printf("%s/power/runtime_status", dev);
-	assert_read(p, "unsupported");
+	link_is(u, "bus/mdev/devices/%1$s", "../../../" MTTY "/%1$s");
+	link_is(u, "bus/mdev/drivers/mtty/%1$s", "../../../../" MTTY "/%1$s");
+	link_is(u, MTTY TYPES "mtty-2/devices/%1$s", "../../../%1$s");
+	link_is(u, MTTY "/%1$s/mdev_type", "../mdev_supported_types/mtty-2");
+	link_is(u, MTTY "/%1$s/driver", "../../../../../bus/mdev/drivers/mtty");
+	link_is(u, MTTY "/%1$s/subsystem", "../../../../../bus/mdev");
+	link_is(u, MTTY "/%1$s/iommu_group", "../../../../../kernel/iommu_groups/0");
+	link_is(u, "kernel/iommu_groups/0/devices/%1$s", "../../../../" MTTY "/%1$s");
+	link_is(u, MTTY "/%1$s/vfio-dev/vfio0/device", "../../../%1$s");
+	link_is(u, MTTY "/%1$s/vfio-dev/vfio0/subsystem",
+		"../../../../../../../class/vfio-dev");
+	link_is(u, "class/vfio-dev/vfio0", "../../" MTTY "/%1$s/vfio-dev/vfio0");
+	value_is(u, "kernel/iommu_groups/0/name", "vfio-noiommu");
+	value_is(u, MTTY "/%1$s/uevent", "DRIVER=mtty");
+	value_is(u, MTTY "/%1$s/vendor/sample_mdev_dev", "This is MDEV %1$s");
+	value_is(u, MTTY "/%1$s/power/runtime_status", "unsupported");
 }
 END_TEST
 

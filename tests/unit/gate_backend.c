@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+#include <pthread.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "gate_backend.h"
+#include "mdev.h"
+#include "mdev_private.h"
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool closed;
+	int in_probe, in_remove, probes, removes, max_parallel, error;
+} g = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void wait_gate(int *inside)
+{
+	(*inside)++;
+	if (*inside > g.max_parallel && inside == &g.in_probe)
+		g.max_parallel = *inside;
+	pthread_cond_broadcast(&g.cond);
+	while (g.closed)
+		pthread_cond_wait(&g.cond, &g.lock);
+	(*inside)--;
+}
+
+static int gate_probe(struct mdevfs_device *dev)
+{
+	int ret;
+
+	(void)dev;
+	pthread_mutex_lock(&g.lock);
+	wait_gate(&g.in_probe);
+	g.probes++;
+	ret = g.error;
+	pthread_mutex_unlock(&g.lock);
+	return ret;
+}
+
+static void gate_remove(struct mdevfs_device *dev)
+{
+	(void)dev;
+	pthread_mutex_lock(&g.lock);
+	wait_gate(&g.in_remove);
+	g.removes++;
+	pthread_mutex_unlock(&g.lock);
+}
+
+static const struct mdevfs_backend gate_backend = {
+	.abi = MDEVFS_BACKEND_ABI,
+	.struct_size = sizeof(struct mdevfs_backend),
+	.name = "gate",
+	.probe = gate_probe,
+	.remove = gate_remove,
+};
+
+struct mdevfs_parent *gate_parent_new(int n, unsigned int max)
+{
+	g_autofree char *name = g_strdup_printf("gate%d", n);
+	g_autofree char *path = g_strdup_printf("devices/virtual/gate/%s", name);
+	struct mdevfs_parent *p = mdev_parent_new(name, path);
+	struct mdevfs_type *t;
+
+	p->subsys_name = g_strdup("gate");
+	p->driver_name = g_strdup("gate");
+	p->type_prefix = g_strdup("gate");
+	p->backend = &gate_backend;
+	p->core_counts = true;
+	p->max_instances = max;
+	p->initialized = true;
+	t = mdev_type_new(p, "a");
+	t->name = g_strdup("a");
+	t->device_api = g_strdup("vfio-pci");
+	return p;
+}
+
+void gate_reset(void)
+{
+	pthread_mutex_lock(&g.lock);
+	g.closed = false;
+	g.in_probe = g.in_remove = g.probes = g.removes = g.max_parallel = 0;
+	g.error = 0;
+	pthread_mutex_unlock(&g.lock);
+}
+
+void gate_close(void)
+{
+	pthread_mutex_lock(&g.lock);
+	g.closed = true;
+	pthread_mutex_unlock(&g.lock);
+}
+
+void gate_open(void)
+{
+	pthread_mutex_lock(&g.lock);
+	g.closed = false;
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+}
+
+static void wait_count(int *what, int count)
+{
+	pthread_mutex_lock(&g.lock);
+	while (*what < count)
+		pthread_cond_wait(&g.cond, &g.lock);
+	pthread_mutex_unlock(&g.lock);
+}
+
+void gate_wait_in_probe(int count) { wait_count(&g.in_probe, count); }
+void gate_wait_in_remove(int count) { wait_count(&g.in_remove, count); }
+
+void gate_set_probe_error(int err)
+{
+	pthread_mutex_lock(&g.lock);
+	g.error = err;
+	pthread_mutex_unlock(&g.lock);
+}
+
+static int get(int *what)
+{
+	int v;
+
+	pthread_mutex_lock(&g.lock);
+	v = *what;
+	pthread_mutex_unlock(&g.lock);
+	return v;
+}
+
+int gate_probes(void) { return get(&g.probes); }
+int gate_removes(void) { return get(&g.removes); }
+int gate_max_parallel(void) { return get(&g.max_parallel); }

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The configuration file: a good one builds the tree it describes; every
+ * bad one is refused with one line naming file, line and key.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "tree_helpers.h"
+
+/* Loads @text, returns what was logged. */
+static char *load_errors(const char *text, int *ret)
+{
+	char path[] = "/tmp/mdevfs-test-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	GPtrArray *parents = NULL;
+	char *out = NULL;
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	fflush(stderr);
+	dup2(fd, 2);
+	*ret = config_load_text("test.conf", text, &parents);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	out = g_malloc0(8192);
+	ck_assert_int_ge(read(fd, out, 8191), 0);
+	close(fd);
+	if (parents)
+		config_free_parents(parents);
+	return out;
+}
+
+#define PARENT "[parent mtty]\nclass = mtty\ndriver = mtty\nbackend = sample\n"
+#define TYPE "[type mtty 1]\ndevice_api = vfio-pci\n"
+
+static const struct { const char *text, *want; } bad[] = {
+	{ PARENT "pool = 1\ngarbage\n", "test.conf:6: expected [group], key = value" },
+	{ "pool = 1\n" PARENT, "test.conf:1: key = value before the first [group]" },
+	{ "[parent mtty\n", "test.conf:1: malformed [group] line" },
+	{ PARENT "pool = 1\nclass = x\n", "test.conf:6: [parent mtty] class: set twice (first on line 2)" },
+	{ PARENT "pool = 1\n" TYPE TYPE, "test.conf:8: [type mtty 1] appears twice (first on line 6)" },
+	{ "[foo]\nx = 1\n", "test.conf:1: [foo]: expected [parent NAME] or [type PARENT NAME]" },
+	{ PARENT "pool = 1\ncolour = red\n" TYPE, "test.conf:6: [parent mtty] colour: unknown key" },
+	{ PARENT "pool = x\n" TYPE, "test.conf:5: [parent mtty] pool: expected an integer from 0 to 4294967295, got 'x'" },
+	{ PARENT "pool = 1\n" TYPE "cost = -1\n", "test.conf:8: [type mtty 1] cost: expected an integer" },
+	{ PARENT "pool = 1\n" TYPE "cost = 0\n", "test.conf:8: [type mtty 1] cost: must be at least 1" },
+	{ "[parent mtty]\nclass = mtty\ndriver = mtty\npool = 1\n" TYPE, "test.conf:1: [parent mtty]: missing key 'backend' (one of: sample)" },
+	{ "[parent mtty]\nclass = mtty\ndriver = mtty\nbackend = nvidia\n" TYPE, "test.conf:4: [parent mtty] backend: unknown backend 'nvidia' (one of: sample)" },
+	{ PARENT "pool = 1\nbus = pci\n" TYPE, "test.conf:1: [parent mtty]: set exactly one of 'class' and 'bus'" },
+	{ PARENT "pool = 1\npath = virtual/x/y\n" TYPE, "test.conf:6: [parent mtty] path: 'virtual/x/y' must be a path below devices/ ending in 'mtty'" },
+	{ PARENT "pool = 1\npath = virtual/../mtty\n" TYPE, "test.conf:6: [parent mtty] path:" },
+	{ PARENT "pool = 1\n" TYPE "[type nope 1]\ndevice_api = x\n", "test.conf:8: [type nope 1]: no [parent nope] for this type" },
+	{ PARENT "pool = 1\n", "test.conf:1: [parent mtty]: no [type mtty ...] group" },
+	{ PARENT "pool = 1\n[type mtty 1]\nname = x\n", "test.conf:6: [type mtty 1]: missing key 'device_api' (here or in [parent mtty])" },
+	{ PARENT "pool = 1\nmax_instances = 2\n" TYPE, "test.conf:5: [parent mtty] pool: either the vendor counts" },
+	{ PARENT TYPE, "test.conf:0: [parent mtty] pool: missing: set pool" },
+	{ PARENT "pool = 1\nuevent = A=1;foo\n" TYPE, "test.conf:6: [parent mtty] uevent: 'foo' is not KEY=VALUE" },
+	{ PARENT "pool = 1\nmax_instances = 5000000000\n" TYPE, "test.conf:6: [parent mtty] max_instances: expected an integer" },
+	{ "[parent mtty]\nclass = mdev_bus\ndriver = mtty\nbackend = sample\npool = 1\n" TYPE, "test.conf:2: [parent mtty] class: 'mdev_bus' is mdevfs's own" },
+	{ PARENT "pool = 1\n" TYPE "[parent mtty2]\nclass = mtty\ndriver = mtty\nbackend = sample\npath = virtual/mtty/mtty/mtty2\npool = 1\n[type mtty2 1]\ndevice_api = x\n",
+	  "test.conf: [parent mtty2] is inside [parent mtty]" },
+	{ PARENT "pool = 1\n" TYPE "attr.a/b = x\n", "test.conf:8: [type mtty 1] attr.a/b: cannot add attribute 'a/b'" },
+	{ "# nothing\n", "test.conf: no [parent NAME] group" },
+	{ "[parent a b]\nx = 1\n", "test.conf:1: [parent a b]: expected [parent NAME]" },
+	{ "[parent ..]\nclass = mtty\n", "test.conf:1: [parent ..]: '..' is not a valid device name" },
+};
+
+START_TEST(refused)
+{
+	int ret;
+	g_autofree char *out = load_errors(bad[_i].text, &ret);
+
+	ck_assert_int_eq(ret, -EINVAL);
+	ck_assert_msg(strstr(out, bad[_i].want), "case %d: wanted '%s', got '%s'",
+		      _i, bad[_i].want, out);
+	for (const char *l = out; *l; l = strchr(l, '\n') + 1) {
+		ck_assert_msg(!strncmp(l, "mdevfs: ", 8), "not one line: %s", out);
+		if (!strchr(l, '\n'))
+			break;
+	}
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	GPtrArray *parents;
+	int fd = dup(2), null = open("/dev/null", O_WRONLY);
+
+	dup2(null, 2);
+	ck_assert_int_eq(config_load("/nonexistent/mdevfs.conf", &parents), -EINVAL);
+	dup2(fd, 2);
+	close(null);
+	close(fd);
+}
+END_TEST
+
+static const char pci_conf[] =
+	"[parent 0000:00:02.0]\n"
+	"bus = pci\n"
+	"path = pci0000:00/0000:00:02.0\n"
+	"device_driver = i915\n"
+	"driver = intel_vgpu_mdev\n"
+	"backend = sample\n"
+	"device_api = vfio-pci\n"
+	"pool = 8\n"
+	"uevent = DRIVER=i915;PCI_SLOT_NAME=0000:00:02.0\n"
+	"vendor_group = intel_vgpu\n"
+	"\n"
+	"[type 0000:00:02.0 GVTg_V5_4]\n"
+	"name = GVTg_V5_4\n"
+	"description = low_gm_size: 128MB\\nhigh_gm_size: 512MB\n"
+	"cost = 2\n"
+	"attr.note = vgpu {uuid}\n";
+
+START_TEST(pci_parent)
+{
+	GPtrArray *parents;
+
+	mdev_core_fini();
+	parents = tree_setup(pci_conf);
+	g_autofree char *u = new_uuid();
+	g_autofree char *link = NULL, *drv = NULL, *note = NULL, *uevent = NULL;
+	g_autofree char *desc = NULL, *dev = NULL;
+
+	link = tree_readlink("class/mdev_bus/0000:00:02.0");
+	ck_assert_str_eq(link, "../../devices/pci0000:00/0000:00:02.0");
+	g_free(link);
+	link = tree_readlink("bus/pci/devices/0000:00:02.0");
+	ck_assert_str_eq(link, "../../../devices/pci0000:00/0000:00:02.0");
+	uevent = tree_read("devices/pci0000:00/0000:00:02.0/uevent");
+	ck_assert_str_eq(uevent, "DRIVER=i915\nPCI_SLOT_NAME=0000:00:02.0");
+	desc = tree_read("devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_4/description");
+	ck_assert_str_eq(desc, "low_gm_size: 128MB\nhigh_gm_size: 512MB");
+	ck_assert_int_eq(tree_create("0000:00:02.0", "i915-GVTg_V5_4", u), 0);
+	dev = g_strdup_printf("devices/pci0000:00/0000:00:02.0/%s", u);
+	drv = g_strdup_printf("%s/driver", dev);
+	g_free(link);
+	link = tree_readlink(drv);
+	ck_assert_str_eq(link, "../../../../bus/mdev/drivers/intel_vgpu_mdev");
+	note = g_strdup_printf("%s/intel_vgpu/note", dev);
+	g_free(uevent);
+	uevent = tree_read(note);
+	ck_assert_str_eq(uevent + 5, u);
+	ck_assert_int_eq(tree_read_long("devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_4/available_instances"), 3);
+	tree_teardown(parents);
+	mdev_core_init();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	SRunner *sr;
+	int failed;
+
+	log_set_level(MDEVFS_LOG_WARNING);
+	tcase_add_checked_fixture(tc, mdev_core_init, NULL);
+	tcase_add_loop_test(tc, refused, 0, G_N_ELEMENTS(bad));
+	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, pci_parent);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
