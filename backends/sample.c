@@ -14,6 +14,9 @@
  * Type `attr.NAME = TEXT` adds a read-only vendor attribute whose value is
  * TEXT with {uuid} replaced by the device's UUID (mtty's sample_mdev_dev,
  * mdpy's resolution, mbochs's memory).
+ *
+ * Type `probe_delay_ms` and `remove_delay_ms` make the vendor slow, to
+ * see what a slow driver does to everything else.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -32,6 +35,7 @@ struct sample_parent {
 
 struct sample_type {
 	unsigned long cost;
+	unsigned long probe_delay_ms, remove_delay_ms;
 	GPtrArray *attrs;    /* attribute templates, by attribute index */
 };
 
@@ -111,6 +115,11 @@ static int sample_type_init(struct mdevfs_type *type, struct mdevfs_settings *s)
 		return ret;
 	if (ret == 0 && st->cost == 0)
 		return mdevfs_settings_error(s, "cost", "must be at least 1");
+	if (mdevfs_settings_uint(s, "probe_delay_ms", 3600000,
+				 &st->probe_delay_ms) == -EINVAL ||
+	    mdevfs_settings_uint(s, "remove_delay_ms", 3600000,
+				 &st->remove_delay_ms) == -EINVAL)
+		return -EINVAL;
 	return sample_add_attrs(type, st, s);
 }
 
@@ -122,6 +131,8 @@ static int sample_probe(struct mdevfs_device *dev)
 	struct sample_type *st = mdevfs_type_drvdata(type);
 	unsigned long free;
 
+	if (st->probe_delay_ms)
+		g_usleep(st->probe_delay_ms * 1000);
 	if (mdevfs_parent_core_counts(parent))
 		return 0;
 	/* Reserve atomically, as mbochs does since 2021. */
@@ -140,6 +151,8 @@ static void sample_remove(struct mdevfs_device *dev)
 	struct sample_parent *sp = mdevfs_parent_drvdata(parent);
 	struct sample_type *st = mdevfs_type_drvdata(type);
 
+	if (st->remove_delay_ms)
+		g_usleep(st->remove_delay_ms * 1000);
 	if (!mdevfs_parent_core_counts(parent))
 		atomic_fetch_add(&sp->free, st->cost);
 }

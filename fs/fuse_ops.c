@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
+
+#include <linux/fuse.h>
 
 #include <glib.h>
 
@@ -66,10 +69,12 @@ static double attr_timeout(const struct stat *st)
 static void mdevfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
-	/* shell `>` opens with O_TRUNC: accept it in open, no SETATTR trip */
-	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
-		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
-	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_EXPORT_SUPPORT);
+	/* Not atomic O_TRUNC: with it the kernel sets the file's size to 0
+	 * on an O_TRUNC open, and writes past the size are serialised again
+	 * (see reply_open()).  The SETATTR it sends instead is a no-op that
+	 * answers with the size 4096. */
+	conn->want &= ~(FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_WRITEBACK_CACHE |
+			FUSE_CAP_EXPORT_SUPPORT);
 }
 
 static void mdevfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -240,6 +245,30 @@ static int open_allowed(struct sysfs_node node, int flags)
 	return 0;
 }
 
+/*
+ * Without FOPEN_PARALLEL_DIRECT_WRITES the kernel serialises writes to one
+ * file on its inode lock, so every create of a type would queue behind the
+ * slowest vendor probe, where kernfs lets them run together.  libfuse 3.15
+ * has fi->parallel_direct_writes; Debian 12's 3.14 cannot set the flag, so
+ * the reply is written here (struct fuse_open_out is fixed in size).
+ */
+static int reply_open(fuse_req_t req, struct fuse_file_info *fi)
+{
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 15)
+	fi->parallel_direct_writes = 1;
+	return fuse_reply_open(req, fi);
+#else
+	struct fuse_open_out out = {
+		.fh = fi->fh,
+		.open_flags = FOPEN_DIRECT_IO | FOPEN_NOFLUSH |
+			      FOPEN_PARALLEL_DIRECT_WRITES,
+	};
+	struct iovec iov = { .iov_base = &out, .iov_len = sizeof(out) };
+
+	return fuse_reply_iov(req, &iov, 1);
+#endif
+}
+
 static void mdevfs_open(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi)
 {
@@ -259,7 +288,7 @@ static void mdevfs_open(fuse_req_t req, fuse_ino_t ino,
 	fi->fh = (uintptr_t)of;
 	fi->direct_io = 1;
 	fi->noflush = 1;
-	if (fuse_reply_open(req, fi)) {
+	if (reply_open(req, fi)) {
 		pthread_mutex_destroy(&of->lock);
 		free(of);
 	}
@@ -271,6 +300,9 @@ static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
 	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
 
 	(void)ino;
+	/* A read may still be returning from its reply: wait for it. */
+	pthread_mutex_lock(&of->lock);
+	pthread_mutex_unlock(&of->lock);
 	pthread_mutex_destroy(&of->lock);
 	free(of);
 	fuse_reply_err(req, 0);

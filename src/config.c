@@ -113,7 +113,7 @@ static int parse_uevent(struct mdevfs_settings *s, struct mdevfs_parent *parent)
 {
 	const char *v;
 	g_auto(GStrv) items = NULL;
-	GPtrArray *env = g_ptr_array_new();
+	GPtrArray *env = g_ptr_array_new_with_free_func(g_free);
 
 	if (mdevfs_settings_string(s, "uevent", &v) == 0)
 		items = g_strsplit(v, ";", -1);
