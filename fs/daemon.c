@@ -179,6 +179,7 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	if (!o->foreground) {
 		fuse_daemonize(0);
 		log_to_syslog();
+		log_set_level(MDEVFS_LOG_INFO);
 	}
 	log_info("serving %u parents on %s", parents->len, o->mountpoint);
 	ret = serve(se, o) ? 1 : 0;

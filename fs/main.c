@@ -114,6 +114,9 @@ int main(int argc, char **argv)
 			"one MOUNTPOINT only (see --help)");
 		return 2;
 	}
+	/* A daemon says nothing on its terminal unless something fails. */
+	if (!o.foreground && !check)
+		log_set_level(MDEVFS_LOG_WARNING);
 	mdev_core_init();
 	if (config_load(o.config, &parents)) {
 		c = 1;

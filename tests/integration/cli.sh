@@ -1,0 +1,71 @@
+#!/bin/bash
+# The daemon as a user starts and stops it: background and foreground
+# mode, the one-line errors, the ways to stop it.
+# Run inside `unshare -m -n`; MDEVFS names the binary.
+. "$(dirname "$0")/lib.sh"
+
+expect_eq "--version" "$("$MDEVFS" --version)" "mdevfs 0.1.0"
+"$MDEVFS" --help | grep -q "Usage: mdevfs" && ok "--help" || fail "--help"
+expect_err "no mountpoint" "missing MOUNTPOINT" "$MDEVFS"
+expect_err "mountpoint missing" "mountpoint /nonexistent/x does not exist" \
+	"$MDEVFS" /nonexistent/x
+expect_err "mountpoint is a file" "is not a directory" "$MDEVFS" /etc/hostname
+expect_err "bad -o" "-o timeout=x: expected seconds" "$MDEVFS" -o timeout=x /tmp
+
+conf=$(mktemp)
+printf '[parent p]\nclass = c\ndriver = d\nbackend = sample\npool = lots\n[type p a]\ndevice_api = vfio-pci\n' >"$conf"
+expect_err "bad config names file, line and key" \
+	"$conf:5: [parent p] pool: expected an integer from 0 to 4294967295, got 'lots'" \
+	"$MDEVFS" -c "$conf" /tmp
+lines=$("$MDEVFS" -c "$conf" /tmp 2>&1 | wc -l)
+expect_eq "bad config: one line" "$lines" 1
+expect_err "missing config" "Failed to open file" "$MDEVFS" -c /nonexistent.conf /tmp
+"$MDEVFS" --check >/dev/null && ok "--check of the built-in config" || fail "--check"
+rm -f "$conf"
+
+# Background: returns once the tree is complete.
+m=$(new_mountpoint)
+"$MDEVFS" "$m"
+expect_eq "background start" "$?" 0
+expect_eq "tree ready when mdevfs returns" "$(ls "$m/class/mdev_bus" | xargs)" "mbochs mdpy mtty"
+pid=$(daemon_pid "$m")
+[ -n "$pid" ] && ok "daemon running" || fail "no daemon for $m"
+expect_err "busy mountpoint" "mountpoint $m is busy: mdevfs is already mounted there" \
+	"$MDEVFS" "$m"
+u=$(uuidgen)
+echo "$u" >"$m/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create" &&
+	ok "create in background mode" || fail "create"
+fusermount3 -u "$m" && ok "fusermount3 -u" || fail "fusermount3 -u"
+wait_gone "$pid" && ok "daemon ends after fusermount3 -u" || fail "daemon still running"
+mountpoint -q "$m" && fail "still mounted" || ok "unmounted"
+
+# Foreground, stopped by SIGTERM and SIGINT (a script's background jobs
+# ignore SIGINT, and libfuse keeps an ignored signal ignored).
+for sig in TERM INT; do
+	m=$(new_mountpoint)
+	env --default-signal=INT "$MDEVFS" -f "$m" 2>/dev/null &
+	pid=$!
+	wait_mounted "$m" || fail "mount $m"
+	echo "$(uuidgen)" >"$m/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/create"
+	kill -"$sig" "$pid"
+	wait "$pid"
+	expect_eq "SIG$sig: exit status" "$?" 0
+	mountpoint -q "$m" && fail "SIG$sig: still mounted" || ok "SIG$sig: unmounted"
+done
+
+# A daemon killed with SIGKILL leaves a dead mount: say so.
+m=$(new_mountpoint)
+"$MDEVFS" -f "$m" 2>/dev/null &
+pid=$!
+wait_mounted "$m"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+expect_err "dead mount" "a dead FUSE mount is there; unmount it with fusermount3 -u $m" \
+	"$MDEVFS" "$m"
+fusermount3 -u "$m"
+
+# No /dev/fuse: one clear line.
+expect_err "missing /dev/fuse" "/dev/fuse is missing" unshare -m --propagation private \
+	bash -c 'mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 && exec "$0" -f /tmp' "$MDEVFS"
+
+finish

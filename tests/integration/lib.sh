@@ -1,0 +1,83 @@
+# Shell test helpers.  Sourced by tests that run inside `unshare -m -n`
+# (tests/CMakeLists.txt); every mount they make is undone on exit, also
+# when a check fails.
+# shellcheck shell=bash
+set -u
+MDEVFS=${MDEVFS:?set MDEVFS to the mdevfs binary}
+MOUNTS=()
+FAILS=0
+
+cleanup() {
+	local m
+	for m in "${MOUNTS[@]}"; do
+		fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+		rmdir "$m" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+
+new_mountpoint() {
+	local m
+	m=$(mktemp -d /tmp/mdevfs-sh-XXXXXX)
+	MOUNTS+=("$m")
+	echo "$m"
+}
+
+wait_mounted() { # DIR
+	local i
+	for i in $(seq 200); do
+		[ "$(stat -f -c %T "$1" 2>/dev/null)" = fuseblk ] && return 0
+		[ "$(stat -f -c %t "$1" 2>/dev/null)" = 65735546 ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# The pid of the mdevfs serving DIR.
+daemon_pid() {
+	local p
+	for p in /proc/[0-9]*; do
+		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "mdevfs.* $1 \?$"; then
+			basename "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+wait_gone() { # PID
+	local i
+	for i in $(seq 500); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+ok() { echo "ok - $*"; }
+fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
+
+expect_eq() { # WHAT GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+# expect_err WHAT 'message substring' COMMAND...: fails with that message
+expect_err() {
+	local what=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == *"$want"* ]]; then
+		ok "$what"
+	else
+		fail "$what: rc=$rc, output '$out', wanted '$want'"
+	fi
+}
+
+finish() {
+	if [ "$FAILS" -ne 0 ]; then
+		echo "$FAILS check(s) failed"
+		exit 1
+	fi
+	echo "all checks passed"
+}
