@@ -67,12 +67,24 @@ static void show_log(struct mdevfs *m)
 		fprintf(stderr, "--- mdevfs log ---\n%s---\n", text);
 }
 
+/* Mounting tests must never touch the host's namespace. */
+static void assert_private_namespace(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
+		return;
+	ck_assert_msg(self.st_ino != init.st_ino,
+		      "run mount tests inside unshare -m -n (see ctest)");
+}
+
 void mdevfs_start(struct mdevfs *m, const char *conf_text,
 		  const char *const *args)
 {
 	GPtrArray *argv = g_ptr_array_new();
 	int status;
 
+	assert_private_namespace();
 	strcpy(m->dir, "/tmp/mdevfs-mnt-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(m->dir));
 	m->conf[0] = '\0';

@@ -7,6 +7,12 @@ MDEVFS=${MDEVFS:?set MDEVFS to the mdevfs binary}
 MOUNTS=()
 FAILS=0
 
+# Mounting tests must never touch the host's namespace.
+if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
+	echo "run inside unshare -m -n (see ctest)" >&2
+	exit 1
+fi
+
 cleanup() {
 	local m
 	for m in "${MOUNTS[@]}"; do
