@@ -20,6 +20,10 @@ struct mdevfs {
 	pid_t pid;
 };
 
+/* Exits unless this process has its own mount and network namespaces;
+ * every test program calls it first. */
+void harness_require_private_namespaces(void);
+
 /* Starts `mdevfs -f [-c CONF] [ARGS...] DIR` with @conf_text as its
  * configuration (NULL: the built-in samples) and waits until it serves. */
 void mdevfs_start(struct mdevfs *m, const char *conf_text,

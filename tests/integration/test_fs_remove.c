@@ -335,6 +335,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	harness_require_private_namespaces();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, device_links);

@@ -197,6 +197,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	harness_require_private_namespaces();
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, storm);
 	suite_add_tcase(s, tc);

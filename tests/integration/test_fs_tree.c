@@ -236,6 +236,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	harness_require_private_namespaces();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, shape);
