@@ -121,8 +121,9 @@ int main(int argc, char **argv)
 	if (config_load(o.config, &parents)) {
 		c = 1;
 	} else if (check) {
-		printf("%s: %u parents, OK\n", o.config ? o.config : SAMPLES_CONF_NAME,
-		       parents->len);
+		printf("%s: %u parent%s, OK\n",
+		       o.config ? o.config : SAMPLES_CONF_NAME, parents->len,
+		       parents->len == 1 ? "" : "s");
 		config_free_parents(parents);
 		c = 0;
 	} else {

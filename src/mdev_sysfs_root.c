@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The skeleton of the tree (class/, bus/mdev, devices/, kernel/), the
+ * The skeleton of the tree (class/, bus/mdev, devices/, kernel/) and the
  * directories around parents (path directories, class/bus directories,
- * bus/mdev/drivers/<drv>) and the small attributes several tables share.
+ * bus/mdev/drivers/<drv>).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,117 +14,6 @@
 #include "mdev.h"
 #include "mdev_sysfs.h"
 #include "parse.h"
-
-ssize_t emit(char *buf, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, PAGE_SIZE, fmt, ap);
-	va_end(ap);
-	return n < PAGE_SIZE ? n : PAGE_SIZE - 1;
-}
-
-ssize_t show_zero(struct kobj *obj, const struct sysfs_entry *ent, char *buf)
-{
-	(void)obj, (void)ent;
-	return emit(buf, "0\n");
-}
-
-ssize_t show_empty(struct kobj *obj, const struct sysfs_entry *ent, char *buf)
-{
-	(void)obj, (void)ent, (void)buf;
-	return 0;
-}
-
-/* power/: a device whose runtime PM is not enabled. */
-ssize_t power_status_show(struct kobj *obj, const struct sysfs_entry *ent,
-			  char *buf)
-{
-	(void)obj, (void)ent;
-	return emit(buf, "unsupported\n");
-}
-
-ssize_t power_autosuspend_show(struct kobj *obj, const struct sysfs_entry *ent,
-			       char *buf)
-{
-	(void)obj, (void)ent, (void)buf;
-	return -EIO; /* !dev->power.use_autosuspend */
-}
-
-ssize_t power_autosuspend_store(struct kobj *obj, const struct sysfs_entry *ent,
-				const char *buf, size_t count)
-{
-	(void)obj, (void)ent, (void)buf, (void)count;
-	return -EIO;
-}
-
-ssize_t power_control_show(struct kobj *obj, const struct sysfs_entry *ent,
-			   char *buf)
-{
-	bool on;
-
-	sysfs_read_lock();
-	on = obj->flags & ent->priv;
-	sysfs_read_unlock();
-	return emit(buf, on ? "on\n" : "auto\n");
-}
-
-ssize_t power_control_store(struct kobj *obj, const struct sysfs_entry *ent,
-			    const char *buf, size_t count)
-{
-	if (sysfs_streq(buf, "on"))
-		sysfs_update(obj, ent->priv, 0);
-	else if (sysfs_streq(buf, "auto"))
-		sysfs_update(obj, 0, ent->priv);
-	else
-		return -EINVAL;
-	return count;
-}
-
-/* Writing an action to a uevent file (kobject_synth_uevent()). */
-ssize_t synth_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			   const char *buf, size_t count)
-{
-	int action;
-
-	(void)obj, (void)ent;
-	if (parse_synth_uevent(buf, count, &action))
-		return -EINVAL;
-	return count;
-}
-
-/* A device named by its lowercase UUID; caller holds sysfs_rwsem. */
-int uuid_name_lookup(const char *name, struct mdevfs_device **mdev)
-{
-	char canon[UUID_STR_LEN];
-	uuid_t uuid;
-
-	if (strlen(name) != UUID_STRING_LEN || !uuid_string_valid(name) ||
-	    uuid_parse(name, uuid))
-		return -ENOENT;
-	uuid_unparse_lower(uuid, canon);
-	if (strcmp(canon, name))
-		return -ENOENT;
-	pthread_mutex_lock(&mdev_list_lock);
-	*mdev = mdev_find_locked(uuid);
-	pthread_mutex_unlock(&mdev_list_lock);
-	return *mdev ? 0 : -ENOENT;
-}
-
-void root_node(unsigned int slot, struct sysfs_node *dir)
-{
-	*dir = (struct sysfs_node){ mdev_root(), slot };
-}
-
-void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node)
-{
-	if (dir == mdev_devices_dir())
-		root_node(R_DEVICES, node);
-	else
-		*node = (struct sysfs_node){ &dir->kobj, PD_DIR };
-}
 
 /* A node for every object of @tree, from position *pos on. */
 static bool tree_next(GTree *tree, uint64_t *pos, unsigned int slot,

@@ -21,6 +21,10 @@ lines=$("$MDEVFS" -c "$conf" /tmp 2>&1 | wc -l)
 expect_eq "bad config: one line" "$lines" 1
 expect_err "missing config" "Failed to open file" "$MDEVFS" -c /nonexistent.conf /tmp
 "$MDEVFS" --check >/dev/null && ok "--check of the built-in config" || fail "--check"
+for c in "$(dirname "$0")"/../../examples/*.conf; do
+	"$MDEVFS" --check -c "$c" >/dev/null && ok "--check $(basename "$c")" ||
+		fail "--check $c"
+done
 rm -f "$conf"
 
 # Background: returns once the tree is complete.
