@@ -87,7 +87,7 @@ static int sample_add_attrs(struct mdevfs_type *type, struct sample_type *st,
 		const char *text;
 		int ret;
 
-		if (strncmp(*k, "attr.", 5))
+		if (strncmp(*k, "attr.", 5) != 0)
 			continue;
 		if (mdevfs_settings_string(s, *k, &text))
 			return -EINVAL;

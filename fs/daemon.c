@@ -44,7 +44,7 @@ static bool mdevfs_mounted_on(const char *path)
 		guint n = g_strv_length(f), dash = 6;
 		g_autofree char *mp = NULL;
 
-		while (dash < n && strcmp(f[dash], "-"))
+		while (dash < n && strcmp(f[dash], "-") != 0)
 			dash++;
 		if (n < 5 || dash + 1 >= n)
 			continue;

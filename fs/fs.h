@@ -28,7 +28,7 @@ struct fs_options {
 /* fuse_ops.c */
 extern const struct fuse_lowlevel_ops mdevfs_ops;
 void fs_set_options(const struct fs_options *opts);
-void fs_set_session(struct fuse_session *se);
+void fs_set_session(const struct fuse_session *se);
 
 /* handles.c: a node the kernel knows, named by its address.  A handle holds
  * a reference on its object and lives while the kernel's lookup count is

@@ -51,7 +51,7 @@ void fs_set_options(const struct fs_options *o)
 	opts = *o;
 }
 
-void fs_set_session(struct fuse_session *se)
+void fs_set_session(const struct fuse_session *se)
 {
 	sysfs_set_notifier(se ? &fs_notifier : NULL, NULL);
 }

@@ -101,7 +101,7 @@ static int parse_path(struct mdevfs_settings *s, struct mdevfs_parent *parent)
 	if (ret)
 		return ret;
 	base = strrchr(path, '/');
-	if (!path_valid(path) || strcmp(base ? base + 1 : path, parent->name))
+	if (!path_valid(path) || strcmp(base ? base + 1 : path, parent->name) != 0)
 		return mdevfs_settings_error(s, "path",
 			"'%s' must be a path below devices/ ending in '%s'",
 			path, parent->name);
@@ -298,7 +298,7 @@ static void check_paths(struct loader *l)
 			struct mdevfs_parent *b = g_ptr_array_index(l->parents, j);
 			size_t n = strlen(a->path);
 
-			if (i == j || !b->initialized || strncmp(a->path, b->path, n) ||
+			if (i == j || !b->initialized || strncmp(a->path, b->path, n) != 0 ||
 			    b->path[n] != '/')
 				continue;
 			log_err("%s: [parent %s] is inside [parent %s] (%s)",

@@ -21,7 +21,7 @@ static inline void free_ptr(void *p)
 	free(*(void **)p);
 }
 
-static inline void close_fd(int *fd)
+static inline void close_fd(const int *fd)
 {
 	if (*fd >= 0)
 		close(*fd);

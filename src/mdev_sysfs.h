@@ -39,22 +39,23 @@ enum {                                          /* devices */
 /* power/ with the runtime-PM files a device without runtime PM shows.
  * @pm_on is the kobj flag bit remembering "control" = on. */
 #define POWER_ENTRIES(first, parent_dir, need, pm_on)                        \
-	[first] = { .name = "power", .mode = DIR_MODE, .dir = parent_dir,    \
-		    .needs = need },                                         \
-	[first + 1] = { .name = "autosuspend_delay_ms", .mode = RW_MODE,     \
-			.dir = first, .needs = need,                         \
-			.show = power_autosuspend_show,                      \
-			.store = power_autosuspend_store },                  \
-	[first + 2] = { .name = "control", .mode = RW_MODE, .dir = first,    \
-			.needs = need, .show = power_control_show,           \
-			.store = power_control_store, .priv = pm_on },       \
-	[first + 3] = { .name = "runtime_active_time", .mode = RO_MODE,      \
-			.dir = first, .needs = need, .show = show_zero },    \
-	[first + 4] = { .name = "runtime_status", .mode = RO_MODE,           \
-			.dir = first, .needs = need,                         \
-			.show = power_status_show },                         \
-	[first + 5] = { .name = "runtime_suspended_time", .mode = RO_MODE,   \
-			.dir = first, .needs = need, .show = show_zero }
+	[(first)] = { .name = "power", .mode = DIR_MODE,                     \
+		      .dir = (parent_dir), .needs = (need) },                \
+	[(first) + 1] = { .name = "autosuspend_delay_ms", .mode = RW_MODE,   \
+			  .dir = (first), .needs = (need),                   \
+			  .show = power_autosuspend_show,                    \
+			  .store = power_autosuspend_store },                \
+	[(first) + 2] = { .name = "control", .mode = RW_MODE,                \
+			  .dir = (first), .needs = (need),                   \
+			  .show = power_control_show,                        \
+			  .store = power_control_store, .priv = (pm_on) },   \
+	[(first) + 3] = { .name = "runtime_active_time", .mode = RO_MODE,    \
+			  .dir = (first), .needs = (need), .show = show_zero }, \
+	[(first) + 4] = { .name = "runtime_status", .mode = RO_MODE,         \
+			  .dir = (first), .needs = (need),                   \
+			  .show = power_status_show },                       \
+	[(first) + 5] = { .name = "runtime_suspended_time", .mode = RO_MODE, \
+			  .dir = (first), .needs = (need), .show = show_zero }
 
 typedef ssize_t sysfs_show_t(struct kobj *, const struct sysfs_entry *, char *);
 typedef ssize_t sysfs_store_t(struct kobj *, const struct sysfs_entry *,

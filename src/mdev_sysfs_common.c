@@ -30,7 +30,8 @@ ssize_t show_zero(struct kobj *obj, const struct sysfs_entry *ent, char *buf)
 
 ssize_t show_empty(struct kobj *obj, const struct sysfs_entry *ent, char *buf)
 {
-	(void)obj, (void)ent, (void)buf;
+	(void)obj, (void)ent;
+	buf[0] = '\0';
 	return 0;
 }
 
@@ -45,7 +46,8 @@ ssize_t power_status_show(struct kobj *obj, const struct sysfs_entry *ent,
 ssize_t power_autosuspend_show(struct kobj *obj, const struct sysfs_entry *ent,
 			       char *buf)
 {
-	(void)obj, (void)ent, (void)buf;
+	(void)obj, (void)ent;
+	buf[0] = '\0';
 	return -EIO; /* !dev->power.use_autosuspend */
 }
 
@@ -76,7 +78,7 @@ ssize_t power_control_store(struct kobj *obj, const struct sysfs_entry *ent,
 		sysfs_update(obj, 0, ent->priv);
 	else
 		return -EINVAL;
-	return count;
+	return (ssize_t)count;
 }
 
 /* Writing an action to a uevent file (kobject_synth_uevent()). */
@@ -88,7 +90,7 @@ ssize_t synth_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
 	(void)obj, (void)ent;
 	if (parse_synth_uevent(buf, count, &action))
 		return -EINVAL;
-	return count;
+	return (ssize_t)count;
 }
 
 /* A device named by its lowercase UUID; caller holds sysfs_rwsem. */
@@ -101,7 +103,7 @@ int uuid_name_lookup(const char *name, struct mdevfs_device **mdev)
 	    uuid_parse(name, uuid))
 		return -ENOENT;
 	uuid_unparse_lower(uuid, canon);
-	if (strcmp(canon, name))
+	if (strcmp(canon, name) != 0)
 		return -ENOENT;
 	pthread_mutex_lock(&mdev_list_lock);
 	*mdev = mdev_find_locked(uuid);

@@ -23,11 +23,11 @@ static ssize_t remove_store(struct kobj *obj, const struct sysfs_entry *ent,
 	if (parse_kstrtoul(buf, &val))
 		return -EINVAL;
 	if (!val)
-		return count;
+		return (ssize_t)count;
 	/* Only the writer that deletes the file removes the device; a
 	 * concurrent one succeeds without doing anything. */
 	if (!sysfs_remove_self(obj, DEV_F_REMOVE))
-		return count;
+		return (ssize_t)count;
 	ret = mdev_device_remove(to_mdev(obj));
 	if (ret == -EAGAIN) {
 		/* Still being created: put the file back so the device stays
@@ -223,7 +223,9 @@ static int vendor_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 	return -ENOENT;
 }
 
-static bool vendor_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+/* The position is the attribute's index. */
+static bool vendor_next(struct kobj *d, uint64_t *pos, // NOLINT(readability-non-const-parameter)
+			struct sysfs_node *c)
 {
 	if (*pos >= to_mdev(d)->type->nvattrs)
 		return false;

@@ -16,7 +16,7 @@
 static ssize_t create_store(struct kobj *obj, const struct sysfs_entry *ent,
 			    const char *buf, size_t count)
 {
-	uuid_t uuid;
+	uuid_t uuid = { 0 };
 	int ret;
 
 	(void)ent;
@@ -200,7 +200,9 @@ static int types_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 	return -ENOENT;
 }
 
-static bool types_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+/* The position is the type's index. */
+static bool types_next(struct kobj *d, uint64_t *pos, // NOLINT(readability-non-const-parameter)
+		       struct sysfs_node *c)
 {
 	struct mdevfs_parent *parent = to_parent(d);
 

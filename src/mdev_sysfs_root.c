@@ -283,7 +283,7 @@ static int number_name(const char *name, const char *prefix, int *n)
 	unsigned long v;
 	char *end;
 
-	if (strncmp(name, prefix, len) || name[len] < '0' || name[len] > '9' ||
+	if (strncmp(name, prefix, len) != 0 || name[len] < '0' || name[len] > '9' ||
 	    (name[len] == '0' && name[len + 1]))
 		return -ENOENT;
 	v = strtoul(name + len, &end, 10);
@@ -370,7 +370,7 @@ static ssize_t autoprobe_store(struct kobj *obj, const struct sysfs_entry *ent,
 	if (parse_kstrtobool(buf, &val))
 		return -EINVAL;
 	atomic_store(&drivers_autoprobe, val);
-	return count;
+	return (ssize_t)count;
 }
 
 /* bus_find_device_by_name(): a device on the bus, referenced. */
@@ -403,7 +403,7 @@ static ssize_t drivers_probe_store(struct kobj *obj,
 	if (!mdev)
 		return -ENODEV;
 	mdev_put(mdev);
-	return count;
+	return (ssize_t)count;
 }
 
 static ssize_t bind_store(struct kobj *obj, const struct sysfs_entry *ent,

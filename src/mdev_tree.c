@@ -61,7 +61,7 @@ static gboolean match_name(gpointer key, gpointer value, gpointer data)
 	struct name_search *s = data;
 
 	(void)key;
-	if (strcmp(kobj_name(value), s->name))
+	if (strcmp(kobj_name(value), s->name) != 0)
 		return FALSE;
 	s->found = value;
 	return TRUE;
@@ -148,7 +148,7 @@ static gboolean match_subsys(gpointer key, gpointer value, gpointer data)
 
 	(void)key;
 	if (subsys->bus != parent->subsys_bus ||
-	    strcmp(subsys->name, parent->subsys_name))
+	    strcmp(subsys->name, parent->subsys_name) != 0)
 		return FALSE;
 	parent->subsys = subsys;
 	return TRUE;

@@ -29,6 +29,30 @@ static int syntax_error(const char *name, unsigned int line, const char *what)
 	return -EINVAL;
 }
 
+/* One line: a group it opens (*group replaced) or a key it sets (*key);
+ * NULL on success, else what is wrong with it. */
+static const char *scan_line(const char *l, char **group, char **key)
+{
+	const char *eq;
+
+	if (*l == '[') {
+		const char *end = strchr(l, ']');
+
+		if (!end || end[1 + strspn(end + 1, " \t\r")])
+			return "malformed [group] line";
+		g_free(*group);
+		*group = g_strndup(l + 1, end - l - 1);
+		return NULL;
+	}
+	eq = strchr(l, '=');
+	if (!eq)
+		return "expected [group], key = value or a # comment";
+	if (!*group)
+		return "key = value before the first [group]";
+	*key = g_strstrip(g_strndup(l, eq - l));
+	return **key ? NULL : "empty key name";
+}
+
 /* First pass: where every group and key is, and the errors GKeyFile would
  * report without a line number. */
 static int scan_lines(struct config_file *cf, const char *text)
@@ -38,35 +62,18 @@ static int scan_lines(struct config_file *cf, const char *text)
 
 	for (unsigned int i = 0; lines[i]; i++) {
 		const char *l = lines[i] + strspn(lines[i], " \t");
-		unsigned int no = i + 1;
+		unsigned int no = i + 1, first;
 		g_autofree char *key = NULL;
-		const char *eq;
+		g_autofree char *k = NULL;
+		const char *err;
 
 		if (!*l || *l == '#' || *l == '\r')
 			continue;
-		if (*l == '[') {
-			const char *end = strchr(l, ']');
-
-			if (!end || end[1 + strspn(end + 1, " \t\r")])
-				return syntax_error(cf->name, no, "malformed [group] line");
-			g_free(group);
-			group = g_strndup(l + 1, end - l - 1);
-			key = NULL;
-		} else {
-			eq = strchr(l, '=');
-			if (!eq)
-				return syntax_error(cf->name, no,
-					"expected [group], key = value or a # comment");
-			if (!group)
-				return syntax_error(cf->name, no,
-					"key = value before the first [group]");
-			key = g_strstrip(g_strndup(l, eq - l));
-			if (!*key)
-				return syntax_error(cf->name, no, "empty key name");
-		}
-		g_autofree char *k = line_key(group, key);
-		unsigned int first = GPOINTER_TO_UINT(g_hash_table_lookup(cf->lines, k));
-
+		err = scan_line(l, &group, &key);
+		if (err)
+			return syntax_error(cf->name, no, err);
+		k = line_key(group, key);
+		first = GPOINTER_TO_UINT(g_hash_table_lookup(cf->lines, k));
 		if (first && key) {
 			log_err("%s:%u: [%s] %s: set twice (first on line %u)",
 				cf->name, no, group, key, first);
@@ -206,13 +213,13 @@ int mdevfs_settings_string(struct mdevfs_settings *s, const char *key,
 int mdevfs_settings_uint(struct mdevfs_settings *s, const char *key,
 			 unsigned long max, unsigned long *value)
 {
-	const char *v;
+	const char *v = NULL;
 	char *end;
 	int ret;
 
 	ret = mdevfs_settings_string(s, key, &v);
-	if (ret)
-		return ret;
+	if (ret || !v)
+		return ret ? ret : -ENOENT;
 	errno = 0;
 	*value = strtoul(v, &end, 10);
 	if (!g_ascii_isdigit(v[0]) || *end || errno || *value > max)

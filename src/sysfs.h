@@ -55,12 +55,10 @@ struct sysfs_entry {
 	const char *name; /* or NULL and get_name() */
 	int (*get_name)(struct kobj *obj, const struct sysfs_entry *ent,
 			char *buf, size_t size);
-	mode_t mode;      /* S_IFDIR|0755, S_IFREG|0444, S_IFLNK|0777, ... */
-	uint8_t dir;      /* the directory's slot in the same object, or */
+	/* The directory holding the entry: ->dir, a slot of the same object,
+	 * or SYSFS_NO_DIR and ->container, a directory of another object. */
 	void (*container)(struct kobj *obj, struct sysfs_node *dir);
-	unsigned int needs; /* visible while (obj->flags & needs) == needs */
 	bool (*is_visible)(struct kobj *obj); /* fixed over the object's life */
-	unsigned int flags;
 	ssize_t (*show)(struct kobj *obj, const struct sysfs_entry *ent,
 			char *buf); /* PAGE_SIZE bytes */
 	ssize_t (*store)(struct kobj *obj, const struct sysfs_entry *ent,
@@ -70,6 +68,10 @@ struct sysfs_entry {
 	int (*target)(struct kobj *obj, char *buf, size_t size);
 	const struct sysfs_coll *coll; /* directories: dynamic children */
 	uintptr_t priv;
+	mode_t mode;        /* S_IFDIR|0755, S_IFREG|0444, S_IFLNK|0777, ... */
+	unsigned int needs; /* visible while (obj->flags & needs) == needs */
+	unsigned int flags;
+	uint8_t dir;
 };
 
 /* Called under sysfs_rwsem (exclusive) for every entry that vanishes, so

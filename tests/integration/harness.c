@@ -272,7 +272,7 @@ char *ls(const char *path)
 	if (!d)
 		return NULL;
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			g_ptr_array_add(names, g_strdup(e->d_name));
 	closedir(d);
 	g_ptr_array_sort(names, cmp_str);

@@ -51,7 +51,7 @@ static bool remove_errno_ok(int e)
 	return e == ENOENT || e == ENODEV || e == EAGAIN;
 }
 
-static void worker(int id, char uuids[POOL][37], struct tally *t)
+static void worker(int id, const char uuids[POOL][37], struct tally *t)
 {
 	time_t end = time(NULL) + SECONDS;
 	unsigned int seed = (unsigned int)getpid() ^ (unsigned int)id;
@@ -145,7 +145,7 @@ START_TEST(storm)
 
 	mdevfs_start(&m, NULL, NULL);
 	for (int i = 0; i < POOL; i++)
-		strcpy(uuids[i], uuid_new());
+		g_strlcpy(uuids[i], uuid_new(), sizeof(uuids[i]));
 	for (int i = 0; i < WORKERS; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {

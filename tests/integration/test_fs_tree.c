@@ -211,7 +211,7 @@ static int nobody_checks(void *arg)
 	struct mdevfs *mm = arg;
 	char *v = get(at(mm, T1 "/available_instances"));
 
-	if (!v || strcmp(v, "24\n"))
+	if (!v || strcmp(v, "24\n") != 0)
 		return 1;
 	if (put(at(mm, T1 "/create"), "5e8d5a4c-0f9b-4e5e-9a54-8b7c1d0e2f3a") != -EACCES)
 		return 2;

@@ -100,7 +100,7 @@ void gate_open(void)
 	pthread_mutex_unlock(&g.lock);
 }
 
-static void wait_count(int *what, int count)
+static void wait_count(const int *what, int count)
 {
 	pthread_mutex_lock(&g.lock);
 	while (*what < count)
@@ -118,7 +118,7 @@ void gate_set_probe_error(int err)
 	pthread_mutex_unlock(&g.lock);
 }
 
-static int get(int *what)
+static int get(const int *what)
 {
 	int v;
 

@@ -12,7 +12,7 @@
 static int create(const char *buf, size_t len)
 {
 	char copy[64];
-	uuid_t out;
+	uuid_t out = { 0 };
 
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
@@ -22,7 +22,7 @@ static int create(const char *buf, size_t len)
 START_TEST(create_accepts)
 {
 	static const char *const ok[] = {
-		U "\n", U, U "x", U " ", "5E8D5A4C-0F9B-4E5E-9A54-8B7C1D0E2F3A",
+		(U "\n"), U, (U "x"), (U " "), "5E8D5A4C-0F9B-4E5E-9A54-8B7C1D0E2F3A",
 		"00000000-0000-0000-0000-000000000000",
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -36,10 +36,10 @@ START_TEST(create_refuses)
 {
 	static const char *const bad[] = {
 		"5e8d5a4c-0f9b-4e5e-9a54-8b7c1d0e2f3",    /* 35 */
-		U "\r\n",                                 /* 38 */
-		"{" U "}",
+		(U "\r\n"),                               /* 38 */
+		("{" U "}"),
 		"5e8d5a4c0f9b4e5e9a548b7c1d0e2f3a",       /* no dashes */
-		" " U,                                    /* leading space, 37 */
+		(" " U),                                  /* leading space, 37 */
 		"ge8d5a4c-0f9b-4e5e-9a54-8b7c1d0e2f3a",   /* not hex */
 		"5e8d5a4-c0f9b-4e5e-9a54-8b7c1d0e2f3a",   /* dash moved */
 		"5e8d5a4c-0f9b-4e5e-9a54-8b7c1d0e2f3a\n\n",

@@ -144,7 +144,7 @@ static bool collect(void *ctx, const char *name, struct sysfs_node child,
 		    uint64_t next_off)
 {
 	(void)child, (void)next_off;
-	if (strcmp(name, ".") && strcmp(name, ".."))
+	if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
 		g_ptr_array_add(ctx, g_strdup(name));
 	return true;
 }

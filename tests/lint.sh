@@ -1,0 +1,21 @@
+#!/bin/bash
+# Static checks the code is held to: cppcheck and clang-tidy (.clang-tidy),
+# no warnings allowed.  Usage: tests/lint.sh BUILD_DIR (with
+# compile_commands.json, which CMake writes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:?usage: $0 BUILD_DIR}
+files=$(git ls-files 'src/*.c' 'fs/*.c' 'backends/*.c' 'tests/*.c' 2>/dev/null ||
+	find src fs backends tests -name '*.c')
+
+cppcheck --enable=warning,style,performance,portability --std=c11 \
+	--inline-suppr --quiet --error-exitcode=1 \
+	--suppress=missingIncludeSystem -I include -I src -I fs \
+	-D_GNU_SOURCE -DFUSE_USE_VERSION=314 -DMDEVFS_VERSION='"lint"' $files
+echo "cppcheck: clean"
+rc=0
+# shellcheck disable=SC2086
+out=$(clang-tidy -p "$build" --quiet $files 2>&1) || rc=$?
+grep -v "warnings generated" <<<"$out" || true
+[ "$rc" -eq 0 ] || exit "$rc"
+echo "clang-tidy: clean"
