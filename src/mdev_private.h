@@ -176,10 +176,12 @@ void mdev_vfio_init(void);
 void mdev_vfio_fini(void);
 int mdev_vfio_register(struct mdevfs_device *mdev);
 void mdev_vfio_unregister(struct mdevfs_device *mdev);
-struct mdevfs_device *mdev_by_group(int group);    /* sysfs_rwsem */
-struct mdevfs_device *mdev_by_vfio(int vfio);      /* sysfs_rwsem */
-bool mdev_next_group(uint64_t *pos, struct mdevfs_device **mdev);
-bool mdev_next_vfio(uint64_t *pos, struct mdevfs_device **mdev);
+enum mdev_number { MDEV_GROUP, MDEV_VFIO, MDEV_NUMBERS };
+/* The device holding iommu group or vfio-dev number @n; sysfs_rwsem. */
+struct mdevfs_device *mdev_by_number(enum mdev_number kind, int n);
+/* The first device whose number is >= *pos; sets *pos to its number. */
+bool mdev_next_number(enum mdev_number kind, uint64_t *pos,
+		      struct mdevfs_device **mdev);
 unsigned long mdev_group_count(void);
 
 /* Helpers for collections kept in a GTree keyed by kobj id. */

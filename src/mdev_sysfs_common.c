@@ -123,3 +123,15 @@ void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node)
 	else
 		*node = (struct sysfs_node){ &dir->kobj, PD_DIR };
 }
+
+/* A node for every object of @tree, from position *pos on. */
+bool tree_next(GTree *tree, uint64_t *pos, unsigned int slot,
+		      struct sysfs_node *child)
+{
+	struct kobj *obj = id_tree_next(tree, pos);
+
+	if (!obj)
+		return false;
+	*child = (struct sysfs_node){ obj, slot };
+	return true;
+}

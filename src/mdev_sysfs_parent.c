@@ -97,12 +97,7 @@ static int type_devices_lookup(struct kobj *d, const char *name,
 static bool type_devices_next(struct kobj *d, uint64_t *pos,
 			      struct sysfs_node *c)
 {
-	struct kobj *obj = id_tree_next(to_type(d)->devices, pos);
-
-	if (!obj)
-		return false;
-	*c = (struct sysfs_node){ obj, D_TYPE_LINK };
-	return true;
+	return tree_next(to_type(d)->devices, pos, D_TYPE_LINK, c);
 }
 
 static const struct sysfs_coll type_devices_coll = {
@@ -236,12 +231,7 @@ static int parent_devices_lookup(struct kobj *d, const char *name,
 static bool parent_devices_next(struct kobj *d, uint64_t *pos,
 				struct sysfs_node *c)
 {
-	struct kobj *obj = id_tree_next(to_parent(d)->devices, pos);
-
-	if (!obj)
-		return false;
-	*c = (struct sysfs_node){ obj, D_DIR };
-	return true;
+	return tree_next(to_parent(d)->devices, pos, D_DIR, c);
 }
 
 static unsigned long parent_devices_nsubdirs(struct kobj *d)

@@ -15,18 +15,6 @@
 #include "mdev_sysfs.h"
 #include "parse.h"
 
-/* A node for every object of @tree, from position *pos on. */
-static bool tree_next(GTree *tree, uint64_t *pos, unsigned int slot,
-		      struct sysfs_node *child)
-{
-	struct kobj *obj = id_tree_next(tree, pos);
-
-	if (!obj)
-		return false;
-	*child = (struct sysfs_node){ obj, slot };
-	return true;
-}
-
 static int tree_lookup(GTree *tree, const char *name, unsigned int slot,
 		       struct sysfs_node *child)
 {
@@ -293,27 +281,49 @@ static int number_name(const char *name, const char *prefix, int *n)
 	return 0;
 }
 
-static int groups_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+/* Directories of numbered devices: how they are named and shown. */
+struct numbered {
+	enum mdev_number kind;
+	const char *prefix;
+	unsigned int slot;
+};
+
+static const struct numbered groups = { MDEV_GROUP, "", D_GROUP_DIR };
+static const struct numbered vfios = { MDEV_VFIO, "vfio", D_VFIO_CLASS_LINK };
+
+static int numbered_lookup(const struct numbered *nb, const char *name,
+			   struct sysfs_node *c)
 {
 	struct mdevfs_device *mdev;
 	int n;
 
-	(void)d;
-	if (number_name(name, "", &n) || !(mdev = mdev_by_group(n)))
+	if (number_name(name, nb->prefix, &n) || !(mdev = mdev_by_number(nb->kind, n)))
 		return -ENOENT;
-	*c = (struct sysfs_node){ &mdev->kobj, D_GROUP_DIR };
+	*c = (struct sysfs_node){ &mdev->kobj, nb->slot };
 	return 0;
+}
+
+static bool numbered_next(const struct numbered *nb, uint64_t *pos,
+			  struct sysfs_node *c)
+{
+	struct mdevfs_device *mdev;
+
+	if (!mdev_next_number(nb->kind, pos, &mdev))
+		return false;
+	*c = (struct sysfs_node){ &mdev->kobj, nb->slot };
+	return true;
+}
+
+static int groups_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	(void)d;
+	return numbered_lookup(&groups, name, c);
 }
 
 static bool groups_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
 {
-	struct mdevfs_device *mdev;
-
 	(void)d;
-	if (!mdev_next_group(pos, &mdev))
-		return false;
-	*c = (struct sysfs_node){ &mdev->kobj, D_GROUP_DIR };
-	return true;
+	return numbered_next(&groups, pos, c);
 }
 
 static unsigned long groups_nsubdirs(struct kobj *d)
@@ -328,25 +338,14 @@ static const struct sysfs_coll groups_coll = {
 
 static int vfio_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 {
-	struct mdevfs_device *mdev;
-	int n;
-
 	(void)d;
-	if (number_name(name, "vfio", &n) || !(mdev = mdev_by_vfio(n)))
-		return -ENOENT;
-	*c = (struct sysfs_node){ &mdev->kobj, D_VFIO_CLASS_LINK };
-	return 0;
+	return numbered_lookup(&vfios, name, c);
 }
 
 static bool vfio_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
 {
-	struct mdevfs_device *mdev;
-
 	(void)d;
-	if (!mdev_next_vfio(pos, &mdev))
-		return false;
-	*c = (struct sysfs_node){ &mdev->kobj, D_VFIO_CLASS_LINK };
-	return true;
+	return numbered_next(&vfios, pos, c);
 }
 
 static const struct sysfs_coll vfio_coll = { vfio_lookup, vfio_next, NULL };

@@ -11,22 +11,22 @@
 #include "mdev_private.h"
 
 static struct ida group_ida, vfio_ida;
-static GPtrArray *groups;     /* group -> device; sysfs_rwsem */
-static GPtrArray *vfios;      /* vfio index -> device; sysfs_rwsem */
+/* number -> device, for each enum mdev_number; sysfs_rwsem */
+static GPtrArray *numbered[MDEV_NUMBERS];
 static unsigned long ngroups; /* sysfs_rwsem */
 
 void mdev_vfio_init(void)
 {
 	ida_init(&group_ida);
 	ida_init(&vfio_ida);
-	groups = g_ptr_array_new();
-	vfios = g_ptr_array_new();
+	for (int i = 0; i < MDEV_NUMBERS; i++)
+		numbered[i] = g_ptr_array_new();
 }
 
 void mdev_vfio_fini(void)
 {
-	g_ptr_array_free(vfios, TRUE);
-	g_ptr_array_free(groups, TRUE);
+	for (int i = 0; i < MDEV_NUMBERS; i++)
+		g_ptr_array_free(numbered[i], TRUE);
 	ida_destroy(&vfio_ida);
 	ida_destroy(&group_ida);
 }
@@ -53,8 +53,8 @@ int mdev_vfio_register(struct mdevfs_device *mdev)
 	sysfs_write_lock();
 	mdev->group = group;
 	mdev->vfio = vfio;
-	slot_set(groups, group, mdev);
-	slot_set(vfios, vfio, mdev);
+	slot_set(numbered[MDEV_GROUP], group, mdev);
+	slot_set(numbered[MDEV_VFIO], vfio, mdev);
 	ngroups++;
 	sysfs_update_locked(&mdev->kobj, DEV_F_VFIO, 0);
 	sysfs_write_unlock();
@@ -74,27 +74,26 @@ void mdev_vfio_unregister(struct mdevfs_device *mdev)
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_VFIO);
 	group = mdev->group;
 	vfio = mdev->vfio;
-	groups->pdata[group] = NULL;
-	vfios->pdata[vfio] = NULL;
+	numbered[MDEV_GROUP]->pdata[group] = NULL;
+	numbered[MDEV_VFIO]->pdata[vfio] = NULL;
 	ngroups--;
 	sysfs_write_unlock();
 	ida_free(&vfio_ida, vfio);
 	ida_free(&group_ida, group);
 }
 
-static struct mdevfs_device *slot_get(GPtrArray *array, int index)
+struct mdevfs_device *mdev_by_number(enum mdev_number kind, int n)
 {
-	return index >= 0 && (guint)index < array->len ?
-		       g_ptr_array_index(array, index) : NULL;
+	GPtrArray *array = numbered[kind];
+
+	return n >= 0 && (guint)n < array->len ? g_ptr_array_index(array, n) : NULL;
 }
 
-struct mdevfs_device *mdev_by_group(int group) { return slot_get(groups, group); }
-struct mdevfs_device *mdev_by_vfio(int vfio) { return slot_get(vfios, vfio); }
-unsigned long mdev_group_count(void) { return ngroups; }
-
-static bool slot_next(GPtrArray *array, uint64_t *pos,
+bool mdev_next_number(enum mdev_number kind, uint64_t *pos,
 		      struct mdevfs_device **mdev)
 {
+	GPtrArray *array = numbered[kind];
+
 	for (; *pos < array->len; (*pos)++) {
 		*mdev = g_ptr_array_index(array, *pos);
 		if (*mdev)
@@ -103,12 +102,7 @@ static bool slot_next(GPtrArray *array, uint64_t *pos,
 	return false;
 }
 
-bool mdev_next_group(uint64_t *pos, struct mdevfs_device **mdev)
+unsigned long mdev_group_count(void)
 {
-	return slot_next(groups, pos, mdev);
-}
-
-bool mdev_next_vfio(uint64_t *pos, struct mdevfs_device **mdev)
-{
-	return slot_next(vfios, pos, mdev);
+	return ngroups;
 }

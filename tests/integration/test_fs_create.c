@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "run_suite.h"
 #include "harness.h"
 
 #define MTTY "devices/virtual/mtty/mtty"
@@ -232,8 +233,6 @@ int main(void)
 {
 	Suite *s = suite_create("fs-create");
 	TCase *tc = tcase_create("create");
-	SRunner *sr;
-	int failed;
 
 	harness_require_private_namespaces();
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -248,9 +247,5 @@ int main(void)
 	tcase_add_test(tc, mbochs_shares_memory);
 	tcase_add_test(tc, one_uuid_two_creators);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

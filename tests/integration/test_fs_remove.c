@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run_suite.h"
 #include "harness.h"
 
 #define MTTY "devices/virtual/mtty/mtty"
@@ -332,8 +333,6 @@ int main(void)
 {
 	Suite *s = suite_create("fs-remove");
 	TCase *tc = tcase_create("remove");
-	SRunner *sr;
-	int failed;
 
 	harness_require_private_namespaces();
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -348,9 +347,5 @@ int main(void)
 	tcase_add_test(tc, slow_vendor_holds_nothing_up);
 	tcase_add_test(tc, stop_with_live_devices);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

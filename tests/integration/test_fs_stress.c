@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run_suite.h"
 #include "harness.h"
 
 #define WORKERS 6
@@ -194,16 +195,10 @@ int main(void)
 {
 	Suite *s = suite_create("fs-stress");
 	TCase *tc = tcase_create("stress");
-	SRunner *sr;
-	int failed;
 
 	harness_require_private_namespaces();
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, storm);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -13,6 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "run_suite.h"
 #include "harness.h"
 
 #define MTTY "devices/virtual/mtty/mtty"
@@ -233,8 +234,6 @@ int main(void)
 {
 	Suite *s = suite_create("fs-tree");
 	TCase *tc = tcase_create("tree");
-	SRunner *sr;
-	int failed;
 
 	harness_require_private_namespaces();
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -249,9 +248,5 @@ int main(void)
 	tcase_add_test(tc, stable_inodes);
 	tcase_add_test(tc, other_users_read_only);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

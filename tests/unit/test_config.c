@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "run_suite.h"
 #include "config.h"
 #include "log.h"
 #include "tree_helpers.h"
@@ -160,8 +161,6 @@ int main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
 
 	log_set_level(MDEVFS_LOG_WARNING);
 	tcase_add_checked_fixture(tc, mdev_core_init, NULL);
@@ -169,9 +168,5 @@ int main(void)
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, pci_parent);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "run_suite.h"
 #include "tree_helpers.h"
 
 #define MTTY "devices/virtual/mtty/mtty"
@@ -438,8 +439,6 @@ int main(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("samples");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, skeleton);
@@ -460,9 +459,5 @@ int main(void)
 	tcase_add_test(tc, bus_attributes);
 	tcase_add_test(tc, parent_add_conflicts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

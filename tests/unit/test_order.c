@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "run_suite.h"
 #include "gate_backend.h"
 #include "tree_helpers.h"
 
@@ -278,8 +279,6 @@ int main(void)
 {
 	Suite *s = suite_create("order");
 	TCase *tc = tcase_create("gate");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -291,9 +290,5 @@ int main(void)
 	tcase_add_test(tc, concurrent_removes_remove_once);
 	tcase_add_test(tc, core_counter_max_one);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

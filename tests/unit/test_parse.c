@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "run_suite.h"
 #include "parse.h"
 #include "sysfs.h"
 
@@ -157,8 +158,6 @@ int main(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("parsers");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, create_accepts);
 	tcase_add_test(tc, create_refuses);
@@ -168,9 +167,5 @@ int main(void)
 	tcase_add_test(tc, synth_uevent);
 	tcase_add_test(tc, rel_links);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }
