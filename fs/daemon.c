@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "uevent_netlink.h"
 
 int daemon_check_fuse_device(void)
 {
@@ -164,6 +165,9 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	fuse_set_log_func(log_from_fuse);
 	fs_set_options(&o->fs);
 	handles_init();
+	uevent_netlink_open(o->uevent_routes);
+	/* Uevents wait in the notifier's queue until the tree is mounted. */
+	uevent_set_sink(notify_uevent, NULL);
 	/* The tree is complete before it is mounted. */
 	if (add_parents(parents))
 		goto out_parents;
@@ -194,6 +198,9 @@ out_session:
 	fuse_session_destroy(se);
 out_parents:
 	remove_parents(parents); /* a no-op once done above */
+	notifier_stop();         /* drops uevents of a tree never mounted */
+	uevent_set_sink(NULL, NULL);
+	uevent_netlink_close();
 	handles_fini();
 	config_free_parents(parents);
 	return ret;

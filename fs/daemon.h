@@ -12,6 +12,7 @@ struct daemon_options {
 	bool foreground;
 	bool debug;
 	GPtrArray *fuse_opts;   /* -o options for libfuse */
+	unsigned int uevent_routes;
 	struct fs_options fs;
 };
 

@@ -49,11 +49,13 @@ void handle_forget(struct handle *h, uint64_t nlookup);
 bool handle_find(struct sysfs_node node, fuse_ino_t *ino);
 unsigned long handles_count(void);
 
-/* notify.c */
+/* notify.c: collects from the start, sends once started */
+struct uevent;
 void notifier_start(struct fuse_session *se);
 void notifier_stop(void);
 void notify_inval_entry(fuse_ino_t parent, const char *name);
 void notify_reply_write(fuse_req_t req, ssize_t result);
+void notify_uevent(void *ctx, struct uevent *ev); /* a uevent_sink_t */
 
 /* writers.c: runs stores off the FUSE workers. */
 struct write_job {

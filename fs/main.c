@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "uevent_netlink.h"
 
 static void usage(FILE *out)
 {
@@ -22,6 +23,9 @@ static void usage(FILE *out)
 "      --check        read the configuration, report problems and exit\n"
 "  -f, --foreground   do not detach; log to stderr\n"
 "  -d, --debug        foreground, with every FUSE request logged\n"
+"      --uevent=LIST  uevent routes: kernel, udev, both comma-separated,\n"
+"                     or none (default: udev; kernel,udev when mdevfs has\n"
+"                     a network namespace of its own)\n"
 "  -o OPT[,OPT...]    FUSE mount options, and mdevfs's own:\n"
 "                       timeout=SECONDS  kernel entry cache (default 60)\n"
 "                       max_threads=N    FUSE worker threads (default 10)\n"
@@ -81,6 +85,7 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'C' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "uevent", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -90,7 +95,7 @@ int main(int argc, char **argv)
 	};
 	g_autoptr(GPtrArray) fuse_opts = g_ptr_array_new_with_free_func(g_free);
 	GPtrArray *parents = NULL;
-	bool check = false;
+	bool check = false, uevent_set = false;
 	int c;
 
 	o.fuse_opts = fuse_opts;
@@ -99,6 +104,14 @@ int main(int argc, char **argv)
 		case 'c': o.config = optarg; break;
 		case 'C': check = true; break;
 		case 'f': o.foreground = true; break;
+		case 'U':
+			if (uevent_routes_parse(optarg, &o.uevent_routes)) {
+				log_err("--uevent=%s: expected kernel, udev, "
+					"kernel,udev or none", optarg);
+				return 2;
+			}
+			uevent_set = true;
+			break;
 		case 'd': o.foreground = o.debug = true; break;
 		case 'o':
 			if (parse_o(&o, optarg))
@@ -109,6 +122,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (!uevent_set)
+		o.uevent_routes = uevent_routes_default();
 	if (!check && optind != argc - 1) {
 		log_err(optind >= argc ? "missing MOUNTPOINT (see --help)" :
 			"one MOUNTPOINT only (see --help)");

@@ -2,10 +2,15 @@
 /*
  * The notifier thread.  Cache invalidations must never be sent from a
  * request handler (libfuse doc/README.notifications: the kernel may hold a
- * lock the notification needs), so they are queued here together with the
- * replies to writes; one thread sends both in order.  A writer whose write
- * removed something therefore gets its reply only after the kernel's
- * dentries for it are gone.
+ * lock the notification needs), so they are queued here together with
+ * uevents and the replies to writes; one thread sends them all in order.
+ * So a uevent goes out after the invalidations of the change it reports
+ * (a monitor that gets `remove` finds the device gone, kernel caches
+ * included), and a writer gets its reply after both.
+ *
+ * Until the mount is up the queue only collects (the parents' add and
+ * registered uevents wait for the tree to be visible); once stopped,
+ * replies and uevents are sent in place.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,8 +19,9 @@
 
 #include "fs.h"
 #include "log.h"
+#include "uevent_netlink.h"
 
-enum note_kind { NOTE_INVAL_ENTRY, NOTE_REPLY_WRITE };
+enum note_kind { NOTE_INVAL_ENTRY, NOTE_REPLY_WRITE, NOTE_UEVENT };
 
 struct note {
 	struct note *next;
@@ -23,20 +29,23 @@ struct note {
 	fuse_ino_t parent;  /* NOTE_INVAL_ENTRY */
 	fuse_req_t req;     /* NOTE_REPLY_WRITE */
 	ssize_t result;
+	struct uevent *ev;  /* NOTE_UEVENT */
 	char name[];
 };
+
+enum notifier_state { COLLECTING, RUNNING, STOPPED };
 
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct note *head, **tail; /* lock */
-	bool stop;                 /* lock */
+	enum notifier_state state; /* lock */
 	struct fuse_session *se;
 	pthread_t thread;
-	bool running;
 } nt = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
+	.tail = &nt.head,
 };
 
 static void send_note(struct note *n)
@@ -57,6 +66,10 @@ static void send_note(struct note *n)
 		else
 			fuse_reply_write(n->req, (size_t)n->result);
 		break;
+	case NOTE_UEVENT:
+		uevent_netlink_send(n->ev);
+		uevent_free(n->ev);
+		break;
 	}
 }
 
@@ -68,7 +81,7 @@ static void *notifier_main(void *arg)
 		struct note *batch = nt.head;
 
 		if (!batch) {
-			if (nt.stop)
+			if (nt.state == STOPPED)
 				break;
 			pthread_cond_wait(&nt.cond, &nt.lock);
 			continue;
@@ -89,38 +102,48 @@ static void *notifier_main(void *arg)
 	return NULL;
 }
 
+/* Starts sending what was collected and what comes. */
 void notifier_start(struct fuse_session *se)
 {
 	nt.se = se;
-	nt.tail = &nt.head;
-	nt.stop = false;
+	pthread_mutex_lock(&nt.lock);
 	if (thread_spawn(&nt.thread, notifier_main, NULL) == 0)
-		nt.running = true;
+		nt.state = RUNNING;
 	else
 		log_err("cannot start the notifier thread");
+	pthread_mutex_unlock(&nt.lock);
 }
 
-/* Sends what is queued, then ends the thread. */
+/* Sends what is queued (drops it if never started), then ends. */
 void notifier_stop(void)
 {
-	if (!nt.running)
-		return;
+	struct note *n;
+	bool running;
+
 	pthread_mutex_lock(&nt.lock);
-	nt.stop = true;
+	running = nt.state == RUNNING;
+	nt.state = STOPPED;
 	pthread_cond_signal(&nt.cond);
 	pthread_mutex_unlock(&nt.lock);
-	pthread_join(nt.thread, NULL);
-	nt.running = false;
+	if (running)
+		pthread_join(nt.thread, NULL);
+	while ((n = nt.head)) {
+		nt.head = n->next;
+		if (n->kind == NOTE_UEVENT)
+			uevent_free(n->ev);
+		free(n);
+	}
+	nt.tail = &nt.head;
 }
 
 static void queue(struct note *n)
 {
 	n->next = NULL;
 	pthread_mutex_lock(&nt.lock);
-	if (!nt.running) {
-		/* Not mounted yet or already stopped: send in place. */
+	if (nt.state == STOPPED) {
+		/* Unmounting: nothing left to invalidate. */
 		pthread_mutex_unlock(&nt.lock);
-		if (n->kind == NOTE_REPLY_WRITE)
+		if (n->kind != NOTE_INVAL_ENTRY)
 			send_note(n);
 		free(n);
 		return;
@@ -159,5 +182,19 @@ void notify_reply_write(fuse_req_t req, ssize_t result)
 	n->kind = NOTE_REPLY_WRITE;
 	n->req = req;
 	n->result = result;
+	queue(n);
+}
+
+void notify_uevent(void *ctx, struct uevent *ev)
+{
+	struct note *n = malloc(sizeof(*n));
+
+	(void)ctx;
+	if (!n) {
+		uevent_free(ev);
+		return;
+	}
+	n->kind = NOTE_UEVENT;
+	n->ev = ev;
 	queue(n);
 }

@@ -107,10 +107,13 @@ int mdev_register_parent(struct mdevfs_parent *parent)
 	sysfs_update_locked(&parent->kobj, PARENT_F_CLASS_LINK, 0);
 	sysfs_write_unlock();
 	log_info("%s: MDEV: Registered", parent->name);
+	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_CHANGE,
+			 (const char *const[]){ "MDEV_STATE=registered", NULL });
 	return 0;
 }
 
-/* device_add(): the directory with its core files and the bus link. */
+/* device_add(): the directory with its core files and the bus link, then
+ * the add uevent. */
 static void mdev_device_add(struct mdevfs_device *mdev)
 {
 	sysfs_write_lock();
@@ -118,10 +121,12 @@ static void mdev_device_add(struct mdevfs_device *mdev)
 	id_tree_insert(all_devices, &mdev->kobj);
 	sysfs_update_locked(&mdev->kobj, DEV_F_DIR | DEV_F_CORE | DEV_F_REMOVE, 0);
 	sysfs_write_unlock();
+	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_ADD, NULL);
 }
 
 /* device_driver_attach(): the driver links, the vendor probe, the vfio
- * device it registers, then the driver's attribute groups. */
+ * device it registers, the driver's attribute groups, the bind uevent.  A
+ * failed probe sends nothing: the caller's device_del() sends remove. */
 static int mdev_device_attach(struct mdevfs_device *mdev)
 {
 	const struct mdevfs_backend *be = mdev->parent->backend;
@@ -144,6 +149,7 @@ static int mdev_device_attach(struct mdevfs_device *mdev)
 	if (ret)
 		goto out_remove;
 	sysfs_update(&mdev->kobj, DEV_F_VENDOR, 0);
+	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_BIND, NULL);
 	return 0;
 
 out_remove:
@@ -158,7 +164,7 @@ out_unbind:
 }
 
 /* __device_release_driver(): links and vendor attributes go, in-flight
- * vendor attribute calls drain, then the vendor's remove. */
+ * vendor attribute calls drain, the vendor's remove, the unbind uevent. */
 static void mdev_device_release_driver(struct mdevfs_device *mdev)
 {
 	const struct mdevfs_backend *be = mdev->parent->backend;
@@ -176,9 +182,12 @@ static void mdev_device_release_driver(struct mdevfs_device *mdev)
 	mdev_vfio_unregister(mdev);
 	if (be->remove)
 		be->remove(mdev);
+	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_UNBIND, NULL);
 }
 
-/* device_del(): core files and bus link, the driver, then the directory. */
+/* device_del(): core files and bus link, the driver, the directory, then
+ * the remove uevent (the kernel sends it just before the directory goes;
+ * here a monitor that gets it finds the device gone). */
 static void mdev_device_del(struct mdevfs_device *mdev)
 {
 	sysfs_write_lock();
@@ -190,6 +199,7 @@ static void mdev_device_del(struct mdevfs_device *mdev)
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DIR);
 	id_tree_remove(mdev->parent->devices, &mdev->kobj);
 	sysfs_write_unlock();
+	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_REMOVE, NULL);
 }
 
 /* mdev_device_release(): the UUID is free again and the instance counted
@@ -372,4 +382,6 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 	/* No available_instances show may call the backend after this. */
 	sysfs_drain(&parent->kobj);
 	pthread_rwlock_unlock(&parent->unreg_sem);
+	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_CHANGE,
+			 (const char *const[]){ "MDEV_STATE=unregistered", NULL });
 }

@@ -20,6 +20,7 @@
 #include <mdevfs/backend.h>
 
 #include "kobj.h"
+#include "macro.h"
 #include "sysfs.h"
 
 /* Visibility flags (kobj.flags).  Simple objects have one. */
@@ -183,6 +184,21 @@ struct mdevfs_device *mdev_by_number(enum mdev_number kind, int n);
 bool mdev_next_number(enum mdev_number kind, uint64_t *pos,
 		      struct mdevfs_device **mdev);
 unsigned long mdev_group_count(void);
+
+/* mdev_uevent.c: the events objects send (see uevent.h) */
+#include "uevent.h"
+struct uevent *mdev_device_uevent(struct kobj *obj, enum kobject_action action,
+				  const char *const *extra);
+struct uevent *mdev_vfio_uevent(struct kobj *obj, enum kobject_action action,
+				const char *const *extra);
+struct uevent *mdev_parent_uevent(struct kobj *obj, enum kobject_action action,
+				  const char *const *extra);
+struct uevent *mdev_driver_uevent(struct kobj *obj, enum kobject_action action,
+				  const char *const *extra);
+struct uevent *mdev_bus_uevent(struct kobj *obj, enum kobject_action action,
+			       const char *const *extra);
+void mdev_send_uevent(struct kobj *obj, uevent_build_t build,
+		      enum kobject_action action, const char *const *extra);
 
 /* Helpers for collections kept in a GTree keyed by kobj id. */
 GTree *id_tree_new(void);

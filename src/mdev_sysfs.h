@@ -64,8 +64,10 @@ typedef ssize_t sysfs_store_t(struct kobj *, const struct sysfs_entry *,
 /* mdev_sysfs_root.c: attributes several tables use */
 sysfs_show_t show_zero, show_empty, power_control_show, power_status_show,
 	power_autosuspend_show;
-sysfs_store_t power_control_store, power_autosuspend_store,
-	synth_uevent_store;
+sysfs_store_t power_control_store, power_autosuspend_store;
+/* mdev_uevent.c: the uevent files */
+sysfs_store_t mdev_uevent_store, vfio_uevent_store, parent_uevent_store,
+	driver_uevent_store, bus_uevent_store;
 ssize_t emit(char *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int uuid_name_lookup(const char *name, struct mdevfs_device **mdev);

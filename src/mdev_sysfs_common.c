@@ -81,18 +81,6 @@ ssize_t power_control_store(struct kobj *obj, const struct sysfs_entry *ent,
 	return (ssize_t)count;
 }
 
-/* Writing an action to a uevent file (kobject_synth_uevent()). */
-ssize_t synth_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			   const char *buf, size_t count)
-{
-	int action;
-
-	(void)obj, (void)ent;
-	if (parse_synth_uevent(buf, count, &action))
-		return -EINVAL;
-	return (ssize_t)count;
-}
-
 /* A device named by its lowercase UUID; caller holds sysfs_rwsem. */
 int uuid_name_lookup(const char *name, struct mdevfs_device **mdev)
 {

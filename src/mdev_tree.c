@@ -250,6 +250,8 @@ out:
 	if (ret)
 		log_err("%s: cannot add %s: a device is already there",
 			parent->name, parent->path);
+	else
+		mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_ADD, NULL);
 	return ret;
 }
 
@@ -270,5 +272,6 @@ void mdev_parent_del(struct mdevfs_parent *parent)
 	pathdir_prune(dir);
 	sysfs_write_unlock();
 	kobj_put(&dir->kobj);
+	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_REMOVE, NULL);
 }
 

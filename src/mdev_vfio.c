@@ -58,11 +58,13 @@ int mdev_vfio_register(struct mdevfs_device *mdev)
 	ngroups++;
 	sysfs_update_locked(&mdev->kobj, DEV_F_VFIO, 0);
 	sysfs_write_unlock();
+	mdev_send_uevent(&mdev->kobj, mdev_vfio_uevent, KOBJ_ADD, NULL);
 	return 0;
 }
 
 void mdev_vfio_unregister(struct mdevfs_device *mdev)
 {
+	struct uevent *ev;
 	int group, vfio;
 
 	sysfs_write_lock();
@@ -70,6 +72,8 @@ void mdev_vfio_unregister(struct mdevfs_device *mdev)
 		sysfs_write_unlock();
 		return;
 	}
+	/* Named while its number is still its own; sent once it is gone. */
+	ev = mdev_vfio_uevent(&mdev->kobj, KOBJ_REMOVE, NULL);
 	/* Hidden while the numbers still name the entries. */
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_VFIO);
 	group = mdev->group;
@@ -78,6 +82,7 @@ void mdev_vfio_unregister(struct mdevfs_device *mdev)
 	numbered[MDEV_VFIO]->pdata[vfio] = NULL;
 	ngroups--;
 	sysfs_write_unlock();
+	uevent_emit(ev);
 	ida_free(&vfio_ida, vfio);
 	ida_free(&group_ida, group);
 }

@@ -144,39 +144,44 @@ static bool is_alnum(char c)
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/* "UUID [KEY=VALUE ...]" after the action word (kobject_action_args()). */
-static int parse_synth_args(const char *p, size_t n)
+/* "UUID [KEY=VALUE ...]" after the action word (kobject_action_args()).
+ * Validates all of it, then reports the pieces if @arg is set. */
+static int parse_synth_args(const char *p, size_t n, synth_arg_t arg, void *ctx)
 {
 	if (n && (p[n - 1] == '\n' || p[n - 1] == '\0'))
 		n--;
-	if (n < UUID_STRING_LEN)
-		return -EINVAL;
-	for (size_t i = 0; i < UUID_STRING_LEN; i++)
-		if (p[i] == '\0')
-			return -EINVAL;
-	if (!uuid_string_valid(p))
-		return -EINVAL;
-	p += UUID_STRING_LEN;
-	n -= UUID_STRING_LEN;
-	while (n > 0) {
-		size_t key = 0, val = 0;
+	for (int pass = 0; pass < (arg ? 2 : 1); pass++) {
+		const char *q = p + UUID_STRING_LEN;
+		size_t left;
 
-		if (*p != ' ')
+		if (n < UUID_STRING_LEN || memchr(p, '\0', UUID_STRING_LEN) ||
+		    !uuid_string_valid(p))
 			return -EINVAL;
-		p++, n--;
-		while (key < n && is_alnum(p[key]))
-			key++;
-		if (key == 0 || key == n || p[key] != '=')
-			return -EINVAL;
-		p += key + 1, n -= key + 1;
-		while (val < n && p[val] != ' ' && p[val] != '\0')
-			val++;
-		p += val, n -= val;
+		if (pass)
+			arg(ctx, NULL, 0, p, UUID_STRING_LEN);
+		for (left = n - UUID_STRING_LEN; left > 0;) {
+			size_t key = 0, val = 0;
+
+			if (*q != ' ')
+				return -EINVAL;
+			q++, left--;
+			while (key < left && is_alnum(q[key]))
+				key++;
+			if (key == 0 || key == left || q[key] != '=')
+				return -EINVAL;
+			while (key + 1 + val < left && q[key + 1 + val] != ' ' &&
+			       q[key + 1 + val] != '\0')
+				val++;
+			if (pass)
+				arg(ctx, q, key, q + key + 1, val);
+			q += key + 1 + val, left -= key + 1 + val;
+		}
 	}
 	return 0;
 }
 
-int parse_synth_uevent(const char *buf, size_t count, int *action)
+int parse_synth_uevent(const char *buf, size_t count, int *action,
+		       synth_arg_t arg, void *ctx)
 {
 	const char *space;
 	size_t word;
@@ -192,7 +197,7 @@ int parse_synth_uevent(const char *buf, size_t count, int *action)
 
 		if (strlen(name) != word || strncmp(name, buf, word) != 0)
 			continue;
-		if (space && parse_synth_args(space + 1, count - word - 1))
+		if (space && parse_synth_args(space + 1, count - word - 1, arg, ctx))
 			return -EINVAL;
 		*action = i;
 		return 0;

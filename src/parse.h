@@ -30,8 +30,12 @@ bool sysfs_streq(const char *a, const char *b);
 
 /* kobject_synth_uevent()'s syntax: "ACTION [UUID [KEY=VALUE ...]]" with an
  * optional trailing newline.  Returns 0 and the action's index into
- * uevent_action_names[], or -EINVAL. */
+ * uevent_action_names[], or -EINVAL.  When @arg is set it is called for the
+ * UUID (key NULL) and for every KEY=VALUE, once the whole write is valid. */
 extern const char *const uevent_action_names[];
-int parse_synth_uevent(const char *buf, size_t count, int *action);
+typedef void (*synth_arg_t)(void *ctx, const char *key, size_t klen,
+			    const char *val, size_t vlen);
+int parse_synth_uevent(const char *buf, size_t count, int *action,
+		       synth_arg_t arg, void *ctx);
 
 #endif /* MDEVFS_PARSE_H */

@@ -106,7 +106,7 @@ static int synth(const char *s)
 {
 	int action;
 
-	return parse_synth_uevent(s, strlen(s), &action) ? -1 : action;
+	return parse_synth_uevent(s, strlen(s), &action, NULL, NULL) ? -1 : action;
 }
 
 START_TEST(synth_uevent)

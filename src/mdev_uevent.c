@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The uevents of the tree's objects: DEVPATH, SUBSYSTEM and variables in
+ * the kernel's order (ACTION, DEVPATH, SUBSYSTEM, the caller's variables,
+ * then the subsystem's: DRIVER for a bound device, a parent's own), and
+ * the uevent files that synthesise them.
+ */
+#include <errno.h>
+
+#include "mdev_private.h"
+#include "mdev_sysfs.h"
+#include "uevent.h"
+
+static struct uevent *new_event(enum kobject_action action,
+				const char *subsystem, const char *const *extra,
+				const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static struct uevent *new_event(enum kobject_action action,
+				const char *subsystem, const char *const *extra,
+				const char *fmt, ...)
+{
+	g_autofree char *devpath = NULL;
+	struct uevent *ev;
+	va_list ap;
+
+	va_start(ap, fmt);
+	devpath = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	ev = uevent_new(action, devpath, subsystem);
+	for (; extra && *extra; extra++)
+		uevent_add_var(ev, "%s", *extra);
+	return ev;
+}
+
+/* The mdev bus has no uevent callback: only the driver core's DRIVER. */
+struct uevent *mdev_device_uevent(struct kobj *obj, enum kobject_action action,
+				  const char *const *extra)
+{
+	struct mdevfs_device *mdev = to_mdev(obj);
+	struct uevent *ev = new_event(action, "mdev", extra, "/%s/%s",
+				      mdev->parent->path, mdev->name);
+	bool bound;
+
+	sysfs_read_lock();
+	bound = obj->flags & DEV_F_DRIVER;
+	sysfs_read_unlock();
+	if (bound)
+		uevent_add_var(ev, "DRIVER=%s", mdev->parent->driver_name);
+	return ev;
+}
+
+/* vfio-dev/vfioN: no MAJOR/MINOR, since there is no /dev/vfio/devices. */
+struct uevent *mdev_vfio_uevent(struct kobj *obj, enum kobject_action action,
+				const char *const *extra)
+{
+	struct mdevfs_device *mdev = to_mdev(obj);
+
+	return new_event(action, "vfio-dev", extra, "/%s/%s/vfio-dev/vfio%d",
+			 mdev->parent->path, mdev->name, mdev->vfio);
+}
+
+struct uevent *mdev_parent_uevent(struct kobj *obj, enum kobject_action action,
+				  const char *const *extra)
+{
+	struct mdevfs_parent *parent = to_parent(obj);
+	struct uevent *ev = new_event(action, parent->subsys_name, extra, "/%s",
+				      parent->path);
+
+	for (char **e = parent->uevent_env; e && *e; e++)
+		uevent_add_var(ev, "%s", *e);
+	return ev;
+}
+
+struct uevent *mdev_driver_uevent(struct kobj *obj, enum kobject_action action,
+				  const char *const *extra)
+{
+	return new_event(action, "drivers", extra, "/bus/mdev/drivers/%s",
+			 to_driver(obj)->name);
+}
+
+struct uevent *mdev_bus_uevent(struct kobj *obj, enum kobject_action action,
+			       const char *const *extra)
+{
+	(void)obj;
+	return new_event(action, "bus", extra, "/bus/mdev");
+}
+
+void mdev_send_uevent(struct kobj *obj, uevent_build_t build,
+		      enum kobject_action action, const char *const *extra)
+{
+	uevent_emit(build(obj, action, extra));
+}
+
+/* The uevent files: writing an action sends it. */
+static ssize_t synth(struct kobj *obj, uevent_build_t build, const char *buf,
+		     size_t count)
+{
+	return uevent_synth(obj, build, buf, count) ? -EINVAL : (ssize_t)count;
+}
+
+ssize_t mdev_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
+			  const char *buf, size_t count)
+{
+	(void)ent;
+	return synth(obj, mdev_device_uevent, buf, count);
+}
+
+ssize_t vfio_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
+			  const char *buf, size_t count)
+{
+	(void)ent;
+	return synth(obj, mdev_vfio_uevent, buf, count);
+}
+
+ssize_t parent_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
+			    const char *buf, size_t count)
+{
+	(void)ent;
+	return synth(obj, mdev_parent_uevent, buf, count);
+}
+
+ssize_t driver_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
+			    const char *buf, size_t count)
+{
+	(void)ent;
+	return synth(obj, mdev_driver_uevent, buf, count);
+}
+
+ssize_t bus_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
+			 const char *buf, size_t count)
+{
+	(void)ent;
+	return synth(obj, mdev_bus_uevent, buf, count);
+}

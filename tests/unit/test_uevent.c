@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Which uevents the core sends, in which order, with which variables, and
+ * what the tree shows at the moment each is sent (the kernel's order for
+ * create, a refused probe, remove, parent registration and
+ * unregistration, and synthetic events from uevent files).
+ */
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+
+#include "run_suite.h"
+#include "tree_helpers.h"
+#include "uevent.h"
+#include "uevent_netlink.h"
+
+static GPtrArray *parents;
+static GPtrArray *events; /* "action devpath subsystem [VAR ...]" */
+
+/* Records each event with what the tree shows when it is sent. */
+static void record(void *ctx, struct uevent *ev)
+{
+	GString *s = g_string_new(NULL);
+	const char *path = ev->devpath + 1;
+
+	(void)ctx;
+	g_string_printf(s, "%s %s %s", uevent_action_name(ev->action),
+			ev->devpath, ev->subsystem);
+	for (guint i = 0; i < ev->env->len; i++)
+		g_string_append_printf(s, " %s", (char *)g_ptr_array_index(ev->env, i));
+	if (!strcmp(ev->subsystem, "mdev")) {
+		g_autofree char *bus = g_strdup_printf("bus/mdev/devices/%s",
+						       strrchr(path, '/') + 1);
+		g_autofree char *rm = g_strdup_printf("%s/remove", path);
+		bool there = tree_exists(path) && tree_exists(bus) && tree_exists(rm);
+
+		/* add: visible with its core files; remove: all gone */
+		if (ev->action == KOBJ_ADD)
+			ck_assert_msg(there, "add sent before %s was visible", path);
+		if (ev->action == KOBJ_REMOVE)
+			ck_assert_msg(!tree_exists(path) && !tree_exists(bus),
+				      "remove sent while %s was visible", path);
+	}
+	g_ptr_array_add(events, g_string_free(s, FALSE));
+	uevent_free(ev);
+}
+
+static void setup(void)
+{
+	events = g_ptr_array_new_with_free_func(g_free);
+	uevent_set_sink(record, NULL);
+	parents = tree_setup(NULL);
+}
+
+static void teardown(void)
+{
+	uevent_set_sink(NULL, NULL);
+	g_ptr_array_free(events, TRUE);
+}
+
+/* The events since @from, joined by newlines. */
+static char *since(guint from)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = from; i < events->len; i++)
+		g_string_append_printf(s, "%s\n", (char *)g_ptr_array_index(events, i));
+	return g_string_free(s, FALSE);
+}
+
+#define MTTY "/devices/virtual/mtty/mtty"
+
+START_TEST(registration)
+{
+	g_autofree char *all = since(0);
+
+	ck_assert_str_eq(all,
+		"add " MTTY " mtty\n"
+		"change " MTTY " mtty MDEV_STATE=registered\n"
+		"add /devices/virtual/mdpy/mdpy mdpy\n"
+		"change /devices/virtual/mdpy/mdpy mdpy MDEV_STATE=registered\n"
+		"add /devices/virtual/mbochs/mbochs mbochs\n"
+		"change /devices/virtual/mbochs/mbochs mbochs MDEV_STATE=registered\n");
+	tree_teardown(parents);
+}
+END_TEST
+
+START_TEST(create_and_remove)
+{
+	g_autofree char *u = new_uuid();
+	g_autofree char *want = NULL, *got = NULL;
+	guint mark = events->len;
+
+	ck_assert_int_eq(tree_create("mtty", "mtty-2", u), 0);
+	want = g_strdup_printf(
+		"add " MTTY "/%1$s mdev\n"
+		"add " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
+		"bind " MTTY "/%1$s mdev DRIVER=mtty\n", u);
+	got = since(mark);
+	ck_assert_str_eq(got, want);
+	mark = events->len;
+	ck_assert_int_eq(tree_remove(u), 0);
+	g_free(want), g_free(got);
+	want = g_strdup_printf(
+		"remove " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
+		"unbind " MTTY "/%1$s mdev\n"
+		"remove " MTTY "/%1$s mdev\n", u);
+	got = since(mark);
+	ck_assert_str_eq(got, want);
+	tree_teardown(parents);
+}
+END_TEST
+
+START_TEST(refusals_send_nothing)
+{
+	g_autofree char *u = new_uuid();
+	guint mark;
+
+	ck_assert_int_eq(tree_create("mdpy", "mdpy-vga", u), 0);
+	mark = events->len;
+	ck_assert_int_eq(tree_create("mtty", "mtty-1", u), EEXIST);
+	ck_assert_int_eq(tree_puts("devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/create",
+				   "not-a-uuid"), -EINVAL);
+	ck_assert_uint_eq(events->len, mark);
+	for (int i = 0; i < 3; i++) {
+		g_autofree char *v = new_uuid();
+
+		ck_assert_int_eq(tree_create("mdpy", "mdpy-xga", v), 0);
+	}
+	mark = events->len;
+	{
+		g_autofree char *v = new_uuid();
+
+		ck_assert_int_eq(tree_create("mdpy", "mdpy-xga", v), EUSERS);
+	}
+	ck_assert_uint_eq(events->len, mark);
+	tree_teardown(parents);
+}
+END_TEST
+
+START_TEST(vendor_refusal_adds_and_removes)
+{
+	g_autofree char *u = new_uuid(), *want = NULL, *got = NULL;
+	guint mark;
+
+	for (int i = 0; i < 12; i++) {
+		g_autofree char *v = new_uuid();
+
+		ck_assert_int_eq(tree_create("mtty", "mtty-2", v), 0);
+	}
+	mark = events->len;
+	ck_assert_int_eq(tree_create("mtty", "mtty-1", u), ENOSPC);
+	want = g_strdup_printf("add " MTTY "/%1$s mdev\nremove " MTTY "/%1$s mdev\n", u);
+	got = since(mark);
+	ck_assert_str_eq(got, want);
+	tree_teardown(parents);
+}
+END_TEST
+
+START_TEST(unregistration_order)
+{
+	g_autofree char *a = new_uuid(), *b = new_uuid(), *want = NULL, *got = NULL;
+	struct mdevfs_parent *mtty = tree_parent(parents, "mtty");
+	guint mark;
+
+	ck_assert_int_eq(tree_create("mtty", "mtty-1", a), 0);
+	ck_assert_int_eq(tree_create("mtty", "mtty-2", b), 0);
+	mark = events->len;
+	mdev_unregister_parent(mtty);
+	mdev_parent_del(mtty);
+	want = g_strdup_printf(
+		"remove " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
+		"unbind " MTTY "/%1$s mdev\n"
+		"remove " MTTY "/%1$s mdev\n"
+		"remove " MTTY "/%2$s/vfio-dev/vfio1 vfio-dev\n"
+		"unbind " MTTY "/%2$s mdev\n"
+		"remove " MTTY "/%2$s mdev\n"
+		"change " MTTY " mtty MDEV_STATE=unregistered\n"
+		"remove " MTTY " mtty\n", a, b);
+	got = since(mark);
+	ck_assert_str_eq(got, want);
+	tree_teardown(parents);
+}
+END_TEST
+
+START_TEST(synthetic_events)
+{
+	g_autofree char *u = new_uuid(), *uev = NULL, *want = NULL, *got = NULL;
+	guint mark;
+
+	ck_assert_int_eq(tree_create("mtty", "mtty-1", u), 0);
+	uev = g_strdup_printf(MTTY "/%s/uevent", u + 0);
+	mark = events->len;
+	ck_assert_int_eq(tree_puts(uev + 1, "change\n"), 7);
+	ck_assert_int_eq(tree_puts(uev + 1, "add 5e8d5a4c-0f9b-4e5e-9a54-8b7c1d0e2f3a A=1 Bb=x"), 49);
+	ck_assert_int_eq(tree_puts(uev + 1, "bogus"), -EINVAL);
+	ck_assert_int_eq(tree_puts("devices/virtual/mdpy/mdpy/uevent", "change"), 6);
+	want = g_strdup_printf(
+		"change " MTTY "/%1$s mdev SYNTH_UUID=0 DRIVER=mtty\n"
+		"add " MTTY "/%1$s mdev SYNTH_UUID=5e8d5a4c-0f9b-4e5e-9a54-8b7c1d0e2f3a "
+		"SYNTH_ARG_A=1 SYNTH_ARG_Bb=x DRIVER=mtty\n"
+		"change /devices/virtual/mdpy/mdpy mdpy SYNTH_UUID=0\n", u);
+	got = since(mark);
+	ck_assert_str_eq(got, want);
+	tree_teardown(parents);
+}
+END_TEST
+
+START_TEST(routes_and_hash)
+{
+	unsigned int r;
+
+	ck_assert_int_eq(uevent_routes_parse("kernel,udev", &r), 0);
+	ck_assert_uint_eq(r, UEVENT_ROUTE_KERNEL | UEVENT_ROUTE_UDEV);
+	ck_assert_int_eq(uevent_routes_parse("udev", &r), 0);
+	ck_assert_uint_eq(r, UEVENT_ROUTE_UDEV);
+	ck_assert_int_eq(uevent_routes_parse("none", &r), 0);
+	ck_assert_uint_eq(r, 0);
+	ck_assert_int_eq(uevent_routes_parse("kernel,bogus", &r), -EINVAL);
+	ck_assert_int_eq(uevent_routes_parse("", &r), -EINVAL);
+	/* MurmurHash2 reference values (seed 0) */
+	ck_assert_uint_eq(uevent_subsystem_hash(""), 0);
+	ck_assert_uint_eq(uevent_subsystem_hash("a"), 0x92685f5e);
+	ck_assert_uint_eq(uevent_subsystem_hash("abcd"), 0x26873021);
+	tree_teardown(parents);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("uevent");
+	TCase *tc = tcase_create("order");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, registration);
+	tcase_add_test(tc, create_and_remove);
+	tcase_add_test(tc, refusals_send_nothing);
+	tcase_add_test(tc, vendor_refusal_adds_and_removes);
+	tcase_add_test(tc, unregistration_order);
+	tcase_add_test(tc, synthetic_events);
+	tcase_add_test(tc, routes_and_hash);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
