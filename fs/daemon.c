@@ -164,6 +164,7 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 
 	fuse_set_log_func(log_from_fuse);
 	fs_set_options(&o->fs);
+	sysfs_set_owner(geteuid(), getegid());
 	handles_init();
 	uevent_netlink_open(o->uevent_routes);
 	/* Uevents wait in the notifier's queue until the tree is mounted. */

@@ -20,6 +20,8 @@
 static pthread_rwlock_t sysfs_rwsem;
 static struct kobj *root_obj;
 static const struct sysfs_notifier *notifier; /* set before mounting */
+static uid_t owner_uid; /* set before mounting */
+static gid_t owner_gid;
 static void *notifier_ctx;
 
 /* chmod/chown by root, kept like kernfs keeps an inode's iattrs. */
@@ -52,6 +54,12 @@ void sysfs_init(struct kobj *root)
 	rwsem_init(&sysfs_rwsem);
 	root_obj = root;
 	overrides = g_hash_table_new_full(node_hash, node_equal, NULL, g_free);
+}
+
+void sysfs_set_owner(uid_t uid, gid_t gid)
+{
+	owner_uid = uid;
+	owner_gid = gid;
 }
 
 void sysfs_set_notifier(const struct sysfs_notifier *n, void *ctx)
@@ -249,6 +257,8 @@ int sysfs_getattr(struct sysfs_node n, struct stat *st)
 	st->st_nlink = S_ISDIR(ent->mode) ? dir_nlink(n, ent) : 1;
 	st->st_size = S_ISREG(ent->mode) ? PAGE_SIZE : 0;
 	st->st_blksize = PAGE_SIZE;
+	st->st_uid = owner_uid;
+	st->st_gid = owner_gid;
 	st->st_atim = st->st_mtim = st->st_ctim = n.obj->ctime;
 	pthread_mutex_lock(&overrides_lock);
 	ov = g_hash_table_lookup(overrides, &n);
@@ -273,12 +283,16 @@ int sysfs_setattr(struct sysfs_node n, const mode_t *mode, const uid_t *uid,
 		ret = -ENOENT;
 		goto out;
 	}
+	if (!mode && !uid && !gid)
+		goto out; /* a truncation: nothing to keep */
 	pthread_mutex_lock(&overrides_lock);
 	ov = g_hash_table_lookup(overrides, &n);
 	if (!ov) {
 		ov = g_new0(struct override, 1);
 		ov->node = n;
 		ov->mode = ent->mode & 07777;
+		ov->uid = owner_uid;
+		ov->gid = owner_gid;
 		g_hash_table_insert(overrides, &ov->node, ov);
 	}
 	if (mode)

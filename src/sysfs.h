@@ -81,6 +81,9 @@ struct sysfs_notifier {
 };
 
 void sysfs_init(struct kobj *root);
+/* Who owns the files (root, as in sysfs, unless set; a daemon run by a
+ * user gives the tree to that user so it can use it). */
+void sysfs_set_owner(uid_t uid, gid_t gid);
 void sysfs_set_notifier(const struct sysfs_notifier *notifier, void *ctx);
 struct sysfs_node sysfs_root(void);
 
