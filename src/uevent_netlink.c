@@ -212,31 +212,31 @@ static void send_kernel(const struct uevent *ev, const GString *props)
 		atomic_fetch_add(&nl.sent[0], 1);
 }
 
+/* udevd's events carry SEQNUM; this route counts on its own.  Appends it
+ * to @props. */
 static void send_udev(const struct uevent *ev, GString *props)
 {
+	g_string_append_printf(props, "SEQNUM=%" PRIu64, ++nl.seqnum);
+	g_string_append_c(props, '\0');
+
+	gsize len = props->len;
 	struct udev_header h = {
 		.prefix = "libudev",
 		.magic = htobe32(UDEV_MONITOR_MAGIC),
 		.header_size = sizeof(h),
 		.properties_off = sizeof(h),
+		.properties_len = (uint32_t)len,
 		.filter_subsystem_hash = htobe32(uevent_subsystem_hash(ev->subsystem)),
 	};
 	struct sockaddr_nl group = { .nl_family = AF_NETLINK,
 				     .nl_groups = UDEV_GROUP };
-	struct iovec iov[2] = { { &h, sizeof(h) }, { NULL, 0 } };
+	struct iovec iov[2] = { { &h, sizeof(h) }, { props->str, len } };
 	struct msghdr msg = { &group, sizeof(group), iov, 2, NULL, 0, 0 };
-	gsize len = props->len;
 
-	/* udevd's events carry SEQNUM; this route counts on its own. */
-	g_string_append_printf(props, "SEQNUM=%" PRIu64, ++nl.seqnum);
-	g_string_append_c(props, '\0');
-	iov[1] = (struct iovec){ props->str, props->len };
-	h.properties_len = (uint32_t)props->len;
 	if (sendmsg(nl.fd, &msg, MSG_DONTWAIT) < 0)
 		failed(1, errno);
 	else
 		atomic_fetch_add(&nl.sent[1], 1);
-	g_string_truncate(props, len);
 }
 
 void uevent_netlink_send(const struct uevent *ev)
