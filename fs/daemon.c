@@ -202,6 +202,7 @@ out_parents:
 	notifier_stop();         /* drops uevents of a tree never mounted */
 	uevent_set_sink(NULL, NULL);
 	uevent_netlink_close();
+	fs_close_files();
 	handles_fini();
 	config_free_parents(parents);
 	return ret;

@@ -29,6 +29,8 @@ struct fs_options {
 extern const struct fuse_lowlevel_ops mdevfs_ops;
 void fs_set_options(const struct fs_options *opts);
 void fs_set_session(const struct fuse_session *se);
+/* Frees the files the kernel did not release before the session ended. */
+void fs_close_files(void);
 
 /* handles.c: a node the kernel knows, named by its address.  A handle holds
  * a reference on its object and lives while the kernel's lookup count is

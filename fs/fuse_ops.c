@@ -35,6 +35,42 @@ struct open_file {
 	char buf[PAGE_SIZE]; /* lock */
 };
 
+/* Files the kernel has open: a RELEASE still in flight when the daemon
+ * stops never arrives, and fs_close_files() frees what is left. */
+static pthread_mutex_t open_files_lock = PTHREAD_MUTEX_INITIALIZER;
+static GHashTable *open_files; /* owns its struct open_file; open_files_lock */
+
+static void free_file(gpointer data)
+{
+	struct open_file *of = data;
+
+	pthread_mutex_destroy(&of->lock);
+	free(of);
+}
+
+static void file_opened(struct open_file *of)
+{
+	pthread_mutex_lock(&open_files_lock);
+	if (!open_files)
+		open_files = g_hash_table_new_full(NULL, NULL, free_file, NULL);
+	g_hash_table_add(open_files, of);
+	pthread_mutex_unlock(&open_files_lock);
+}
+
+static void file_closed(struct open_file *of)
+{
+	pthread_mutex_lock(&open_files_lock);
+	g_hash_table_remove(open_files, of); /* frees it */
+	pthread_mutex_unlock(&open_files_lock);
+}
+
+void fs_close_files(void)
+{
+	pthread_mutex_lock(&open_files_lock);
+	g_clear_pointer(&open_files, g_hash_table_destroy);
+	pthread_mutex_unlock(&open_files_lock);
+}
+
 static void gone(void *ctx, struct sysfs_node dir, const char *name)
 {
 	fuse_ino_t ino;
@@ -288,10 +324,9 @@ static void mdevfs_open(fuse_req_t req, fuse_ino_t ino,
 	fi->fh = (uintptr_t)of;
 	fi->direct_io = 1;
 	fi->noflush = 1;
-	if (reply_open(req, fi)) {
-		pthread_mutex_destroy(&of->lock);
-		free(of);
-	}
+	file_opened(of);
+	if (reply_open(req, fi))
+		file_closed(of);
 }
 
 static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
@@ -303,8 +338,7 @@ static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
 	/* A read may still be returning from its reply: wait for it. */
 	pthread_mutex_lock(&of->lock);
 	pthread_mutex_unlock(&of->lock);
-	pthread_mutex_destroy(&of->lock);
-	free(of);
+	file_closed(of);
 	fuse_reply_err(req, 0);
 }
 
