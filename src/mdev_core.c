@@ -60,6 +60,7 @@ void mdev_core_fini(void)
 	g_tree_destroy(all_parents);
 	g_tree_destroy(all_devices);
 	g_hash_table_destroy(mdev_uuids);
+	sysfs_fini();
 }
 
 struct kobj *mdev_root(void) { return &root; }

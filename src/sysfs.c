@@ -56,6 +56,14 @@ void sysfs_init(struct kobj *root)
 	overrides = g_hash_table_new_full(node_hash, node_equal, NULL, g_free);
 }
 
+void sysfs_fini(void)
+{
+	pthread_mutex_lock(&overrides_lock);
+	g_clear_pointer(&overrides, g_hash_table_destroy);
+	pthread_mutex_unlock(&overrides_lock);
+	pthread_rwlock_destroy(&sysfs_rwsem);
+}
+
 void sysfs_set_owner(uid_t uid, gid_t gid)
 {
 	owner_uid = uid;

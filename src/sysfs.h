@@ -81,6 +81,7 @@ struct sysfs_notifier {
 };
 
 void sysfs_init(struct kobj *root);
+void sysfs_fini(void);
 /* Who owns the files (root, as in sysfs, unless set; a daemon run by a
  * user gives the tree to that user so it can use it). */
 void sysfs_set_owner(uid_t uid, gid_t gid);

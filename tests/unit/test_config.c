@@ -163,7 +163,7 @@ int main(void)
 	TCase *tc = tcase_create("config");
 
 	log_set_level(MDEVFS_LOG_WARNING);
-	tcase_add_checked_fixture(tc, mdev_core_init, NULL);
+	tcase_add_checked_fixture(tc, mdev_core_init, mdev_core_fini);
 	tcase_add_loop_test(tc, refused, 0, G_N_ELEMENTS(bad));
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, pci_parent);
