@@ -140,44 +140,68 @@ static struct fuse_session *new_session(const struct daemon_options *o)
 	return se;
 }
 
-static int serve(struct fuse_session *se, const struct daemon_options *o)
+int daemon_prepare(struct daemon *d)
+{
+	fuse_set_log_func(log_from_fuse);
+	fs_set_options(&d->o->fs);
+	sysfs_set_owner(geteuid(), getegid());
+	handles_init();
+	uevent_netlink_open(d->o->uevent_routes);
+	/* Uevents wait in the notifier's queue until the tree is mounted. */
+	uevent_set_sink(notify_uevent, NULL);
+	/* The tree is complete before it is mounted. */
+	if (add_parents(d->parents))
+		return -1;
+	d->se = new_session(d->o);
+	return d->se ? 0 : -1;
+}
+
+int daemon_serve(struct daemon *d)
 {
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	int ret;
 
-	fuse_loop_cfg_set_max_threads(cfg, o->fs.max_threads);
-	fs_set_session(se);
-	notifier_start(se);
-	writers_start(o->fs.max_writers);
+	fuse_loop_cfg_set_max_threads(cfg, d->o->fs.max_threads);
+	fs_set_session(d->se);
+	notifier_start(d->se);
+	writers_start(d->o->fs.max_writers);
 	/* A stop by signal returns the signal's number: a clean stop. */
-	ret = fuse_session_loop_mt(se, cfg) < 0;
+	ret = fuse_session_loop_mt(d->se, cfg) < 0 ? -1 : 0;
 	fuse_loop_cfg_destroy(cfg);
 	/* Writes in flight finish and get their replies. */
 	writers_stop();
 	return ret;
 }
 
+void daemon_stop(struct daemon *d)
+{
+	remove_parents(d->parents);
+	notifier_stop(); /* sends what is queued; drops it if never mounted */
+	fs_set_session(NULL);
+}
+
+void daemon_finish(struct daemon *d)
+{
+	daemon_stop(d); /* a no-op when done already */
+	if (d->se)
+		fuse_session_destroy(d->se);
+	uevent_set_sink(NULL, NULL);
+	uevent_netlink_close();
+	fs_close_files();
+	handles_fini();
+	config_free_parents(d->parents);
+}
+
 int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 {
-	struct fuse_session *se;
+	struct daemon d = { .o = o, .parents = parents };
 	int ret = 1;
 
-	fuse_set_log_func(log_from_fuse);
-	fs_set_options(&o->fs);
-	sysfs_set_owner(geteuid(), getegid());
-	handles_init();
-	uevent_netlink_open(o->uevent_routes);
-	/* Uevents wait in the notifier's queue until the tree is mounted. */
-	uevent_set_sink(notify_uevent, NULL);
-	/* The tree is complete before it is mounted. */
-	if (add_parents(parents))
-		goto out_parents;
-	se = new_session(o);
-	if (!se)
-		goto out_parents;
-	if (fuse_set_signal_handlers(se))
-		goto out_session;
-	if (fuse_session_mount(se, o->mountpoint)) {
+	if (daemon_prepare(&d))
+		goto out;
+	if (fuse_set_signal_handlers(d.se))
+		goto out;
+	if (fuse_session_mount(d.se, o->mountpoint)) {
 		log_err("cannot mount on %s", o->mountpoint);
 		goto out_signals;
 	}
@@ -187,23 +211,13 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 		log_set_level(MDEVFS_LOG_INFO);
 	}
 	log_info("serving %u parents on %s", parents->len, o->mountpoint);
-	ret = serve(se, o) ? 1 : 0;
-	remove_parents(parents);
-	notifier_stop();
-	fs_set_session(NULL);
-	fuse_session_unmount(se);
+	ret = daemon_serve(&d) ? 1 : 0;
+	daemon_stop(&d);
+	fuse_session_unmount(d.se);
 	log_info("unmounted %s", o->mountpoint);
 out_signals:
-	fuse_remove_signal_handlers(se);
-out_session:
-	fuse_session_destroy(se);
-out_parents:
-	remove_parents(parents); /* a no-op once done above */
-	notifier_stop();         /* drops uevents of a tree never mounted */
-	uevent_set_sink(NULL, NULL);
-	uevent_netlink_close();
-	fs_close_files();
-	handles_fini();
-	config_free_parents(parents);
+	fuse_remove_signal_handlers(d.se);
+out:
+	daemon_finish(&d);
 	return ret;
 }

@@ -4,28 +4,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "run.h"
 #include "uevent_netlink.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 "Usage: mdevfs [OPTIONS] MOUNTPOINT\n"
+"       mdevfs run [OPTIONS] [--] COMMAND [ARGS...]\n"
+"       mdevfs --check [-c CONFIG]\n"
+"\n"
 "Mounts a sysfs-shaped tree of VFIO mediated devices on MOUNTPOINT: class/,\n"
 "bus/mdev, devices/ and kernel/iommu_groups, as the kernel shows them.\n"
+"`mdevfs run` runs COMMAND in a mount and network namespace of its own in\n"
+"which the tree is at the real /sys paths and /etc/mdevctl.d is private,\n"
+"and returns COMMAND's exit status.\n"
 "\n"
 "  -c, --config FILE  parents and types to serve (default: the kernel's\n"
 "                     sample drivers mtty, mdpy and mbochs, built in)\n"
 "      --check        read the configuration, report problems and exit\n"
 "  -f, --foreground   do not detach; log to stderr\n"
 "  -d, --debug        foreground, with every FUSE request logged\n"
+"  -v, --verbose      run: log what happens (default: only problems)\n"
+"      --keep-mdevctl-d  run: use the host's /etc/mdevctl.d\n"
 "      --uevent=LIST  uevent routes: kernel, udev, both comma-separated,\n"
 "                     or none (default: udev; kernel,udev when mdevfs has\n"
-"                     a network namespace of its own)\n"
+"                     a network namespace of its own, as in run)\n"
 "  -o OPT[,OPT...]    FUSE mount options, and mdevfs's own:\n"
 "                       timeout=SECONDS  kernel entry cache (default 60)\n"
 "                       max_threads=N    FUSE worker threads (default 10)\n"
@@ -78,43 +88,52 @@ static int parse_o(struct daemon_options *o, const char *arg)
 	return 0;
 }
 
-int main(int argc, char **argv)
+enum mode { MODE_MOUNT, MODE_RUN, MODE_CHECK };
+
+struct cli {
+	struct daemon_options o;
+	enum mode mode;
+	bool verbose;
+	char **rest;   /* MOUNTPOINT, or COMMAND [ARGS...] */
+	int nrest;
+};
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "keep-mdevctl-d", no_argument, NULL, 'K' },
 		{ "uevent", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon_options o = {
-		.fs = { .timeout = 60.0, .max_threads = 10, .max_writers = 256 },
-	};
-	g_autoptr(GPtrArray) fuse_opts = g_ptr_array_new_with_free_func(g_free);
-	GPtrArray *parents = NULL;
-	bool check = false, uevent_set = false;
+	/* run: options end at COMMAND */
+	const char *opts = cli->mode == MODE_RUN ? "+c:dvo:hV" : "c:fdvo:hV";
 	int c;
 
-	o.fuse_opts = fuse_opts;
-	while ((c = getopt_long(argc, argv, "c:fdo:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': o.config = optarg; break;
-		case 'C': check = true; break;
-		case 'f': o.foreground = true; break;
+		case 'c': cli->o.config = optarg; break;
+		case 'C': cli->mode = MODE_CHECK; break;
+		case 'f': cli->o.foreground = true; break;
+		case 'd': cli->o.foreground = cli->o.debug = true; break;
+		case 'v': cli->verbose = true; break;
+		case 'K': cli->o.keep_mdevctl_d = true; break;
 		case 'U':
-			if (uevent_routes_parse(optarg, &o.uevent_routes)) {
+			if (uevent_routes_parse(optarg, &cli->o.uevent_routes)) {
 				log_err("--uevent=%s: expected kernel, udev, "
 					"kernel,udev or none", optarg);
 				return 2;
 			}
-			uevent_set = true;
 			break;
-		case 'd': o.foreground = o.debug = true; break;
 		case 'o':
-			if (parse_o(&o, optarg))
+			if (parse_o(&cli->o, optarg))
 				return 2;
 			break;
 		case 'h': usage(stdout); return 0;
@@ -122,35 +141,78 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!uevent_set)
-		o.uevent_routes = uevent_routes_default();
-	if (!check && optind != argc - 1) {
-		log_err(optind >= argc ? "missing MOUNTPOINT (see --help)" :
+	cli->rest = argv + optind;
+	cli->nrest = argc - optind;
+	if (cli->mode == MODE_RUN && cli->nrest < 1) {
+		log_err("run: missing COMMAND (see --help)");
+		return 2;
+	}
+	if (cli->mode == MODE_MOUNT && cli->nrest != 1) {
+		log_err(cli->nrest < 1 ? "missing MOUNTPOINT (see --help)" :
 			"one MOUNTPOINT only (see --help)");
 		return 2;
 	}
-	/* A daemon says nothing on its terminal unless something fails. */
-	if (!o.foreground && !check)
-		log_set_level(MDEVFS_LOG_WARNING);
-	mdev_core_init();
-	if (config_load(o.config, &parents)) {
-		c = 1;
-	} else if (check) {
+	return -1;
+}
+
+static int serve_mode(struct cli *cli, GPtrArray *parents)
+{
+	struct daemon_options *o = &cli->o;
+
+	switch (cli->mode) {
+	case MODE_CHECK:
 		printf("%s: %u parent%s, OK\n",
-		       o.config ? o.config : SAMPLES_CONF_NAME, parents->len,
+		       o->config ? o->config : SAMPLES_CONF_NAME, parents->len,
 		       parents->len == 1 ? "" : "s");
 		config_free_parents(parents);
-		c = 0;
-	} else {
-		o.mountpoint = argv[optind];
-		if (daemon_check_fuse_device() ||
-		    daemon_check_mountpoint(o.mountpoint)) {
+		return 0;
+	case MODE_RUN:
+		if (geteuid() != 0) {
+			log_err("run: needs root (it makes namespaces and mounts)");
 			config_free_parents(parents);
-			c = 1;
-		} else {
-			c = daemon_run(&o, parents);
+			return 1;
 		}
+		o->foreground = true;
+		return daemon_check_fuse_device() ?
+			       (config_free_parents(parents), 1) :
+			       run_command(o, parents, cli->rest);
+	case MODE_MOUNT:
+		break;
 	}
+	o->mountpoint = cli->rest[0];
+	if (daemon_check_fuse_device() || daemon_check_mountpoint(o->mountpoint)) {
+		config_free_parents(parents);
+		return 1;
+	}
+	return daemon_run(o, parents);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {
+		.o = { .fs = { .timeout = 60.0, .max_threads = 10,
+			       .max_writers = 256 },
+		       .uevent_routes = UEVENT_ROUTES_DEFAULT },
+	};
+	g_autoptr(GPtrArray) fuse_opts = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *parents = NULL;
+	int ret;
+
+	cli.o.fuse_opts = fuse_opts;
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		cli.mode = MODE_RUN;
+		argc--, argv++;
+	}
+	ret = parse_args(argc, argv, &cli);
+	if (ret >= 0)
+		return ret;
+	/* A daemon says nothing on its terminal unless something fails, nor
+	 * does run, whose terminal is COMMAND's. */
+	if ((cli.mode == MODE_MOUNT && !cli.o.foreground) ||
+	    (cli.mode == MODE_RUN && !cli.verbose && !cli.o.debug))
+		log_set_level(MDEVFS_LOG_WARNING);
+	mdev_core_init();
+	ret = config_load(cli.o.config, &parents) ? 1 : serve_mode(&cli, parents);
 	mdev_core_fini();
-	return c;
+	return ret;
 }

@@ -267,6 +267,8 @@ int uevent_netlink_open(unsigned int routes)
 {
 	struct sockaddr_nl self = { .nl_family = AF_NETLINK };
 
+	if (routes & UEVENT_ROUTES_DEFAULT)
+		routes = uevent_routes_default();
 	nl.routes = routes;
 	if (!routes)
 		return 0;

@@ -21,6 +21,7 @@
 enum {
 	UEVENT_ROUTE_KERNEL = 1 << 0,
 	UEVENT_ROUTE_UDEV = 1 << 1,
+	UEVENT_ROUTES_DEFAULT = 1 << 2, /* uevent_routes_default() when opened */
 };
 
 /* "kernel", "udev", "kernel,udev" or "none": 0 or -EINVAL. */

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MDEVFS_RUN_H
+#define MDEVFS_RUN_H
+
+#include <glib.h>
+
+#include "daemon.h"
+
+/* `mdevfs run`: serves @parents at /sys in a private mount and network
+ * namespace while @argv runs there; returns its exit status (128 + signal
+ * when killed), or 1 when the run could not be set up. */
+int run_command(const struct daemon_options *o, GPtrArray *parents,
+		char **argv);
+
+#endif /* MDEVFS_RUN_H */
