@@ -13,12 +13,15 @@
  *
  * Type `attr.NAME = TEXT` adds a read-only vendor attribute whose value is
  * TEXT with {uuid} replaced by the device's UUID (mtty's sample_mdev_dev,
- * mdpy's resolution, mbochs's memory).
+ * mdpy's resolution, mbochs's memory); `rwattr.NAME = VALUE` a writable
+ * one that starts at VALUE and shows what was last written (one trailing
+ * newline dropped), per device.
  *
  * Type `probe_delay_ms` and `remove_delay_ms` make the vendor slow, to
  * see what a slow driver does to everything else.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,7 +39,14 @@ struct sample_parent {
 struct sample_type {
 	unsigned long cost;
 	unsigned long probe_delay_ms, remove_delay_ms;
-	GPtrArray *attrs;    /* attribute templates, by attribute index */
+	GPtrArray *attrs;    /* attribute texts, by attribute index */
+	GArray *writable;    /* gboolean, by attribute index */
+};
+
+/* A device's values of the writable attributes (NULL for the others). */
+struct sample_dev {
+	pthread_mutex_t lock;
+	char **values;       /* lock */
 };
 
 static void sample_type_free(gpointer data)
@@ -44,6 +54,7 @@ static void sample_type_free(gpointer data)
 	struct sample_type *st = data;
 
 	g_ptr_array_free(st->attrs, TRUE);
+	g_array_free(st->writable, TRUE);
 	g_free(st);
 }
 
@@ -84,18 +95,21 @@ static int sample_add_attrs(struct mdevfs_type *type, struct sample_type *st,
 			    struct mdevfs_settings *s)
 {
 	for (const char *const *k = mdevfs_settings_keys(s); *k; k++) {
-		const char *text;
+		gboolean rw = g_str_has_prefix(*k, "rwattr.");
+		const char *name, *text;
 		int ret;
 
-		if (strncmp(*k, "attr.", 5) != 0)
+		if (!rw && !g_str_has_prefix(*k, "attr."))
 			continue;
+		name = strchr(*k, '.') + 1;
 		if (mdevfs_settings_string(s, *k, &text))
 			return -EINVAL;
-		ret = mdevfs_type_add_attr(type, *k + 5, 0444);
+		ret = mdevfs_type_add_attr(type, name, rw ? 0644 : 0444);
 		if (ret < 0)
 			return mdevfs_settings_error(s, *k, "cannot add attribute "
-						     "'%s': %s", *k + 5, g_strerror(-ret));
+						     "'%s': %s", name, g_strerror(-ret));
 		g_ptr_array_add(st->attrs, g_strdup(text));
+		g_array_append_val(st->writable, rw);
 	}
 	return 0;
 }
@@ -108,6 +122,7 @@ static int sample_type_init(struct mdevfs_type *type, struct mdevfs_settings *s)
 
 	st->cost = 1;
 	st->attrs = g_ptr_array_new_with_free_func(g_free);
+	st->writable = g_array_new(FALSE, FALSE, sizeof(gboolean));
 	g_ptr_array_add(sp->types, st);
 	mdevfs_type_set_drvdata(type, st);
 	ret = mdevfs_settings_uint(s, "cost", G_MAXUINT, &st->cost);
@@ -123,24 +138,52 @@ static int sample_type_init(struct mdevfs_type *type, struct mdevfs_settings *s)
 	return sample_add_attrs(type, st, s);
 }
 
-static int sample_probe(struct mdevfs_device *dev)
+/* Takes the device's units from the pool: atomically, as mbochs does
+ * since 2021.  0 or -ENOSPC. */
+static int reserve(struct sample_parent *sp, const struct sample_type *st)
 {
-	struct mdevfs_type *type = mdevfs_device_type(dev);
-	struct mdevfs_parent *parent = mdevfs_type_parent(type);
-	struct sample_parent *sp = mdevfs_parent_drvdata(parent);
-	struct sample_type *st = mdevfs_type_drvdata(type);
-	unsigned long free;
+	unsigned long free = atomic_load(&sp->free);
 
-	if (st->probe_delay_ms)
-		g_usleep(st->probe_delay_ms * 1000);
-	if (mdevfs_parent_core_counts(parent))
-		return 0;
-	/* Reserve atomically, as mbochs does since 2021. */
-	free = atomic_load(&sp->free);
 	do {
 		if (free < st->cost)
 			return -ENOSPC;
 	} while (!atomic_compare_exchange_weak(&sp->free, &free, free - st->cost));
+	return 0;
+}
+
+static struct sample_dev *sample_dev_new(const struct sample_type *st)
+{
+	struct sample_dev *sd = g_new0(struct sample_dev, 1);
+
+	pthread_mutex_init(&sd->lock, NULL);
+	sd->values = g_new0(char *, st->attrs->len + 1);
+	for (guint i = 0; i < st->attrs->len; i++)
+		if (g_array_index(st->writable, gboolean, i))
+			sd->values[i] = g_strdup(g_ptr_array_index(st->attrs, i));
+	return sd;
+}
+
+static void sample_dev_free(struct sample_dev *sd, guint n)
+{
+	for (guint i = 0; i < n; i++)
+		g_free(sd->values[i]);
+	g_free(sd->values);
+	pthread_mutex_destroy(&sd->lock);
+	g_free(sd);
+}
+
+static int sample_probe(struct mdevfs_device *dev)
+{
+	struct mdevfs_type *type = mdevfs_device_type(dev);
+	struct mdevfs_parent *parent = mdevfs_type_parent(type);
+	struct sample_type *st = mdevfs_type_drvdata(type);
+
+	if (st->probe_delay_ms)
+		g_usleep(st->probe_delay_ms * 1000);
+	if (!mdevfs_parent_core_counts(parent) &&
+	    reserve(mdevfs_parent_drvdata(parent), st))
+		return -ENOSPC;
+	mdevfs_device_set_drvdata(dev, sample_dev_new(st));
 	return 0;
 }
 
@@ -153,6 +196,8 @@ static void sample_remove(struct mdevfs_device *dev)
 
 	if (st->remove_delay_ms)
 		g_usleep(st->remove_delay_ms * 1000);
+	sample_dev_free(mdevfs_device_drvdata(dev), st->attrs->len);
+	mdevfs_device_set_drvdata(dev, NULL);
 	if (!mdevfs_parent_core_counts(parent))
 		atomic_fetch_add(&sp->free, st->cost);
 }
@@ -169,11 +214,35 @@ static ssize_t sample_attr_show(struct mdevfs_device *dev, unsigned int attr,
 				char *buf, size_t size)
 {
 	struct sample_type *st = mdevfs_type_drvdata(mdevfs_device_type(dev));
-	g_auto(GStrv) parts = g_strsplit(g_ptr_array_index(st->attrs, attr),
-					 "{uuid}", -1);
-	g_autofree char *joined = g_strjoinv(mdevfs_device_uuid(dev), parts);
+	struct sample_dev *sd = mdevfs_device_drvdata(dev);
+	g_auto(GStrv) parts = NULL;
+	g_autofree char *text = NULL;
+	ssize_t n;
 
-	return snprintf(buf, size, "%s\n", joined);
+	if (g_array_index(st->writable, gboolean, attr)) {
+		pthread_mutex_lock(&sd->lock);
+		n = snprintf(buf, size, "%s\n", sd->values[attr]);
+		pthread_mutex_unlock(&sd->lock);
+		return n;
+	}
+	parts = g_strsplit(g_ptr_array_index(st->attrs, attr), "{uuid}", -1);
+	text = g_strjoinv(mdevfs_device_uuid(dev), parts);
+	return snprintf(buf, size, "%s\n", text);
+}
+
+static ssize_t sample_attr_store(struct mdevfs_device *dev, unsigned int attr,
+				 const char *buf, size_t count)
+{
+	struct sample_dev *sd = mdevfs_device_drvdata(dev);
+	size_t len = strnlen(buf, count);
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	pthread_mutex_lock(&sd->lock);
+	g_free(sd->values[attr]);
+	sd->values[attr] = g_strndup(buf, len);
+	pthread_mutex_unlock(&sd->lock);
+	return (ssize_t)count;
 }
 
 const struct mdevfs_backend sample_backend = {
@@ -187,4 +256,5 @@ const struct mdevfs_backend sample_backend = {
 	.remove = sample_remove,
 	.get_available = sample_get_available,
 	.attr_show = sample_attr_show,
+	.attr_store = sample_attr_store,
 };

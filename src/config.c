@@ -150,11 +150,14 @@ static int parse_parent_keys(struct mdevfs_settings *s,
 	if (get_name(s, "device_driver", &dev_driver, false) == -EINVAL)
 		ret = -EINVAL;
 	parent->type_prefix = g_strdup(dev_driver ? dev_driver : parent->subsys_name);
-	if (get_name(s, "vendor_group", &group, false) == -EINVAL)
-		ret = -EINVAL;
-	if (group) {
+	/* empty: the attributes sit in the device's own directory */
+	if (mdevfs_settings_string(s, "vendor_group", &group) == 0 && !*group) {
+		g_clear_pointer(&parent->vendor_group, g_free);
+	} else if (group && get_name(s, "vendor_group", &group, false) == 0) {
 		g_free(parent->vendor_group);
 		parent->vendor_group = g_strdup(group);
+	} else if (group) {
+		ret = -EINVAL;
 	}
 	if (mdevfs_settings_string(s, "device_api", api) == -EINVAL)
 		ret = -EINVAL;
@@ -232,7 +235,7 @@ static struct mdevfs_parent *find_parent(struct loader *l, const char *name)
 static int parse_type_keys(struct loader *l, struct mdevfs_settings *s,
 			   struct mdevfs_type *type)
 {
-	const char *name, *desc, *api;
+	const char *name = NULL, *desc = NULL, *api = NULL;
 	int ret = 0;
 
 	if (mdevfs_settings_string(s, "name", &name) == -EINVAL)

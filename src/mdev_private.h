@@ -78,7 +78,8 @@ struct mdevfs_parent {
 	char *subsys_name;        /* "mtty", "pci" */
 	bool subsys_bus;          /* bus/<subsys>, else class/<subsys> */
 	char *driver_name;        /* its mdev driver */
-	char *vendor_group;       /* directory of vendor device attributes */
+	char *vendor_group;       /* directory of vendor device attributes;
+				   * NULL: the device's own directory */
 	char **uevent_env;        /* its own uevent variables, KEY=VALUE */
 	const struct mdevfs_backend *backend;
 	void *drvdata;

@@ -121,9 +121,13 @@ static int vendor_name(struct kobj *obj, const struct sysfs_entry *ent,
 	return name_copy(buf, size, to_mdev(obj)->parent->vendor_group);
 }
 
-static bool has_vendor_attrs(struct kobj *obj)
+/* The vendor's attributes get a directory of their own when the parent
+ * names one (the samples' vendor/), else they sit in the device's. */
+static bool has_vendor_dir(struct kobj *obj)
 {
-	return to_mdev(obj)->type->nvattrs > 0;
+	struct mdevfs_device *mdev = to_mdev(obj);
+
+	return mdev->parent->vendor_group && mdev->type->nvattrs > 0;
 }
 
 /* Where the links outside the device directory live */
@@ -209,11 +213,15 @@ static int vfio_dir_target(struct kobj *obj, char *buf, size_t size)
 			 mdev->name, mdev->vfio);
 }
 
-/* <uuid>/vendor/: the backend's attributes, one slot each */
-static int vendor_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+/* The backend's attributes, one slot each, in <uuid>/vendor/ or in <uuid>/
+ * (@in_dev). */
+static int vattr_lookup(struct kobj *d, const char *name, struct sysfs_node *c,
+			bool in_dev)
 {
 	struct mdevfs_type *type = to_mdev(d)->type;
 
+	if (in_dev != !to_mdev(d)->parent->vendor_group)
+		return -ENOENT;
 	for (unsigned int i = 0; i < type->nvattrs; i++) {
 		if (!strcmp(type->vattrs[i].name, name)) {
 			*c = (struct sysfs_node){ d, D_VATTR + i };
@@ -224,16 +232,38 @@ static int vendor_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 }
 
 /* The position is the attribute's index. */
-static bool vendor_next(struct kobj *d, uint64_t *pos, // NOLINT(readability-non-const-parameter)
-			struct sysfs_node *c)
+static bool vattr_next(struct kobj *d, const uint64_t *pos, struct sysfs_node *c,
+		       bool in_dev)
 {
-	if (*pos >= to_mdev(d)->type->nvattrs)
+	if (in_dev != !to_mdev(d)->parent->vendor_group ||
+	    *pos >= to_mdev(d)->type->nvattrs)
 		return false;
 	*c = (struct sysfs_node){ d, D_VATTR + (unsigned int)*pos };
 	return true;
 }
 
+static int vendor_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	return vattr_lookup(d, name, c, false);
+}
+
+static bool vendor_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	return vattr_next(d, pos, c, false);
+}
+
+static int dev_attr_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	return vattr_lookup(d, name, c, true);
+}
+
+static bool dev_attr_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+{
+	return vattr_next(d, pos, c, true);
+}
+
 static const struct sysfs_coll vendor_coll = { vendor_lookup, vendor_next, NULL };
+static const struct sysfs_coll dev_attr_coll = { dev_attr_lookup, dev_attr_next, NULL };
 
 static const struct sysfs_entry *mdev_extra_entry(struct kobj *obj,
 						  unsigned int slot)
@@ -243,6 +273,23 @@ static const struct sysfs_entry *mdev_extra_entry(struct kobj *obj,
 	if (slot < D_VATTR || slot - D_VATTR >= type->nvattrs)
 		return NULL;
 	return &type->vattrs[slot - D_VATTR];
+}
+
+static const struct sysfs_entry mdev_entries[D_NR];
+
+/* Is @name taken in the directory the type's attributes go to? */
+static bool attr_name_taken(const struct mdevfs_type *type, const char *name)
+{
+	for (unsigned int i = 0; i < type->nvattrs; i++)
+		if (!strcmp(type->vattrs[i].name, name))
+			return true;
+	if (type->parent->vendor_group)
+		return false;
+	for (unsigned int s = 0; s < D_NR; s++)
+		if (mdev_entries[s].dir == D_DIR && mdev_entries[s].name &&
+		    !strcmp(mdev_entries[s].name, name))
+			return true;
+	return false;
 }
 
 int mdevfs_type_add_attr(struct mdevfs_type *type, const char *name,
@@ -255,16 +302,15 @@ int mdevfs_type_add_attr(struct mdevfs_type *type, const char *name,
 		return -EINVAL;
 	if (D_VATTR + type->nvattrs >= SYSFS_MAX_SLOTS)
 		return -ENOSPC;
-	for (unsigned int i = 0; i < type->nvattrs; i++)
-		if (!strcmp(type->vattrs[i].name, name))
-			return -EEXIST;
+	if (attr_name_taken(type, name))
+		return -EEXIST;
 	type->vattrs = g_renew(struct sysfs_entry, type->vattrs,
 			       type->nvattrs + 1);
 	ent = &type->vattrs[type->nvattrs];
 	*ent = (struct sysfs_entry){
 		.name = g_strdup(name),
 		.mode = S_IFREG | mode,
-		.dir = D_VENDOR,
+		.dir = type->parent->vendor_group ? D_VENDOR : D_DIR,
 		.needs = DEV_F_DIR | DEV_F_VENDOR,
 		.flags = SYSFS_ACTIVE,
 		.show = (mode & 0444) ? vendor_attr_show : NULL,
@@ -282,7 +328,7 @@ _Static_assert(D_NR <= D_VATTR, "device slots overlap vendor attributes");
 static const struct sysfs_entry mdev_entries[D_NR] = {
 	[D_DIR] = { .get_name = uuid_name, .mode = DIR_MODE,
 		    .dir = SYSFS_NO_DIR, .container = in_parent,
-		    .needs = DEV_F_DIR },
+		    .needs = DEV_F_DIR, .coll = &dev_attr_coll },
 	[D_UEVENT] = { .name = "uevent", .mode = RW_MODE, .dir = D_DIR,
 		       .needs = IN_DIR, .show = uevent_show,
 		       .store = mdev_uevent_store },
@@ -301,7 +347,7 @@ static const struct sysfs_entry mdev_entries[D_NR] = {
 			  .target = type_target },
 	[D_VENDOR] = { .get_name = vendor_name, .mode = DIR_MODE, .dir = D_DIR,
 		       .needs = DEV_F_DIR | DEV_F_VENDOR,
-		       .is_visible = has_vendor_attrs, .coll = &vendor_coll },
+		       .is_visible = has_vendor_dir, .coll = &vendor_coll },
 	[D_VFIO_DEV] = { .name = "vfio-dev", .mode = DIR_MODE, .dir = D_DIR,
 			 .needs = IN_VFIO },
 	[D_VFIO_DIR] = { .get_name = vfio_name, .mode = DIR_MODE,

@@ -463,22 +463,23 @@ void sysfs_update_locked(struct kobj *obj, unsigned int set,
 {
 	unsigned int old = obj->flags, new = (old | set) & ~clear;
 	const struct kobj_type *kt = obj->ktype;
+	unsigned int slots = kt->extra_entry ? SYSFS_MAX_SLOTS : kt->nentries;
 	char name[NAME_MAX + 1];
 
 	obj->flags = new;
 	if (old == new || !notifier)
 		return;
-	for (unsigned int s = 0; s < kt->nentries; s++) {
-		const struct sysfs_entry *ent = &kt->entries[s];
+	for (unsigned int s = 0; s < slots; s++) {
 		struct sysfs_node n = { obj, s }, dir;
+		const struct sysfs_entry *ent = sysfs_entry(n);
 
-		if (!ent->mode || !visible_with(obj, ent, old) ||
+		if (!ent || !visible_with(obj, ent, old) ||
 		    visible_with(obj, ent, new))
 			continue;
 		if (!container_of_node(n, &dir))
 			continue;
 		/* Dropping the directory's dentry drops everything in it. */
-		if (dir.obj == obj && !visible_with(obj, &kt->entries[dir.slot], new))
+		if (dir.obj == obj && !visible_with(obj, sysfs_entry(dir), new))
 			continue;
 		if (sysfs_name(n, name, sizeof(name)) == 0)
 			notifier->gone(notifier_ctx, dir, name);

@@ -120,7 +120,9 @@ static const char pci_conf[] =
 	"name = GVTg_V5_4\n"
 	"description = low_gm_size: 128MB\\nhigh_gm_size: 512MB\n"
 	"cost = 2\n"
-	"attr.note = vgpu {uuid}\n";
+	"attr.note = vgpu {uuid}\n"
+	"\n"
+	"[type 0000:00:02.0 GVTg_V5_8]\n";
 
 START_TEST(pci_parent)
 {
@@ -152,6 +154,10 @@ START_TEST(pci_parent)
 	uevent = tree_read(note);
 	ck_assert_str_eq(uevent + 5, u);
 	ck_assert_int_eq(tree_read_long("devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_4/available_instances"), 3);
+	/* no name key: the name is the sysfs name, as the kernel shows it */
+	g_free(desc);
+	desc = tree_read("devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_8/name");
+	ck_assert_str_eq(desc, "GVTg_V5_8");
 	tree_teardown(parents);
 	mdev_core_init();
 }
