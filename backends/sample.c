@@ -217,9 +217,10 @@ static ssize_t sample_attr_show(struct mdevfs_device *dev, unsigned int attr,
 	struct sample_dev *sd = mdevfs_device_drvdata(dev);
 	g_auto(GStrv) parts = NULL;
 	g_autofree char *text = NULL;
-	ssize_t n;
 
 	if (g_array_index(st->writable, gboolean, attr)) {
+		ssize_t n;
+
 		pthread_mutex_lock(&sd->lock);
 		n = snprintf(buf, size, "%s\n", sd->values[attr]);
 		pthread_mutex_unlock(&sd->lock);
