@@ -7,7 +7,8 @@ examples=$(cd "$(dirname "$0")/../../examples" && pwd)
 out=$(mktemp)
 
 "$MDEVFS" run -- bash -c "
-	bash $examples/mdev-monitor.sh --udev >$out.events 2>/dev/null &
+	setsid bash $examples/mdev-monitor.sh --udev >$out.events 2>/dev/null &
+	monitor=\$!
 	sleep 0.5
 	$examples/create-devices.sh 3 mtty mtty-2 >$out
 	echo created \$(wc -l <$out) >>$out.log
@@ -16,7 +17,7 @@ out=$(mktemp)
 	$examples/create-devices.sh 20 mtty mtty-2 2>>$out.log || echo refused >>$out.log
 	$examples/remove-all.sh && echo left \$(ls /sys/bus/mdev/devices | wc -l) >>$out.log
 	sleep 0.5
-	pkill -f 'udevadm monitor --udev'
+	kill -- -\$monitor
 "
 expect_eq "the run" "$?" 0
 expect_eq "create-devices.sh made 3" "$(grep created "$out.log")" "created 3"

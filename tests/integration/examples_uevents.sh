@@ -15,8 +15,8 @@ done
 cp "$examples/udev/70-mdevfs-example.rules" /etc/udev/rules.d/
 SYSTEMD_DEVICE_VERIFY_SYSFS=0 /lib/systemd/systemd-udevd >/dev/null 2>&1 &
 udevd=$!
-bash "$examples/mdev-monitor.sh" --udev >/run/monitor.log 2>&1 &
-monitor=$!
+setsid bash "$examples/mdev-monitor.sh" --udev >/run/monitor.log 2>&1 &
+monitor=$! # its own process group: the script and its udevadm
 sleep 1
 
 m=$(new_mountpoint)
@@ -30,7 +30,7 @@ wait_gone "$pid"
 udevadm settle --timeout=10 2>/dev/null
 sleep 1
 kill "$udevd" 2>/dev/null
-pkill -f "udevadm monitor --udev" 2>/dev/null
+kill -- -"$monitor" 2>/dev/null
 wait "$monitor" 2>/dev/null
 
 rules=$(cat /run/mdevfs-example.log 2>/dev/null)
