@@ -335,6 +335,9 @@ out:
 	unmount_all(&r);
 	if (r.stage[0])
 		rmdir(r.stage);
+	/* The last bind gone, the connection is over: this only frees. */
+	if (r.d.se)
+		fuse_session_unmount(r.d.se);
 	daemon_finish(&r.d);
 	g_ptr_array_free(r.mounts, TRUE);
 	return ret;
