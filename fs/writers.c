@@ -17,6 +17,7 @@
 #include "fs.h"
 #include "log.h"
 #include "macro.h"
+#include "mdev.h"
 
 static struct {
 	pthread_mutex_t lock;
@@ -50,9 +51,25 @@ int thread_spawn(pthread_t *thread, void *(*fn)(void *), void *arg)
 	return ret;
 }
 
+/* FUSE_INTERRUPT: the writer got a signal (Ctrl-C).  Only a remove that
+ * waits for a device's users gives up; everything else runs to its end. */
+static void interrupt_job(fuse_req_t req, void *waiter)
+{
+	(void)req;
+	mdev_interrupt(waiter);
+}
+
 static void run_job(struct write_job *job)
 {
-	ssize_t ret = sysfs_store(job->node, job->buf, job->len);
+	struct mdev_waiter waiter = { .interrupted = false };
+	ssize_t ret;
+
+	fuse_req_interrupt_func(job->req, interrupt_job, &waiter);
+	mdev_waiter_enter(&waiter);
+	ret = sysfs_store(job->node, job->buf, job->len);
+	mdev_waiter_enter(NULL);
+	/* Returns once no interrupt_job() runs: then the waiter can go. */
+	fuse_req_interrupt_func(job->req, NULL, NULL);
 
 	if (ret > (ssize_t)job->len)
 		ret = (ssize_t)job->len;

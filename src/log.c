@@ -6,10 +6,18 @@
 #include <stdio.h>
 #include <syslog.h>
 
+#include <glib.h>
+
 #include "log.h"
 
 static atomic_bool use_syslog;
 static atomic_int max_level = MDEVFS_LOG_INFO;
+static _Thread_local GString *captured;
+
+void log_capture(void *lines)
+{
+	captured = lines;
+}
 
 void log_to_syslog(void)
 {
@@ -26,6 +34,12 @@ void mdevfs_log(int level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (captured && level <= MDEVFS_LOG_WARNING) {
+		va_start(ap, fmt);
+		g_string_append_vprintf(captured, fmt, ap);
+		g_string_append_c(captured, '\n');
+		va_end(ap);
+	}
 	if (level > atomic_load(&max_level))
 		return;
 	va_start(ap, fmt);

@@ -3,6 +3,8 @@
 #ifndef MDEVFS_MDEV_H
 #define MDEVFS_MDEV_H
 
+#include <stdbool.h>
+#include <sys/types.h>
 #include <uuid/uuid.h>
 #include <mdevfs/backend.h>
 
@@ -27,6 +29,32 @@ void mdev_unregister_parent(struct mdevfs_parent *parent);
 int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid);
 int mdev_device_remove(struct mdevfs_device *mdev);
 int mdev_device_unbind(struct mdevfs_device *mdev);
+
+/* Holders: simulated VFIO users, as a VM with the device open.  A device
+ * with a holder is in use: a remove waits, calling @request (count 0, 1,
+ * ...) under a core lock, so it must not block.  -ENODEV unless the
+ * device is created and not being removed. */
+struct mdev_holder;
+typedef void (*mdev_request_fn)(void *ctx, unsigned int count);
+int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
+	      struct mdev_holder **holder);
+void mdev_unhold(struct mdev_holder *holder);
+
+/* Interruptible waits: a writer thread enters its waiter (NULL leaves);
+ * mdev_interrupt() from another thread makes a remove that waits for
+ * users give up with -EINTR.  Set once, a waiter stays interrupted. */
+struct mdev_waiter {
+	bool interrupted; /* core's lock */
+};
+void mdev_waiter_enter(struct mdev_waiter *waiter);
+void mdev_interrupt(struct mdev_waiter *waiter);
+
+/* A parent as `mdevfs ctl list` shows it. */
+const char *mdev_parent_path(const struct mdevfs_parent *parent);
+unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);
+/* The backend's account of its resources ("" if it has none). */
+ssize_t mdev_parent_status(struct mdevfs_parent *parent, char *buf,
+			   size_t size);
 
 /* A referenced device by UUID, whatever its state, or NULL. */
 struct mdevfs_device *mdev_get_by_uuid(const uuid_t uuid);

@@ -8,10 +8,11 @@
  *          unreg_sem (ENODEV), device_add, bind and probe, type links,
  *          then mark the device active.
  *  remove: claim it under mdev_list_lock (ENODEV, EAGAIN while not
- *          active), trylock unreg_sem (ENODEV), type links, device_del
- *          (unbind, vendor remove), release the UUID.
+ *          active), trylock unreg_sem (ENODEV), wait while it is in use
+ *          (EINTR), type links, device_del (unbind, vendor remove),
+ *          release the UUID.
  *  unregister: unreg_sem exclusive waits for in-flight creates and removes,
- *          then every child goes, whatever fails.
+ *          then every child goes, whatever fails, once its users let go.
  */
 #include <errno.h>
 #include <string.h>
@@ -51,6 +52,7 @@ void mdev_core_init(void)
 	all_parents = id_tree_new();
 	mdev_tree_init();
 	mdev_vfio_init();
+	mdev_users_init();
 }
 
 void mdev_core_fini(void)
@@ -298,6 +300,13 @@ static int mdev_claim(struct mdevfs_device *mdev)
 	return ret;
 }
 
+static void mdev_reactivate(struct mdevfs_device *mdev)
+{
+	pthread_mutex_lock(&mdev_list_lock);
+	mdev->active = true;
+	pthread_mutex_unlock(&mdev_list_lock);
+}
+
 int mdev_device_remove(struct mdevfs_device *mdev)
 {
 	struct mdevfs_parent *parent = mdev->parent;
@@ -309,9 +318,14 @@ int mdev_device_remove(struct mdevfs_device *mdev)
 	/* Failing leaves the device inactive: unregistration removes it. */
 	if (pthread_rwlock_tryrdlock(&parent->unreg_sem))
 		return -ENODEV;
-	mdev_device_teardown(mdev);
+	/* Interrupted, the device is left as it was, removable again. */
+	ret = mdev_wait_unused(mdev, true);
+	if (!ret)
+		mdev_device_teardown(mdev);
 	pthread_rwlock_unlock(&parent->unreg_sem);
-	return 0;
+	if (ret)
+		mdev_reactivate(mdev);
+	return ret;
 }
 
 int mdev_device_unbind(struct mdevfs_device *mdev)
@@ -330,15 +344,15 @@ int mdev_device_unbind(struct mdevfs_device *mdev)
 	sysfs_read_lock();
 	bound = mdev->kobj.flags & DEV_F_DRIVER;
 	sysfs_read_unlock();
-	if (bound)
-		mdev_device_release_driver(mdev);
-	else
+	if (!bound)
 		ret = -ENODEV;
+	else
+		ret = mdev_wait_unused(mdev, true);
+	if (!ret)
+		mdev_device_release_driver(mdev);
 	pthread_rwlock_unlock(&parent->unreg_sem);
 out_active:
-	pthread_mutex_lock(&mdev_list_lock);
-	mdev->active = true;
-	pthread_mutex_unlock(&mdev_list_lock);
+	mdev_reactivate(mdev);
 	return ret;
 }
 
@@ -371,6 +385,7 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 	for (guint i = 0; i < children->len; i++) {
 		struct kobj *obj = g_ptr_array_index(children, i);
 
+		mdev_wait_unused(to_mdev(obj), false);
 		mdev_device_teardown(to_mdev(obj));
 		kobj_put(obj);
 	}

@@ -193,6 +193,27 @@ pthread_rwlock_t *mdev_active_sem(struct kobj *kobj)
 	return &to_mdev(kobj)->active_sem;
 }
 
+const char *mdev_parent_path(const struct mdevfs_parent *p) { return p->path; }
+
+unsigned int mdev_parent_device_count(struct mdevfs_parent *p)
+{
+	unsigned int n;
+
+	sysfs_read_lock();
+	n = (unsigned int)g_tree_nnodes(p->devices);
+	sysfs_read_unlock();
+	return n;
+}
+
+ssize_t mdev_parent_status(struct mdevfs_parent *p, char *buf, size_t size)
+{
+	if (!p->initialized || !p->backend->parent_status) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return p->backend->parent_status(p, buf, size);
+}
+
 /* The backend API's accessors. */
 const char *mdevfs_parent_name(const struct mdevfs_parent *p) { return p->name; }
 bool mdevfs_parent_core_counts(const struct mdevfs_parent *p) { return p->core_counts; }

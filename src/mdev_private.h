@@ -123,6 +123,8 @@ struct mdevfs_device {
 	int vfio;                 /* vfio-dev index, with DEV_F_VFIO; sysfs_rwsem */
 	void *drvdata;
 	pthread_rwlock_t active_sem; /* vendor attribute show/store */
+	unsigned int users;       /* vendor's and holders'; mdev_list_lock */
+	GList *holders;           /* struct mdev_holder *; mdev_list_lock */
 };
 
 #define to_parent(k) container_of(k, struct mdevfs_parent, kobj)
@@ -163,6 +165,13 @@ struct mdevfs_device *mdev_find_locked(const uuid_t uuid); /* list lock */
 struct kobj *mdev_root(void);
 GTree *mdev_all_devices(void);     /* id -> device with DEV_F_CORE */
 GTree *mdev_all_parents(void);     /* id -> parent with PARENT_F_CLASS_LINK */
+
+/* mdev_users.c: who has a device open and waiting for them to let go */
+void mdev_users_init(void);
+/* Waits until @mdev has no users, asking them to release it at once and
+ * then every 10 seconds.  Interruptible: -EINTR when the calling thread's
+ * waiter is interrupted while the device is still in use. */
+int mdev_wait_unused(struct mdevfs_device *mdev, bool interruptible);
 
 /* mdev_tree.c: pathdirs, subsystems and drivers around parent devices */
 struct mdev_pathdir *mdev_devices_dir(void);

@@ -29,9 +29,10 @@ static ssize_t remove_store(struct kobj *obj, const struct sysfs_entry *ent,
 	if (!sysfs_remove_self(obj, DEV_F_REMOVE))
 		return (ssize_t)count;
 	ret = mdev_device_remove(to_mdev(obj));
-	if (ret == -EAGAIN) {
-		/* Still being created: put the file back so the device stays
-		 * removable (kernels >= 5.2 leave it deleted; see docs). */
+	if (ret == -EAGAIN || ret == -EINTR) {
+		/* Still being created, or in use and the writer interrupted:
+		 * put the file back so the device stays removable (kernels
+		 * >= 5.2 leave it deleted after EAGAIN; see docs). */
 		sysfs_write_lock();
 		if ((obj->flags & (DEV_F_DIR | DEV_F_CORE)) ==
 		    (DEV_F_DIR | DEV_F_CORE))

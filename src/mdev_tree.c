@@ -223,6 +223,24 @@ static void driver_detach(struct mdevfs_parent *parent)
 	kobj_put(&drv->kobj);
 }
 
+static gboolean match_parent_name(gpointer key, gpointer value, gpointer data)
+{
+	struct name_search *s = data;
+
+	(void)key;
+	s->found = id_tree_find_name(to_subsys(value)->parents, s->name);
+	return s->found != NULL;
+}
+
+/* Parent names are unique: they name the links in class/mdev_bus. */
+static bool parent_name_taken(const char *name)
+{
+	struct name_search s = { name, NULL };
+
+	g_tree_foreach(subsystems, match_parent_name, &s);
+	return s.found != NULL;
+}
+
 int mdev_parent_add(struct mdevfs_parent *parent)
 {
 	const char *base = strrchr(parent->path, '/');
@@ -230,7 +248,8 @@ int mdev_parent_add(struct mdevfs_parent *parent)
 	int ret = -EEXIST;
 
 	sysfs_write_lock();
-	if (parent->kobj.flags & PARENT_F_DEVICE)
+	if ((parent->kobj.flags & PARENT_F_DEVICE) ||
+	    parent_name_taken(parent->name))
 		goto out;
 	dir = pathdir_walk(parent->path);
 	if (!dir || id_tree_find_name(dir->children, base + 1)) {
@@ -248,8 +267,8 @@ int mdev_parent_add(struct mdevfs_parent *parent)
 out:
 	sysfs_write_unlock();
 	if (ret)
-		log_err("%s: cannot add %s: a device is already there",
-			parent->name, parent->path);
+		log_err("%s: cannot add %s: a device of that name or path "
+			"is already there", parent->name, parent->path);
 	else
 		mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_ADD, NULL);
 	return ret;

@@ -66,6 +66,16 @@ struct mdevfs_backend {
 			     char *buf, size_t size);
 	ssize_t (*attr_store)(struct mdevfs_device *dev, unsigned int attr,
 			      const char *buf, size_t count);
+
+	/* A remove waits while the device has users: asks them to release
+	 * it, at once (count 0) and then every 10 seconds, as the kernel's
+	 * vfio_device_ops.request.  Optional. */
+	void (*request)(struct mdevfs_device *dev, unsigned int count);
+
+	/* A line about the parent's resources for `mdevfs ctl list`
+	 * ("key=value ..."), as snprintf() returns it.  Optional. */
+	ssize_t (*parent_status)(struct mdevfs_parent *parent, char *buf,
+				 size_t size);
 };
 
 /* Parents */
@@ -90,6 +100,10 @@ const char *mdevfs_device_uuid(const struct mdevfs_device *dev);
 struct mdevfs_type *mdevfs_device_type(const struct mdevfs_device *dev);
 void *mdevfs_device_drvdata(const struct mdevfs_device *dev);
 void mdevfs_device_set_drvdata(struct mdevfs_device *dev, void *data);
+/* The device is in use until as many puts as gets: its removal waits,
+ * calling request().  Any thread, any time after probe() began. */
+void mdevfs_device_get_user(struct mdevfs_device *dev);
+void mdevfs_device_put_user(struct mdevfs_device *dev);
 
 /* Settings.  Getters return 0, -ENOENT when the key is absent, or -EINVAL
  * after reporting a malformed value with file, line and key.  Strings stay

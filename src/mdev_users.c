@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Users of a device: what the kernel's vfio core counts as open file
+ * descriptors of a vfio device (a VM running on it).  A device in use is
+ * not torn down: removal waits until the last user lets go, calling the
+ * vendor's request hook at once and then every 10 seconds, as
+ * vfio_unregister_group_dev() does.
+ *
+ * Users are the vendor's (mdevfs_device_get_user()) and holders (a
+ * simulated VFIO user, `mdevfs ctl hold`).  Counts and holder lists are
+ * under mdev_list_lock; users_cond is broadcast when a count drops to zero
+ * or a waiter is interrupted.
+ *
+ * Unlike the kernel, where an interrupted task keeps waiting (uninter-
+ * ruptibly) inside device_del(), a remove waits before it tears anything
+ * down, so an interrupted writer gets EINTR and the device stays intact.
+ * Parent unregistration waits uninterruptibly, as the kernel does.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "log.h"
+#include "mdev.h"
+#include "mdev_private.h"
+
+#define REQUEST_INTERVAL_S 10
+
+struct mdev_holder {
+	struct mdevfs_device *mdev;
+	mdev_request_fn request;
+	void *ctx;
+};
+
+static pthread_cond_t users_cond;
+static _Thread_local struct mdev_waiter *current_waiter;
+
+void mdev_users_init(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&users_cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+void mdevfs_device_get_user(struct mdevfs_device *dev)
+{
+	pthread_mutex_lock(&mdev_list_lock);
+	dev->users++;
+	pthread_mutex_unlock(&mdev_list_lock);
+}
+
+/* Caller holds mdev_list_lock. */
+static void put_user_locked(struct mdevfs_device *dev)
+{
+	if (!dev->users)
+		log_warn("%s: a user let go that it never had", dev->name);
+	else if (!--dev->users)
+		pthread_cond_broadcast(&users_cond);
+}
+
+void mdevfs_device_put_user(struct mdevfs_device *dev)
+{
+	pthread_mutex_lock(&mdev_list_lock);
+	put_user_locked(dev);
+	pthread_mutex_unlock(&mdev_list_lock);
+}
+
+int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
+	      struct mdev_holder **out)
+{
+	struct mdevfs_device *mdev = mdev_get_by_uuid(uuid);
+	struct mdev_holder *h;
+	int ret = -ENODEV;
+
+	if (!mdev)
+		return -ENODEV;
+	/* Not once the parent's unregistration began: it may be past its
+	 * wait for this device's users. */
+	if (pthread_rwlock_tryrdlock(&mdev->parent->unreg_sem))
+		goto out_put;
+	pthread_mutex_lock(&mdev_list_lock);
+	/* Only a created device that no remove has claimed can be opened. */
+	if (mdev_find_locked(uuid) == mdev && mdev->active) {
+		h = g_new(struct mdev_holder, 1);
+		h->mdev = mdev;
+		h->request = request;
+		h->ctx = ctx;
+		mdev->holders = g_list_prepend(mdev->holders, h);
+		mdev->users++;
+		*out = h;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&mdev_list_lock);
+	pthread_rwlock_unlock(&mdev->parent->unreg_sem);
+out_put:
+	if (ret)
+		mdev_put(mdev);
+	return ret;
+}
+
+void mdev_unhold(struct mdev_holder *h)
+{
+	struct mdevfs_device *mdev = h->mdev;
+
+	pthread_mutex_lock(&mdev_list_lock);
+	mdev->holders = g_list_remove(mdev->holders, h);
+	put_user_locked(mdev);
+	pthread_mutex_unlock(&mdev_list_lock);
+	kobj_put(&mdev->kobj);
+	g_free(h);
+}
+
+void mdev_waiter_enter(struct mdev_waiter *w)
+{
+	current_waiter = w;
+}
+
+void mdev_interrupt(struct mdev_waiter *w)
+{
+	pthread_mutex_lock(&mdev_list_lock);
+	w->interrupted = true;
+	pthread_cond_broadcast(&users_cond);
+	pthread_mutex_unlock(&mdev_list_lock);
+}
+
+/* The vendor's request hook (no lock held), then every holder's (they
+ * must not block: they are called under mdev_list_lock, which keeps them
+ * from going away meanwhile). */
+static void request_release(struct mdevfs_device *mdev, unsigned int count)
+{
+	const struct mdevfs_backend *be = mdev->parent->backend;
+
+	if (be->request)
+		be->request(mdev, count);
+	pthread_mutex_lock(&mdev_list_lock);
+	for (GList *l = mdev->holders; l; l = l->next) {
+		struct mdev_holder *h = l->data;
+
+		h->request(h->ctx, count);
+	}
+	pthread_mutex_unlock(&mdev_list_lock);
+}
+
+/* Caller holds mdev_list_lock. */
+static bool interrupted_locked(const struct mdev_waiter *w)
+{
+	return w && w->interrupted;
+}
+
+int mdev_wait_unused(struct mdevfs_device *mdev, bool interruptible)
+{
+	struct mdev_waiter *w = interruptible ? current_waiter : NULL;
+	unsigned int count = 0;
+	int ret = 0;
+
+	pthread_mutex_lock(&mdev_list_lock);
+	while (mdev->users && !interrupted_locked(w)) {
+		struct timespec deadline;
+
+		pthread_mutex_unlock(&mdev_list_lock);
+		if (!count)
+			log_info("%s: in use, asking its users to release it",
+				 mdev->name);
+		request_release(mdev, count++);
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += REQUEST_INTERVAL_S;
+		pthread_mutex_lock(&mdev_list_lock);
+		while (mdev->users && !interrupted_locked(w) &&
+		       pthread_cond_timedwait(&users_cond, &mdev_list_lock,
+					      &deadline) != ETIMEDOUT)
+			;
+	}
+	if (mdev->users) {
+		ret = -EINTR;
+		log_info("%s: in use; the wait for its users was interrupted",
+			 mdev->name);
+	}
+	pthread_mutex_unlock(&mdev_list_lock);
+	return ret;
+}
