@@ -11,8 +11,8 @@
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool closed;
-	int in_probe, in_remove, probes, removes, max_parallel, error;
+	bool closed, busy;
+	int in_probe, in_remove, probes, removes, max_parallel, error, requests;
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 static void wait_gate(int *inside)
@@ -30,13 +30,23 @@ static int gate_probe(struct mdevfs_device *dev)
 {
 	int ret;
 
-	(void)dev;
 	pthread_mutex_lock(&g.lock);
 	wait_gate(&g.in_probe);
 	g.probes++;
 	ret = g.error;
+	if (!ret && g.busy)
+		mdevfs_device_get_user(dev);
 	pthread_mutex_unlock(&g.lock);
 	return ret;
+}
+
+static void gate_request(struct mdevfs_device *dev, unsigned int count)
+{
+	(void)dev, (void)count;
+	pthread_mutex_lock(&g.lock);
+	g.requests++;
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
 }
 
 static void gate_remove(struct mdevfs_device *dev)
@@ -54,6 +64,7 @@ static const struct mdevfs_backend gate_backend = {
 	.name = "gate",
 	.probe = gate_probe,
 	.remove = gate_remove,
+	.request = gate_request,
 };
 
 struct mdevfs_parent *gate_parent_new(int n, unsigned int max)
@@ -82,6 +93,8 @@ void gate_reset(void)
 	g.closed = false;
 	g.in_probe = g.in_remove = g.probes = g.removes = g.max_parallel = 0;
 	g.error = 0;
+	g.busy = false;
+	g.requests = 0;
 	pthread_mutex_unlock(&g.lock);
 }
 
@@ -110,6 +123,14 @@ static void wait_count(const int *what, int count)
 
 void gate_wait_in_probe(int count) { wait_count(&g.in_probe, count); }
 void gate_wait_in_remove(int count) { wait_count(&g.in_remove, count); }
+void gate_wait_requests(int count) { wait_count(&g.requests, count); }
+
+void gate_set_busy(bool busy)
+{
+	pthread_mutex_lock(&g.lock);
+	g.busy = busy;
+	pthread_mutex_unlock(&g.lock);
+}
 
 void gate_set_probe_error(int err)
 {
@@ -130,4 +151,5 @@ static int get(const int *what)
 
 int gate_probes(void) { return get(&g.probes); }
 int gate_removes(void) { return get(&g.removes); }
+int gate_requests(void) { return get(&g.requests); }
 int gate_max_parallel(void) { return get(&g.max_parallel); }

@@ -19,6 +19,9 @@ void gate_open(void);
 void gate_wait_in_probe(int count);    /* until @count probes wait */
 void gate_wait_in_remove(int count);
 void gate_set_probe_error(int err);    /* 0 or -errno */
+void gate_set_busy(bool busy);         /* probed devices get a user */
+void gate_wait_requests(int count);    /* until @count request() calls */
+int gate_requests(void);
 int gate_probes(void);                 /* probes that returned */
 int gate_removes(void);
 int gate_max_parallel(void);           /* most probes inside at once */

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Devices in use: a remove waits for the users to let go, asking them
+ * through the vendor's request hook and the holders' callbacks; an
+ * interrupted remove gives EINTR and leaves the device intact and
+ * removable; unregistration waits for users uninterruptibly.  And parent
+ * names are unique.
+ */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run_suite.h"
+#include "gate_backend.h"
+#include "tree_helpers.h"
+
+#define GATE "devices/virtual/gate/gate0"
+
+static GPtrArray *parents;
+static struct mdevfs_parent *gate;
+
+static void setup(void)
+{
+	parents = tree_setup(NULL);
+	gate_reset();
+	gate = gate_parent_new(0, 8);
+	ck_assert_int_eq(mdev_parent_add(gate), 0);
+	ck_assert_int_eq(mdev_register_parent(gate), 0);
+}
+
+static void teardown(void)
+{
+	gate_open();
+	mdev_unregister_parent(gate);
+	mdev_parent_del(gate);
+	mdev_parent_put(gate);
+	tree_teardown(parents);
+}
+
+/* A remove on its own thread, interruptible through its waiter. */
+struct op {
+	pthread_t thread;
+	char uuid[UUID_STR_LEN];
+	struct mdev_waiter waiter;
+	int ret;
+	bool done;
+};
+
+static void *remove_main(void *arg)
+{
+	struct op *op = arg;
+
+	mdev_waiter_enter(&op->waiter);
+	op->ret = tree_remove(op->uuid);
+	mdev_waiter_enter(NULL);
+	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *create_main(void *arg)
+{
+	struct op *op = arg;
+
+	op->ret = tree_create("gate0", "gate-a", op->uuid);
+	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *unregister_main(void *arg)
+{
+	struct op *op = arg;
+
+	mdev_unregister_parent(gate);
+	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static struct op *start(void *(*fn)(void *), const char *uuid)
+{
+	struct op *op = g_new0(struct op, 1);
+
+	if (uuid)
+		g_strlcpy(op->uuid, uuid, sizeof(op->uuid));
+	ck_assert_int_eq(pthread_create(&op->thread, NULL, fn, op), 0);
+	return op;
+}
+
+static int finish(struct op *op)
+{
+	int ret;
+
+	pthread_join(op->thread, NULL);
+	ret = op->ret;
+	g_free(op);
+	return ret;
+}
+
+static bool is_done(struct op *op)
+{
+	return __atomic_load_n(&op->done, __ATOMIC_ACQUIRE);
+}
+
+static char *created(void)
+{
+	char *u = new_uuid();
+
+	ck_assert_int_eq(tree_create("gate0", "gate-a", u), 0);
+	return u;
+}
+
+static struct mdevfs_device *device(const char *uuid)
+{
+	uuid_t bin;
+
+	ck_assert_int_eq(uuid_parse(uuid, bin), 0);
+	return mdev_get_by_uuid(bin);
+}
+
+static bool dev_has(const char *uuid, const char *entry)
+{
+	g_autofree char *p = g_strdup_printf(GATE "/%s%s%s", uuid,
+					     *entry ? "/" : "", entry);
+	return tree_exists(p);
+}
+
+/* Everything a created device has, outside and inside. */
+static void assert_intact(const char *uuid)
+{
+	g_autofree char *bus = g_strdup_printf("bus/mdev/devices/%s", uuid);
+	g_autofree char *typelink = g_strdup_printf(
+		GATE "/mdev_supported_types/gate-a/devices/%s", uuid);
+
+	ck_assert(tree_exists(bus));
+	ck_assert(tree_exists(typelink));
+	ck_assert(dev_has(uuid, "remove"));
+	ck_assert(dev_has(uuid, "driver"));
+	ck_assert(dev_has(uuid, "iommu_group"));
+	ck_assert(dev_has(uuid, "mdev_type"));
+}
+
+START_TEST(remove_waits_for_vendor_user)
+{
+	g_autofree char *u = NULL;
+	struct mdevfs_device *dev;
+	struct op *op;
+
+	gate_set_busy(true);
+	u = created();
+	dev = device(u);
+	op = start(remove_main, u);
+	gate_wait_requests(1);
+	usleep(20000);
+	ck_assert(!is_done(op));
+	/* Claimed: its remove file is gone, nothing else yet. */
+	ck_assert(!dev_has(u, "remove"));
+	ck_assert(dev_has(u, "driver"));
+	ck_assert_int_eq(gate_removes(), 0);
+	mdevfs_device_put_user(dev);
+	ck_assert_int_eq(finish(op), 0);
+	ck_assert(!dev_has(u, ""));
+	ck_assert_int_eq(gate_removes(), 1);
+	ck_assert_int_eq(gate_requests(), 1);
+	mdev_put(dev);
+}
+END_TEST
+
+START_TEST(interrupted_remove_leaves_device_removable)
+{
+	g_autofree char *u = NULL;
+	struct mdevfs_device *dev;
+	struct op *op;
+
+	gate_set_busy(true);
+	u = created();
+	dev = device(u);
+	op = start(remove_main, u);
+	gate_wait_requests(1);
+	mdev_interrupt(&op->waiter);
+	ck_assert_int_eq(finish(op), EINTR);
+	assert_intact(u);
+	ck_assert_int_eq(tree_read_long(GATE "/mdev_supported_types/gate-a/available_instances"), 7);
+	ck_assert_int_eq(gate_removes(), 0);
+	/* Released, it goes at the next try. */
+	mdevfs_device_put_user(dev);
+	ck_assert_int_eq(tree_remove(u), 0);
+	ck_assert(!dev_has(u, ""));
+	ck_assert_int_eq(tree_read_long(GATE "/mdev_supported_types/gate-a/available_instances"), 8);
+	mdev_put(dev);
+}
+END_TEST
+
+START_TEST(interrupt_does_not_stop_an_unused_remove)
+{
+	g_autofree char *u = created();
+	struct op *op = g_new0(struct op, 1);
+
+	g_strlcpy(op->uuid, u, sizeof(op->uuid));
+	mdev_interrupt(&op->waiter);
+	ck_assert_int_eq(pthread_create(&op->thread, NULL, remove_main, op), 0);
+	ck_assert_int_eq(finish(op), 0);
+	ck_assert(!dev_has(u, ""));
+}
+END_TEST
+
+static void count_request(void *ctx, unsigned int count)
+{
+	(void)count;
+	__atomic_add_fetch((int *)ctx, 1, __ATOMIC_RELEASE);
+}
+
+START_TEST(holder_is_asked_and_remove_waits)
+{
+	g_autofree char *u = created();
+	struct mdev_holder *h;
+	int requests = 0;
+	uuid_t bin;
+	struct op *op;
+
+	uuid_parse(u, bin);
+	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), 0);
+	op = start(remove_main, u);
+	while (!__atomic_load_n(&requests, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	usleep(20000);
+	ck_assert(!is_done(op));
+	ck_assert_int_eq(__atomic_load_n(&requests, __ATOMIC_ACQUIRE), 1);
+	mdev_unhold(h);
+	ck_assert_int_eq(finish(op), 0);
+	ck_assert(!dev_has(u, ""));
+}
+END_TEST
+
+START_TEST(hold_needs_a_created_device)
+{
+	g_autofree char *u = new_uuid();
+	struct mdev_holder *h;
+	int requests = 0;
+	uuid_t bin;
+	struct op *op;
+
+	uuid_parse(u, bin);
+	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), -ENODEV);
+	gate_close();
+	op = start(create_main, u);
+	gate_wait_in_probe(1);
+	/* still probing: not a device anyone can open yet */
+	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), -ENODEV);
+	gate_open();
+	ck_assert_int_eq(finish(op), 0);
+	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), 0);
+	mdev_unhold(h);
+	ck_assert_int_eq(tree_remove(u), 0);
+	ck_assert_int_eq(requests, 0);
+}
+END_TEST
+
+START_TEST(unregistration_waits_for_users)
+{
+	g_autofree char *u1 = NULL, *u2 = NULL;
+	struct mdevfs_device *d1, *d2;
+	struct op *op;
+
+	gate_set_busy(true);
+	u1 = created();
+	u2 = created();
+	d1 = device(u1);
+	d2 = device(u2);
+	op = start(unregister_main, NULL);
+	gate_wait_requests(1);
+	usleep(20000);
+	ck_assert(!is_done(op));
+	/* Unregistration has begun: no more creates. */
+	{
+		g_autofree char *u3 = new_uuid();
+
+		ck_assert_int_eq(tree_puts(GATE "/mdev_supported_types/gate-a/create",
+					   u3), -ENODEV);
+	}
+	mdevfs_device_put_user(d1);
+	mdevfs_device_put_user(d2);
+	ck_assert_int_eq(finish(op), 0);
+	ck_assert(!dev_has(u1, ""));
+	ck_assert(!dev_has(u2, ""));
+	ck_assert(!tree_exists("class/mdev_bus/gate0"));
+	ck_assert_int_eq(gate_removes(), 2);
+	mdev_put(d1);
+	mdev_put(d2);
+}
+END_TEST
+
+START_TEST(parent_names_are_unique)
+{
+	struct mdevfs_parent *same_path = gate_parent_new(0, 1);
+	struct mdevfs_parent *same_name = gate_parent_new(0, 1);
+
+	g_free(same_name->path);
+	same_name->path = g_strdup("devices/virtual/other/gate0");
+	ck_assert_int_eq(mdev_parent_add(same_path), -EEXIST);
+	ck_assert_int_eq(mdev_parent_add(same_name), -EEXIST);
+	ck_assert(!tree_exists("devices/virtual/other"));
+	ck_assert_int_eq(tree_count("class/mdev_bus"), 4);
+	mdev_parent_put(same_path);
+	mdev_parent_put(same_name);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("users");
+	TCase *tc = tcase_create("users");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, remove_waits_for_vendor_user);
+	tcase_add_test(tc, interrupted_remove_leaves_device_removable);
+	tcase_add_test(tc, interrupt_does_not_stop_an_unused_remove);
+	tcase_add_test(tc, holder_is_asked_and_remove_waits);
+	tcase_add_test(tc, hold_needs_a_created_device);
+	tcase_add_test(tc, unregistration_waits_for_users);
+	tcase_add_test(tc, parent_names_are_unique);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
