@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
@@ -29,36 +30,50 @@ int daemon_check_fuse_device(void)
 	return -1;
 }
 
-/* Is the topmost mount on @path an mdevfs?  (/proc/self/mountinfo escapes
- * blanks in paths as \040.) */
-static bool mdevfs_mounted_on(const char *path)
+static gint compare_strings(gconstpointer a, gconstpointer b)
 {
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The mountpoints whose topmost mount is an mdevfs, from
+ * /proc/self/mountinfo (which escapes blanks in paths as \040). */
+char **mdevfs_mountpoints(void)
+{
+	g_autoptr(GHashTable) top = g_hash_table_new_full(g_str_hash, g_str_equal,
+							  g_free, NULL);
 	g_autofree char *text = NULL;
 	g_auto(GStrv) lines = NULL;
-	bool mdevfs = false;
+	GPtrArray *found = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer mp, mdevfs;
 
-	if (!g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
-		return false;
-	lines = g_strsplit(text, "\n", -1);
-	for (char **l = lines; *l; l++) {
+	if (g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
+		lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; l && *l; l++) {
 		g_auto(GStrv) f = g_strsplit(*l, " ", -1);
 		guint n = g_strv_length(f), dash = 6;
-		g_autofree char *mp = NULL;
 
 		while (dash < n && strcmp(f[dash], "-") != 0)
 			dash++;
 		if (n < 5 || dash + 1 >= n)
 			continue;
-		mp = g_strcompress(f[4]);
-		if (!strcmp(mp, path))
-			mdevfs = !strcmp(f[dash + 1], "fuse.mdevfs");
+		/* a later line is a mount on top of an earlier one */
+		g_hash_table_insert(top, g_strcompress(f[4]),
+			GINT_TO_POINTER(!strcmp(f[dash + 1], "fuse.mdevfs")));
 	}
-	return mdevfs;
+	g_hash_table_iter_init(&it, top);
+	while (g_hash_table_iter_next(&it, &mp, &mdevfs))
+		if (GPOINTER_TO_INT(mdevfs))
+			g_ptr_array_add(found, g_strdup(mp));
+	g_ptr_array_sort(found, compare_strings);
+	g_ptr_array_add(found, NULL);
+	return (char **)g_ptr_array_free(found, FALSE);
 }
 
 int daemon_check_mountpoint(const char *mountpoint)
 {
 	g_autofree char *real = NULL;
+	g_auto(GStrv) mounts = NULL;
 	struct stat st;
 
 	if (stat(mountpoint, &st)) {
@@ -79,7 +94,8 @@ int daemon_check_mountpoint(const char *mountpoint)
 		return -1;
 	}
 	real = realpath(mountpoint, NULL);
-	if (real && mdevfs_mounted_on(real)) {
+	mounts = mdevfs_mountpoints();
+	if (real && g_strv_contains((const char *const *)mounts, real)) {
 		log_err("mountpoint %s is busy: mdevfs is already mounted there",
 			mountpoint);
 		return -1;
@@ -94,28 +110,6 @@ static void log_from_fuse(enum fuse_log_level level, const char *fmt,
 
 	g_strchomp(msg);
 	mdevfs_log((int)level, "fuse: %s", msg);
-}
-
-static int add_parents(GPtrArray *parents)
-{
-	for (guint i = 0; i < parents->len; i++) {
-		struct mdevfs_parent *p = g_ptr_array_index(parents, i);
-
-		if (mdev_parent_add(p) || mdev_register_parent(p))
-			return -1;
-	}
-	return 0;
-}
-
-/* Unregistering removes every device through its backend. */
-static void remove_parents(GPtrArray *parents)
-{
-	for (guint i = parents->len; i-- > 0;) {
-		struct mdevfs_parent *p = g_ptr_array_index(parents, i);
-
-		mdev_unregister_parent(p);
-		mdev_parent_del(p);
-	}
 }
 
 static struct fuse_session *new_session(const struct daemon_options *o)
@@ -149,8 +143,10 @@ int daemon_prepare(struct daemon *d)
 	uevent_netlink_open(d->o->uevent_routes);
 	/* Uevents wait in the notifier's queue until the tree is mounted. */
 	uevent_set_sink(notify_uevent, NULL);
+	pthread_mutex_init(&d->lock, NULL);
+	d->plugged = g_ptr_array_new();
 	/* The tree is complete before it is mounted. */
-	if (add_parents(d->parents))
+	if (parents_plug(d, g_steal_pointer(&d->parents)))
 		return -1;
 	d->se = new_session(d->o);
 	return d->se ? 0 : -1;
@@ -168,14 +164,19 @@ int daemon_serve(struct daemon *d)
 	/* A stop by signal returns the signal's number: a clean stop. */
 	ret = fuse_session_loop_mt(d->se, cfg) < 0 ? -1 : 0;
 	fuse_loop_cfg_destroy(cfg);
-	/* Writes in flight finish and get their replies. */
+	/* Holders let go, so removes waiting for them can end; then writes
+	 * in flight finish and get their replies. */
+	control_stop(d);
 	writers_stop();
 	return ret;
 }
 
+/* Unregistering removes every device through its backend. */
 void daemon_stop(struct daemon *d)
 {
-	remove_parents(d->parents);
+	control_stop(d);
+	if (d->plugged)
+		parents_unplug_all(d);
 	notifier_stop(); /* sends what is queued; drops it if never mounted */
 	fs_set_session(NULL);
 }
@@ -189,7 +190,12 @@ void daemon_finish(struct daemon *d)
 	uevent_netlink_close();
 	fs_close_files();
 	handles_fini();
-	config_free_parents(d->parents);
+	if (d->parents)
+		config_free_parents(d->parents);
+	if (d->plugged) {
+		g_ptr_array_free(d->plugged, TRUE);
+		pthread_mutex_destroy(&d->lock);
+	}
 }
 
 int daemon_run(const struct daemon_options *o, GPtrArray *parents)
@@ -197,7 +203,9 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	struct daemon d = { .o = o, .parents = parents };
 	int ret = 1;
 
-	if (daemon_prepare(&d))
+	g_autofree char *name = control_name(o->mountpoint);
+
+	if (!name || control_open(&d, name) || daemon_prepare(&d))
 		goto out;
 	if (fuse_set_signal_handlers(d.se))
 		goto out;
@@ -210,8 +218,9 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 		log_to_syslog();
 		log_set_level(MDEVFS_LOG_INFO);
 	}
-	log_info("serving %u parents on %s", parents->len, o->mountpoint);
-	ret = daemon_serve(&d) ? 1 : 0;
+	log_info("serving %u parents on %s", parents_count(&d), o->mountpoint);
+	if (control_start(&d) == 0)
+		ret = daemon_serve(&d) ? 1 : 0;
 	daemon_stop(&d);
 	fuse_session_unmount(d.se);
 	log_info("unmounted %s", o->mountpoint);

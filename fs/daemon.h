@@ -21,14 +21,28 @@ struct daemon_options {
  * will not do. */
 int daemon_check_mountpoint(const char *mountpoint);
 int daemon_check_fuse_device(void);
+/* Where mdevfs is mounted (the topmost mount), sorted; a NULL-terminated
+ * array for g_strfreev(). */
+char **mdevfs_mountpoints(void);
 /* Serves @parents on the mountpoint until unmounted or signalled. */
 int daemon_run(const struct daemon_options *o, GPtrArray *parents);
+
+struct control;
+struct mdevfs_parent;
 
 /* The steps daemon_run() and `mdevfs run` share. */
 struct daemon {
 	const struct daemon_options *o;
-	GPtrArray *parents;       /* owned: freed by daemon_finish() */
+	GPtrArray *parents;       /* the configuration's: plugged at prepare */
 	struct fuse_session *se;
+	pthread_mutex_t lock;
+	GPtrArray *plugged;       /* struct plugged *, in plug order; lock */
+	/* run: the parent's directories at /sys (set before the control
+	 * socket opens); hide must accept a parent never shown. */
+	int (*show_parent)(struct daemon *d, struct mdevfs_parent *parent);
+	void (*hide_parent)(struct daemon *d, struct mdevfs_parent *parent);
+	void *run;
+	struct control *control;  /* the control socket, while open */
 };
 /* Adds and registers the parents (uevents wait) and makes the session. */
 int daemon_prepare(struct daemon *d);
@@ -38,5 +52,24 @@ int daemon_serve(struct daemon *d);
 void daemon_stop(struct daemon *d);
 /* Frees everything; the session must be unmounted. */
 void daemon_finish(struct daemon *d);
+
+/* parents.c: parents plugged and unplugged while serving.  Plugging adds
+ * and registers all of @parents (taking them) or none; errors are logged.
+ * Unplugging waits for in-flight work: -ENOENT, -EBUSY (being plugged or
+ * unplugged). */
+int parents_plug(struct daemon *d, GPtrArray *parents);
+int parents_unplug(struct daemon *d, const char *name);
+void parents_unplug_all(struct daemon *d);
+void parents_list(struct daemon *d, GString *out);
+unsigned int parents_count(struct daemon *d);
+/* run: d->show_parent for every parent plugged so far. */
+int parents_show(struct daemon *d);
+
+/* control.c: the control socket `mdevfs ctl` talks to, an abstract unix
+ * socket (see control.h).  Opened before the daemon forks, started after;
+ * stopping ends every connection (holds let go) and waits for them. */
+int control_open(struct daemon *d, const char *name);
+int control_start(struct daemon *d);
+void control_stop(struct daemon *d);
 
 #endif /* MDEVFS_DAEMON_H */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
@@ -18,13 +19,15 @@ static void usage(FILE *out)
 	fprintf(out,
 "Usage: mdevfs [OPTIONS] MOUNTPOINT\n"
 "       mdevfs run [OPTIONS] [--] COMMAND [ARGS...]\n"
+"       mdevfs ctl [-m MOUNTPOINT] list|register|unregister|hold ...\n"
 "       mdevfs --check [-c CONFIG]\n"
 "\n"
 "Mounts a sysfs-shaped tree of VFIO mediated devices on MOUNTPOINT: class/,\n"
 "bus/mdev, devices/ and kernel/iommu_groups, as the kernel shows them.\n"
 "`mdevfs run` runs COMMAND in a mount and network namespace of its own in\n"
 "which the tree is at the real /sys paths and /etc/mdevctl.d is private,\n"
-"and returns COMMAND's exit status.\n"
+"and returns COMMAND's exit status.  `mdevfs ctl` plugs and unplugs parents\n"
+"of a running mdevfs (see mdevfs ctl --help).\n"
 "\n"
 "  -c, --config FILE  parents and types to serve (default: the kernel's\n"
 "                     sample drivers mtty, mdpy and mbochs, built in)\n"
@@ -199,6 +202,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	cli.o.fuse_opts = fuse_opts;
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		cli.mode = MODE_RUN;
 		argc--, argv++;

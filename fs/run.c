@@ -7,12 +7,17 @@
  * /sys gets an overlay (the real sysfs below, a tmpfs above) so mountpoints
  * can be made where the kernel has nothing, and the mdevfs tree's pieces
  * are bind-mounted there: class/mdev_bus, class/vfio-dev, bus/mdev,
- * kernel/iommu_groups, each parent's directory and class.  /etc/mdevctl.d
- * gets a tmpfs with the directories mdevctl requires.  The staging
- * directory is detached once the binds hold the mounts, so nothing is left
- * on the host, even if mdevfs is killed; the namespace's mounts die with
- * its last process.  mdevfs serves until COMMAND exits and returns its
- * status.
+ * kernel/iommu_groups, each parent's directory and class, also of parents
+ * plugged later (`mdevfs ctl register`).  /etc/mdevctl.d gets a tmpfs with
+ * the directories mdevctl requires.
+ *
+ * The daemon's namespace keeps the staging tmpfs (overlay layers, the FUSE
+ * tree) over /tmp, so it can bind parents at any time.  COMMAND runs in a
+ * namespace of its own, copied from the daemon's, without that tmpfs: it
+ * sees the real /tmp, and since /sys is a shared mount, the binds the
+ * daemon makes and removes later reach it.  Nothing is made on the host,
+ * so nothing is left there, even if mdevfs is killed.  mdevfs serves until
+ * COMMAND exits and returns its status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +36,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
@@ -38,13 +44,26 @@
 #include "run.h"
 #include "uevent_netlink.h"
 
+#define STAGE "/tmp"     /* the daemon's: upper, work, tree */
+#define TREE STAGE "/tree"
+
 struct run {
 	struct daemon d;
-	char stage[64];       /* tmpfs: upper, work, tree */
 	GPtrArray *mounts;    /* what to unmount at the end, last first */
+	pthread_mutex_t lock; /* parents are shown by control threads */
+	GHashTable *shown;    /* parent name -> struct shown; lock */
+	GHashTable *classes;  /* "class/NAME" -> struct shown; lock */
 	pid_t child;
 	int status;           /* the child's, as waitpid() gives it */
 	pthread_t loop;       /* runs the FUSE loop */
+};
+
+/* What showing a parent or a class made, undone when it goes. */
+struct shown {
+	GPtrArray *mounts;    /* last first */
+	GPtrArray *dirs;      /* made in the overlay, deepest last */
+	char *class;          /* a parent's class, if bound by mdevfs */
+	guint users;          /* a class's parents */
 };
 
 static struct fuse_session *session; /* for the SIGUSR1 handler */
@@ -64,58 +83,124 @@ static int fail(const char *what, const char *path)
 	return -1;
 }
 
-static int do_mount(struct run *r, const char *src, const char *dst,
+static int do_mount(GPtrArray *mounts, const char *src, const char *dst,
 		    const char *type, unsigned long flags, const char *data)
 {
 	if (mount(src, dst, type, flags, data))
 		return fail("cannot mount on", dst);
-	g_ptr_array_add(r->mounts, g_strdup(dst));
+	g_ptr_array_add(mounts, g_strdup(dst));
 	return 0;
 }
 
-/* mkdir -p in the overlay. */
-static int make_dirs(const char *path)
+/* mkdir -p in the overlay; records in @made what it made. */
+static int make_dirs(const char *path, GPtrArray *made)
 {
 	g_autofree char *copy = g_strdup(path);
+	char *p = copy;
 
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) && errno != EEXIST)
+	do {
+		p = strchr(p + 1, '/');
+		if (p)
+			*p = '\0';
+		if (mkdir(copy, 0755) == 0) {
+			if (made)
+				g_ptr_array_add(made, g_strdup(copy));
+		} else if (errno != EEXIST) {
 			return fail("cannot make", copy);
-		*p = '/';
-	}
-	if (mkdir(copy, 0755) && errno != EEXIST)
-		return fail("cannot make", copy);
+		}
+		if (p)
+			*p = '/';
+	} while (p);
 	return 0;
 }
 
 /* The tree's @rel (from its root) at /sys/@rel. */
-static int bind_tree(struct run *r, const char *rel)
+static int bind_tree(GPtrArray *mounts, GPtrArray *made, const char *rel)
 {
-	g_autofree char *src = g_strdup_printf("%s/tree/%s", r->stage, rel);
+	g_autofree char *src = g_strdup_printf(TREE "/%s", rel);
 	g_autofree char *dst = g_strdup_printf("/sys/%s", rel);
 
-	if (make_dirs(dst))
+	if (make_dirs(dst, made))
 		return -1;
-	return do_mount(r, src, dst, NULL, MS_BIND, NULL);
+	return do_mount(mounts, src, dst, NULL, MS_BIND, NULL);
 }
 
-static int bind_parents(struct run *r)
+static void shown_free(gpointer data)
 {
-	for (guint i = 0; i < r->d.parents->len; i++) {
-		struct mdevfs_parent *p = g_ptr_array_index(r->d.parents, i);
-		g_autofree char *cls = g_strdup_printf("/sys/class/%s", p->subsys_name);
+	struct shown *sh = data;
 
-		if (bind_tree(r, p->path))
+	for (guint i = sh->mounts->len; i-- > 0;)
+		umount2(g_ptr_array_index(sh->mounts, i), MNT_DETACH);
+	for (guint i = sh->dirs->len; i-- > 0;)
+		rmdir(g_ptr_array_index(sh->dirs, i));
+	g_ptr_array_free(sh->mounts, TRUE);
+	g_ptr_array_free(sh->dirs, TRUE);
+	g_free(sh->class);
+	g_free(sh);
+}
+
+static struct shown *shown_new(void)
+{
+	struct shown *sh = g_new0(struct shown, 1);
+
+	sh->mounts = g_ptr_array_new_with_free_func(g_free);
+	sh->dirs = g_ptr_array_new_with_free_func(g_free);
+	return sh;
+}
+
+/* The parent's class directory, unless the host has that class (a class
+ * of the host's own stays the host's).  Caller holds r->lock. */
+static int show_class(struct run *r, struct mdevfs_parent *p, struct shown *psh)
+{
+	g_autofree char *cls = g_strdup_printf("class/%s", p->subsys_name);
+	g_autofree char *path = g_strdup_printf("/sys/%s", cls);
+	struct shown *sh = g_hash_table_lookup(r->classes, cls);
+
+	if (p->subsys_bus || (!sh && access(path, F_OK) == 0))
+		return 0;
+	if (!sh) {
+		sh = shown_new();
+		if (bind_tree(sh->mounts, sh->dirs, cls)) {
+			shown_free(sh);
 			return -1;
-		/* A class of the host's own stays the host's. */
-		if (!p->subsys_bus && access(cls, F_OK) != 0 &&
-		    bind_tree(r, cls + strlen("/sys/")))
-			return -1;
+		}
+		g_hash_table_insert(r->classes, g_strdup(cls), sh);
 	}
+	sh->users++;
+	psh->class = g_steal_pointer(&cls);
 	return 0;
+}
+
+/* The parent's directory and class at /sys. */
+static int show_parent(struct daemon *d, struct mdevfs_parent *p)
+{
+	struct run *r = d->run;
+	struct shown *sh = shown_new();
+	int ret;
+
+	pthread_mutex_lock(&r->lock);
+	ret = bind_tree(sh->mounts, sh->dirs, p->path) || show_class(r, p, sh);
+	if (ret)
+		shown_free(sh);
+	else
+		g_hash_table_insert(r->shown, g_strdup(p->name), sh);
+	pthread_mutex_unlock(&r->lock);
+	return ret ? -EIO : 0;
+}
+
+/* Undoes show_parent(); a class goes with the last parent in it. */
+static void hide_parent(struct daemon *d, struct mdevfs_parent *p)
+{
+	struct run *r = d->run;
+	struct shown *sh, *cls;
+
+	pthread_mutex_lock(&r->lock);
+	sh = g_hash_table_lookup(r->shown, p->name);
+	cls = sh && sh->class ? g_hash_table_lookup(r->classes, sh->class) : NULL;
+	if (cls && !--cls->users)
+		g_hash_table_remove(r->classes, sh->class);
+	g_hash_table_remove(r->shown, p->name);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* A private /etc/mdevctl.d with what mdevctl's self-check requires. */
@@ -123,11 +208,11 @@ static int private_mdevctl_d(struct run *r)
 {
 	if (access("/etc/mdevctl.d", F_OK) != 0)
 		return 0; /* no mdevctl here */
-	if (do_mount(r, "mdevfs", "/etc/mdevctl.d", "tmpfs", MS_NOSUID | MS_NODEV,
-		     "mode=0755"))
+	if (do_mount(r->mounts, "mdevfs", "/etc/mdevctl.d", "tmpfs",
+		     MS_NOSUID | MS_NODEV, "mode=0755"))
 		return -1;
-	return make_dirs("/etc/mdevctl.d/scripts.d/callouts") ||
-	       make_dirs("/etc/mdevctl.d/scripts.d/notifiers");
+	return make_dirs("/etc/mdevctl.d/scripts.d/callouts", NULL) ||
+	       make_dirs("/etc/mdevctl.d/scripts.d/notifiers", NULL);
 }
 
 static void loopback_up(void)
@@ -144,11 +229,10 @@ static void loopback_up(void)
 	close(fd);
 }
 
-/* The namespaces, the overlay and the staging tmpfs. */
+/* The namespaces, the staging tmpfs and the overlay, shared so that
+ * COMMAND's copy of it gets the binds made later. */
 static int enter_namespaces(struct run *r)
 {
-	g_autofree char *upper = NULL, *work = NULL, *tree = NULL, *opts = NULL;
-
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET)) {
 		log_err("run: cannot make a mount and network namespace: %s",
 			strerror(errno));
@@ -157,23 +241,21 @@ static int enter_namespaces(struct run *r)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return fail("cannot make private", "/");
 	loopback_up();
-	strcpy(r->stage, "/tmp/mdevfs-run-XXXXXX");
-	if (!mkdtemp(r->stage))
-		return fail("cannot make", r->stage);
-	if (do_mount(r, "mdevfs", r->stage, "tmpfs", 0, "mode=0700"))
+	if (do_mount(r->mounts, "mdevfs", STAGE, "tmpfs", 0, "mode=0700") ||
+	    make_dirs(STAGE "/upper", NULL) || make_dirs(STAGE "/work", NULL) ||
+	    make_dirs(TREE, NULL))
 		return -1;
-	upper = g_strdup_printf("%s/upper", r->stage);
-	work = g_strdup_printf("%s/work", r->stage);
-	tree = g_strdup_printf("%s/tree", r->stage);
-	if (make_dirs(upper) || make_dirs(work) || make_dirs(tree))
-		return -1;
-	opts = g_strdup_printf("lowerdir=/sys,upperdir=%s,workdir=%s", upper, work);
 	/* lowerdir is looked up before the overlay covers it: the real sysfs */
-	return do_mount(r, "mdevfs", "/sys", "overlay", 0, opts);
+	if (do_mount(r->mounts, "mdevfs", "/sys", "overlay", 0,
+		     "lowerdir=/sys,upperdir=" STAGE "/upper,workdir=" STAGE "/work"))
+		return -1;
+	if (mount(NULL, "/sys", NULL, MS_SHARED, NULL))
+		return fail("cannot make shared", "/sys");
+	return 0;
 }
 
-/* The tree at /sys (the loop serves the lookups the binds make); then the
- * staging tmpfs can go, since the binds hold what they show. */
+/* The tree at /sys (the loop serves the lookups the binds make), with
+ * every parent plugged so far and, from now on, those plugged later. */
 static int show_tree(struct run *r)
 {
 	static const char *const fixed[] = {
@@ -181,15 +263,14 @@ static int show_tree(struct run *r)
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
-		if (bind_tree(r, fixed[i]))
+		if (bind_tree(r->mounts, NULL, fixed[i]))
 			return -1;
-	if (bind_parents(r) || (!r->d.o->keep_mdevctl_d && private_mdevctl_d(r)))
+	if (!r->d.o->keep_mdevctl_d && private_mdevctl_d(r))
 		return -1;
-	umount2(r->stage, MNT_DETACH);
-	g_ptr_array_remove_index(r->mounts, 0);
-	rmdir(r->stage);
-	r->stage[0] = '\0';
-	return 0;
+	r->d.run = r;
+	r->d.show_parent = show_parent;
+	r->d.hide_parent = hide_parent;
+	return parents_show(&r->d);
 }
 
 static void on_usr1(int sig)
@@ -235,22 +316,33 @@ static void *loop_main(void *arg)
 }
 
 /* COMMAND's environment: libudev refuses syspaths that are not on sysfs
- * unless told.  Made before fork(), since the child may only exec. */
-static char **command_env(void)
+ * unless told, and `mdevfs ctl` finds the daemon by $MDEVFS_CTL.  Made
+ * before fork(), since the child may only exec. */
+static char **command_env(const char *control)
 {
 	GPtrArray *env = g_ptr_array_new();
 
 	for (char **e = environ; *e; e++)
-		if (strncmp(*e, "SYSTEMD_DEVICE_VERIFY_SYSFS=", 28) != 0)
+		if (!g_str_has_prefix(*e, "SYSTEMD_DEVICE_VERIFY_SYSFS=") &&
+		    !g_str_has_prefix(*e, CONTROL_ENV "="))
 			g_ptr_array_add(env, g_strdup(*e));
 	g_ptr_array_add(env, g_strdup("SYSTEMD_DEVICE_VERIFY_SYSFS=0"));
+	g_ptr_array_add(env, g_strconcat(CONTROL_ENV "=", control, NULL));
 	g_ptr_array_add(env, NULL);
 	return (char **)g_ptr_array_free(env, FALSE);
 }
 
-static pid_t start_command(char **argv)
+static void child_fail(const char *msg)
 {
-	g_auto(GStrv) env = command_env();
+	(void)!write(2, msg, strlen(msg));
+	_exit(127);
+}
+
+/* COMMAND, in a copy of the daemon's mount namespace without the staging
+ * tmpfs (the real /tmp shows again). */
+static pid_t start_command(char **argv, const char *control)
+{
+	g_auto(GStrv) env = command_env(control);
 	pid_t pid = fork();
 	sigset_t none;
 
@@ -259,23 +351,26 @@ static pid_t start_command(char **argv)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGUSR1, SIG_DFL);
+	if (unshare(CLONE_NEWNS) || umount2(STAGE, MNT_DETACH))
+		child_fail("mdevfs run: cannot make the command's namespace\n");
 	execvpe(argv[0], argv, env);
-	(void)!write(2, "mdevfs run: cannot run the command\n", 35);
-	_exit(127);
+	child_fail("mdevfs run: cannot run the command\n");
+	return -1;
 }
 
 static void unmount_all(struct run *r)
 {
+	g_hash_table_remove_all(r->shown);
+	g_hash_table_remove_all(r->classes);
 	for (guint i = r->mounts->len; i-- > 0;)
 		umount2(g_ptr_array_index(r->mounts, i), MNT_DETACH);
 }
 
 /* Serves the tree from a loop thread, shows it at /sys, runs COMMAND and
  * waits for it. */
-static int serve_command(struct run *r, char **argv)
+static int serve_command(struct run *r, char **argv, const char *control)
 {
 	struct sigaction usr1 = { .sa_handler = on_usr1 };
-	g_autofree char *tree = g_strdup_printf("%s/tree", r->stage);
 	pthread_t signals;
 	sigset_t set;
 	int ret = -1;
@@ -284,15 +379,15 @@ static int serve_command(struct run *r, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigaction(SIGUSR1, &usr1, NULL); /* no SA_RESTART */
 	session = r->d.se;
-	if (fuse_session_mount(r->d.se, tree)) {
+	if (fuse_session_mount(r->d.se, TREE)) {
 		log_err("run: cannot mount the tree");
 		return -1;
 	}
 	if (pthread_create(&r->loop, NULL, loop_main, r))
 		return -1;
-	if (show_tree(r))
+	if (show_tree(r) || control_start(&r->d))
 		goto out_loop;
-	r->child = start_command(argv);
+	r->child = start_command(argv, control);
 	if (r->child < 0) {
 		fail("cannot start", argv[0]);
 		goto out_loop;
@@ -323,22 +418,30 @@ int run_command(const struct daemon_options *o, GPtrArray *parents,
 		char **argv)
 {
 	struct run r = { .d = { .o = o, .parents = parents } };
+	g_autofree char *control = g_strdup_printf(CONTROL_PREFIX "run:%d",
+						   (int)getpid());
 	int ret = 1;
 
 	r.mounts = g_ptr_array_new_with_free_func(g_free);
-	if (enter_namespaces(&r) || daemon_prepare(&r.d))
+	pthread_mutex_init(&r.lock, NULL);
+	r.shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, shown_free);
+	r.classes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  shown_free);
+	if (enter_namespaces(&r) || control_open(&r.d, control) ||
+	    daemon_prepare(&r.d))
 		goto out;
-	if (serve_command(&r, argv) == 0)
+	if (serve_command(&r, argv, control) == 0)
 		ret = exit_status(r.status);
 	daemon_stop(&r.d);
 out:
 	unmount_all(&r);
-	if (r.stage[0])
-		rmdir(r.stage);
 	/* The last bind gone, the connection is over: this only frees. */
 	if (r.d.se)
 		fuse_session_unmount(r.d.se);
 	daemon_finish(&r.d);
+	g_hash_table_destroy(r.classes);
+	g_hash_table_destroy(r.shown);
+	pthread_mutex_destroy(&r.lock);
 	g_ptr_array_free(r.mounts, TRUE);
 	return ret;
 }

@@ -34,11 +34,14 @@ void mdevfs_log(int level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (captured && level <= MDEVFS_LOG_WARNING) {
-		va_start(ap, fmt);
-		g_string_append_vprintf(captured, fmt, ap);
-		g_string_append_c(captured, '\n');
-		va_end(ap);
+	if (captured) {
+		if (level <= MDEVFS_LOG_WARNING) {
+			va_start(ap, fmt);
+			g_string_append_vprintf(captured, fmt, ap);
+			g_string_append_c(captured, '\n');
+			va_end(ap);
+		}
+		return;
 	}
 	if (level > atomic_load(&max_level))
 		return;

@@ -8,8 +8,9 @@
 /* Messages go to stderr until log_to_syslog() is called (daemon mode). */
 void log_to_syslog(void);
 void log_set_level(int level);
-/* Messages of this thread are also appended to @lines (a GString *) until
- * the capture ends: the control socket hands them to its client. */
+/* Warnings and errors of this thread go to @lines (a GString *) instead,
+ * and lesser messages nowhere, until the capture ends (NULL): the control
+ * socket hands them to its client, who asked for the work. */
 void log_capture(void *lines);
 
 #define log_err(fmt, ...)  mdevfs_log(MDEVFS_LOG_ERR, fmt, ##__VA_ARGS__)

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket between `mdevfs ctl` and a daemon.
+ *
+ * An abstract unix stream socket, so nothing appears in any filesystem and
+ * it dies with the daemon; it lives in the daemon's network namespace (a
+ * test's `unshare -n`, or `mdevfs run`'s own).  Its name is
+ * "mdevfs-ctl:" followed by the mountpoint's real path (or a SHA-256 of it
+ * when too long), or "mdevfs-ctl:run:PID" for `mdevfs run`, which gives it
+ * to COMMAND as $MDEVFS_CTL.  Only root and the daemon's own user may talk
+ * to it (SO_PEERCRED).
+ *
+ * The client sends one line, "COMMAND ARG...\n", and for `register` the
+ * configuration text up to its end of stream.  The daemon answers with
+ * lines: "o TEXT" for the client's stdout, "e TEXT" for its stderr, and
+ * last "x STATUS", the client's exit status.  `hold` keeps the connection:
+ * the daemon sends "o request N" lines while a remove waits, and the device
+ * is released when the client closes.
+ */
+#ifndef MDEVFS_CONTROL_H
+#define MDEVFS_CONTROL_H
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define CONTROL_PREFIX "mdevfs-ctl:"
+#define CONTROL_ENV "MDEVFS_CTL"
+#define CONTROL_MAX_CONFIG (1 << 20)
+
+/* The name for the daemon serving @mountpoint (freed by the caller), or
+ * NULL after saying why. */
+char *control_name(const char *mountpoint);
+/* The abstract address of @name. */
+socklen_t control_address(const char *name, struct sockaddr_un *sa);
+
+/* ctl.c: `mdevfs ctl ...`, the client. */
+int ctl_main(int argc, char **argv);
+
+#endif /* MDEVFS_CONTROL_H */

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `mdevfs ctl`: plugs and unplugs parents of a running mdevfs, lists them
+ * and holds devices open, over the daemon's control socket (control.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"Usage: mdevfs ctl [-m MOUNTPOINT] COMMAND [ARGS...]\n"
+"\n"
+"Talks to the mdevfs serving MOUNTPOINT (default: $" CONTROL_ENV ", set\n"
+"inside `mdevfs run`, else the only mdevfs mounted).  Root only.\n"
+"\n"
+"  list                 the parents: name, state, path, devices, and\n"
+"                       what the vendor holds\n"
+"  register FILE        plug the parents of a configuration file (- for\n"
+"                       stdin), as a driver that loads: all or none\n"
+"  unregister PARENT... unplug parents, as devices that go away: waits for\n"
+"                       creates and removes in flight, removes every device\n"
+"  hold UUID            keep a device open, as a VM using it, until this\n"
+"                       command ends (Ctrl-C); prints the requests to let\n"
+"                       it go that a remove makes meanwhile\n");
+}
+
+static volatile sig_atomic_t stop_holding;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_holding = 1;
+}
+
+/* -m, $MDEVFS_CTL, or the one mdevfs mount there is. */
+static char *find_name(const char *mountpoint)
+{
+	const char *env = getenv(CONTROL_ENV);
+	g_auto(GStrv) mounts = NULL;
+	g_autofree char *list = NULL;
+
+	if (mountpoint)
+		return control_name(mountpoint);
+	if (env && *env)
+		return g_strdup(env);
+	mounts = mdevfs_mountpoints();
+	if (g_strv_length(mounts) == 1)
+		return control_name(mounts[0]);
+	list = g_strjoinv(", ", mounts);
+	log_err(mounts[0] ? "ctl: mdevfs is mounted on %s: say which with -m"
+			  : "ctl: no mdevfs is mounted here%s", list);
+	return NULL;
+}
+
+static int connect_to(const char *name)
+{
+	struct sockaddr_un sa;
+	socklen_t len = control_address(name, &sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len) == 0)
+		return fd;
+	log_err(errno == ECONNREFUSED ?
+		"ctl: no mdevfs answers at @%s (is it running, in this "
+		"network namespace?)" : "ctl: @%s: %s", name, g_strerror(errno));
+	close(fd);
+	return -1;
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The command line, and for register the file. */
+static int send_request(int fd, char **args, int nargs)
+{
+	g_autoptr(GString) line = g_string_new(NULL);
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	g_autoptr(GError) err = NULL;
+
+	for (int i = 0; i < nargs; i++) {
+		g_autofree char *q = g_shell_quote(args[i]);
+
+		if (strchr(args[i], '\n')) {
+			log_err("ctl: an argument has a newline");
+			return -1;
+		}
+		g_string_append_printf(line, "%s%s", i ? " " : "", q);
+	}
+	g_string_append_c(line, '\n');
+	if (!strcmp(args[0], "register") && nargs == 2) {
+		const char *path = strcmp(args[1], "-") ? args[1] : "/dev/stdin";
+
+		if (!g_file_get_contents(path, &text, &len, &err)) {
+			log_err("ctl: %s", err ? err->message : args[1]);
+			return -1;
+		}
+	}
+	if (send_all(fd, line->str, line->len) ||
+	    (text && send_all(fd, text, len))) {
+		log_err("ctl: %s", g_strerror(errno));
+		return -1;
+	}
+	/* A hold ends when this side closes; the others end their input. */
+	if (strcmp(args[0], "hold") != 0)
+		shutdown(fd, SHUT_WR);
+	return 0;
+}
+
+/* Prints the daemon's lines until its "x STATUS"; returns the status. */
+static int print_answer(int fd)
+{
+	g_autoptr(GString) in = g_string_new(NULL);
+	char buf[4096], *nl;
+	ssize_t n;
+
+	for (;;) {
+		while ((nl = memchr(in->str, '\n', in->len))) {
+			*nl = '\0';
+			if (in->str[0] == 'x')
+				return atoi(in->str + 2);
+			fprintf(in->str[0] == 'o' ? stdout : stderr, "%s\n",
+				in->str + 2);
+			fflush(stdout);
+			g_string_erase(in, 0, nl + 1 - in->str);
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR && stop_holding)
+			return 0; /* Ctrl-C ends a hold: the device is let go */
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_err("ctl: the daemon closed the connection");
+			return 1;
+		}
+		g_string_append_len(in, buf, n);
+	}
+}
+
+int ctl_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mountpoint", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART */
+	g_autofree char *name = NULL;
+	const char *mountpoint = NULL;
+	int c, fd, ret;
+
+	while ((c = getopt_long(argc, argv, "+m:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': mountpoint = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	name = find_name(mountpoint);
+	if (!name)
+		return 1;
+	fd = connect_to(name);
+	if (fd < 0)
+		return 1;
+	if (!strcmp(argv[optind], "hold")) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	ret = send_request(fd, argv + optind, argc - optind) ? 1 : print_answer(fd);
+	close(fd);
+	return ret;
+}

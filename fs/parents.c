@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The daemon's parents: those of the configuration at start and those
+ * plugged and unplugged at run time (`mdevfs ctl register/unregister`),
+ * as a driver loading or a device going away.
+ *
+ * The registry only says which parent is whose and keeps two plugs of one
+ * name apart; everything about order, waiting for in-flight work and
+ * uevents is the core's (mdev_register_parent(), mdev_unregister_parent()).
+ * d->lock is held for list changes only, never while the core waits.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "mdev.h"
+
+enum plug_state { PLUG_ADDING, PLUG_LIVE, PLUG_REMOVING };
+
+struct plugged {
+	struct mdevfs_parent *parent; /* owned */
+	enum plug_state state;
+};
+
+static struct plugged *find_locked(struct daemon *d, const char *name)
+{
+	for (guint i = 0; i < d->plugged->len; i++) {
+		struct plugged *p = g_ptr_array_index(d->plugged, i);
+
+		if (!strcmp(mdevfs_parent_name(p->parent), name))
+			return p;
+	}
+	return NULL;
+}
+
+/* Claims the names of @parents: none may be plugged or being plugged. */
+static int claim_names(struct daemon *d, GPtrArray *parents)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&d->lock);
+	for (guint i = 0; i < parents->len && !ret; i++) {
+		const char *name = mdevfs_parent_name(g_ptr_array_index(parents, i));
+
+		if (find_locked(d, name)) {
+			log_err("%s: a parent of that name is already there", name);
+			ret = -EEXIST;
+		}
+	}
+	for (guint i = 0; i < parents->len && !ret; i++) {
+		struct plugged *p = g_new(struct plugged, 1);
+
+		p->parent = g_ptr_array_index(parents, i);
+		p->state = PLUG_ADDING;
+		g_ptr_array_add(d->plugged, p);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+/* Ends the plugs of @parents: live, or out of the registry and freed. */
+static void settle(struct daemon *d, GPtrArray *parents, bool live)
+{
+	pthread_mutex_lock(&d->lock);
+	for (guint i = d->plugged->len; i-- > 0;) {
+		struct plugged *p = g_ptr_array_index(d->plugged, i);
+
+		if (!g_ptr_array_find(parents, p->parent, NULL))
+			continue;
+		if (live) {
+			p->state = PLUG_LIVE;
+			continue;
+		}
+		g_ptr_array_remove_index(d->plugged, i);
+		mdev_parent_put(p->parent);
+		g_free(p);
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void parent_gone(struct daemon *d, struct mdevfs_parent *parent)
+{
+	mdev_unregister_parent(parent);
+	mdev_parent_del(parent);
+	if (d->hide_parent)
+		d->hide_parent(d, parent);
+}
+
+int parents_plug(struct daemon *d, GPtrArray *parents)
+{
+	guint i;
+	int ret = claim_names(d, parents);
+
+	if (ret) {
+		config_free_parents(parents);
+		return ret;
+	}
+	for (i = 0; i < parents->len && !ret; i++) {
+		struct mdevfs_parent *p = g_ptr_array_index(parents, i);
+
+		ret = mdev_parent_add(p);
+		if (!ret) {
+			ret = mdev_register_parent(p);
+			if (!ret && d->show_parent)
+				ret = d->show_parent(d, p);
+			if (ret)
+				parent_gone(d, p);
+		}
+	}
+	/* All or none: the ones before the failure go again. */
+	for (guint j = ret ? i - 1 : 0; j-- > 0;)
+		parent_gone(d, g_ptr_array_index(parents, j));
+	settle(d, parents, ret == 0);
+	g_ptr_array_free(parents, TRUE);
+	return ret;
+}
+
+int parents_unplug(struct daemon *d, const char *name)
+{
+	struct plugged *p;
+	int ret = 0;
+
+	pthread_mutex_lock(&d->lock);
+	p = find_locked(d, name);
+	if (!p)
+		ret = -ENOENT;
+	else if (p->state != PLUG_LIVE)
+		ret = -EBUSY;
+	else
+		p->state = PLUG_REMOVING;
+	pthread_mutex_unlock(&d->lock);
+	if (ret)
+		return ret;
+	/* Waits for in-flight creates and removes, removes every device. */
+	parent_gone(d, p->parent);
+	pthread_mutex_lock(&d->lock);
+	g_ptr_array_remove(d->plugged, p);
+	pthread_mutex_unlock(&d->lock);
+	mdev_parent_put(p->parent);
+	g_free(p);
+	return 0;
+}
+
+/* At the stop, nothing else plugs or unplugs any more: the last parent
+ * plugged goes first. */
+void parents_unplug_all(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	while (d->plugged->len) {
+		struct plugged *p = g_ptr_array_steal_index(d->plugged,
+							     d->plugged->len - 1);
+
+		pthread_mutex_unlock(&d->lock);
+		mdev_unregister_parent(p->parent);
+		mdev_parent_del(p->parent);
+		mdev_parent_put(p->parent);
+		g_free(p);
+		pthread_mutex_lock(&d->lock);
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+static const char *const state_names[] = {
+	[PLUG_ADDING] = "registering",
+	[PLUG_LIVE] = "registered",
+	[PLUG_REMOVING] = "unregistering",
+};
+
+void parents_list(struct daemon *d, GString *out)
+{
+	char status[256];
+
+	pthread_mutex_lock(&d->lock);
+	for (guint i = 0; i < d->plugged->len; i++) {
+		struct plugged *p = g_ptr_array_index(d->plugged, i);
+
+		mdev_parent_status(p->parent, status, sizeof(status));
+		g_string_append_printf(out, "%s %s %s mdevs=%u%s%s\n",
+			mdevfs_parent_name(p->parent), state_names[p->state],
+			mdev_parent_path(p->parent),
+			mdev_parent_device_count(p->parent),
+			status[0] ? " " : "", status);
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+unsigned int parents_count(struct daemon *d)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&d->lock);
+	n = d->plugged->len;
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}
+
+int parents_show(struct daemon *d)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&d->lock);
+	for (guint i = 0; i < d->plugged->len && !ret; i++)
+		ret = d->show_parent(d, ((struct plugged *)
+					 g_ptr_array_index(d->plugged, i))->parent);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
