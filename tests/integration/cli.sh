@@ -28,7 +28,7 @@ done
 rm -f "$conf"
 
 # Background: returns once the tree is complete.
-m=$(new_mountpoint)
+new_mountpoint m
 "$MDEVFS" "$m"
 expect_eq "background start" "$?" 0
 expect_eq "tree ready when mdevfs returns" "$(ls "$m/class/mdev_bus" | xargs)" "mbochs mdpy mtty"
@@ -46,7 +46,7 @@ mountpoint -q "$m" && fail "still mounted" || ok "unmounted"
 # Foreground, stopped by SIGTERM and SIGINT (a script's background jobs
 # ignore SIGINT, and libfuse keeps an ignored signal ignored).
 for sig in TERM INT; do
-	m=$(new_mountpoint)
+	new_mountpoint m
 	env --default-signal=INT "$MDEVFS" -f "$m" 2>/dev/null &
 	pid=$!
 	wait_mounted "$m" || fail "mount $m"
@@ -58,7 +58,7 @@ for sig in TERM INT; do
 done
 
 # A daemon killed with SIGKILL leaves a dead mount: say so.
-m=$(new_mountpoint)
+new_mountpoint m
 "$MDEVFS" -f "$m" 2>/dev/null &
 pid=$!
 wait_mounted "$m"

@@ -19,7 +19,7 @@ setsid bash "$examples/mdev-monitor.sh" --udev >/run/monitor.log 2>&1 &
 monitor=$! # its own process group: the script and its udevadm
 sleep 1
 
-m=$(new_mountpoint)
+new_mountpoint m
 "$MDEVFS" --uevent=kernel,udev "$m" || fail "mount"
 pid=$(daemon_pid "$m")
 u=$(uuidgen)

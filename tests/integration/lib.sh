@@ -25,11 +25,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# new_mountpoint VAR: a fresh directory in VAR, removed on exit.  (Not
+# VAR=$(new_mountpoint): the subshell would forget it.)
 new_mountpoint() {
-	local m
-	m=$(mktemp -d /tmp/mdevfs-sh-XXXXXX)
-	MOUNTS+=("$m")
-	echo "$m"
+	local dir
+	dir=$(mktemp -d /tmp/mdevfs-sh-XXXXXX)
+	MOUNTS+=("$dir")
+	printf -v "$1" %s "$dir"
 }
 
 wait_mounted() { # DIR

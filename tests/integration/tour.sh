@@ -3,7 +3,7 @@
 # examples/tour.sh, unmount.
 . "$(dirname "$0")/lib.sh"
 
-m=$(new_mountpoint)
+new_mountpoint m
 "$MDEVFS" "$m" || { fail "mount"; finish; }
 pid=$(daemon_pid "$m")
 if out=$(bash "$(dirname "$0")/../../examples/tour.sh" "$m" 2>&1); then

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-m=$(new_mountpoint)
+new_mountpoint m
 chown nobody "$m"
 log=$(mktemp)
 as_nobody "$MDEVFS" -f --uevent=kernel,udev "$m" 2>"$log" &
