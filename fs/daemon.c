@@ -164,17 +164,16 @@ int daemon_serve(struct daemon *d)
 	/* A stop by signal returns the signal's number: a clean stop. */
 	ret = fuse_session_loop_mt(d->se, cfg) < 0 ? -1 : 0;
 	fuse_loop_cfg_destroy(cfg);
-	/* Holders let go, so removes waiting for them can end; then writes
-	 * in flight finish and get their replies. */
-	control_stop(d);
-	writers_stop();
 	return ret;
 }
 
 /* Unregistering removes every device through its backend. */
 void daemon_stop(struct daemon *d)
 {
+	/* Holders let go, so removes waiting for them can end; then writes
+	 * in flight finish and get their replies (the mount is still up). */
 	control_stop(d);
+	writers_stop();
 	if (d->plugged)
 		parents_unplug_all(d);
 	notifier_stop(); /* sends what is queued; drops it if never mounted */

@@ -46,9 +46,11 @@ struct daemon {
 };
 /* Adds and registers the parents (uevents wait) and makes the session. */
 int daemon_prepare(struct daemon *d);
-/* Runs the FUSE loop and its threads until the session ends: 0 or -1. */
+/* Starts the notifier and writer threads and runs the FUSE loop until the
+ * session ends: 0 or -1. */
 int daemon_serve(struct daemon *d);
-/* While still mounted: every parent unregisters, queued uevents go out. */
+/* While still mounted: the control socket closes, writes in flight end,
+ * every parent unregisters, queued uevents go out. */
 void daemon_stop(struct daemon *d);
 /* Frees everything; the session must be unmounted. */
 void daemon_finish(struct daemon *d);

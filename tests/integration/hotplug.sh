@@ -6,9 +6,12 @@
 . "$(dirname "$0")/lib.sh"
 
 new_mountpoint m
-"$MDEVFS" "$m" || { echo "cannot mount"; exit 1; }
 conf=$(mktemp -d /tmp/mdevfs-conf-XXXXXX)
 trap 'cleanup; rm -rf "$conf"' EXIT
+# In the foreground, so its exit status and what the sanitizers say count.
+"$MDEVFS" -f "$m" 2>"$conf/daemon.log" &
+daemon=$!
+wait_mounted "$m" || { echo "cannot mount"; exit 1; }
 ctl() { "$MDEVFS" ctl -m "$m" "$@"; }
 
 # hot_conf NAME [KEY=VALUE...]: a sample parent of class hot with $POOL
@@ -185,4 +188,8 @@ expect_eq "ctl hold of no device" "$(ctl hold "$u" 2>&1)" \
 expect_eq "register and unregister inside mdevfs run" "$?" 0
 
 fusermount3 -u "$m"
+wait "$daemon"
+expect_eq "daemon exit status" "$?" 0
+expect_eq "no sanitizer report" "$(grep -c Sanitizer "$conf/daemon.log")" 0
+grep -A20 Sanitizer "$conf/daemon.log" | head -40
 finish
