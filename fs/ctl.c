@@ -135,10 +135,11 @@ static int send_request(int fd, char **args, int nargs)
 static int print_answer(int fd)
 {
 	g_autoptr(GString) in = g_string_new(NULL);
-	char buf[4096], *nl;
-	ssize_t n;
 
 	for (;;) {
+		char buf[4096], *nl;
+		ssize_t n;
+
 		while ((nl = memchr(in->str, '\n', in->len))) {
 			*nl = '\0';
 			if (in->str[0] == 'x')

@@ -316,22 +316,18 @@ int as_nobody(int (*fn)(void *), void *arg)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int mdevfs_ctl(struct mdevfs *m, char **out, ...)
+int mdevfs_ctl(struct mdevfs *m, char **out, const char *const *args)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autofree char *text = NULL, *errors = NULL;
-	const char *arg;
 	int status = -1;
-	va_list ap;
 
 	g_ptr_array_add(argv, (char *)MDEVFS_BIN);
 	g_ptr_array_add(argv, (char *)"ctl");
 	g_ptr_array_add(argv, (char *)"-m");
 	g_ptr_array_add(argv, m->dir);
-	va_start(ap, out);
-	while ((arg = va_arg(ap, const char *)))
-		g_ptr_array_add(argv, (char *)arg);
-	va_end(ap);
+	for (; *args; args++)
+		g_ptr_array_add(argv, (char *)*args);
 	g_ptr_array_add(argv, NULL);
 	ck_assert(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT,
 			       NULL, NULL, &text, &errors, &status, NULL));

@@ -55,9 +55,9 @@ unsigned int count(const char *path);
 char *uuid_new(void);
 char *fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* `mdevfs ctl -m DIR ARGS... (NULL-terminated)`: its exit status; its
- * output (stdout and stderr) in *@out if not NULL. */
-int mdevfs_ctl(struct mdevfs *m, char **out, ...) __attribute__((sentinel));
+/* `mdevfs ctl -m DIR ARGS...` (@args NULL-terminated): its exit status;
+ * its output (stdout and stderr) in *@out if not NULL. */
+int mdevfs_ctl(struct mdevfs *m, char **out, const char *const *args);
 
 /* Runs @fn in a child as user nobody; returns its exit status. */
 int as_nobody(int (*fn)(void *), void *arg);

@@ -63,7 +63,7 @@ static struct mdevfs m;
 static const struct kind {
 	const char *parent, *type;
 	int cost;
-	long total;          /* units of the parent */
+	int total;           /* units of the parent */
 	bool fails, hotplug; /* EIO from the vendor; ENOENT/ENODEV */
 } kinds[] = {
 	{ "mtty", "mtty-1", 1, 24, false, false },
@@ -293,7 +293,7 @@ static void check_vendor_balanced(void)
 	char *out;
 	g_auto(GStrv) lines = NULL;
 
-	ck_assert_int_eq(mdevfs_ctl(&m, &out, "list", NULL), 0);
+	ck_assert_int_eq(mdevfs_ctl(&m, &out, (const char *const[]){ "list", NULL }), 0);
 	lines = g_strsplit(out, "\n", -1);
 	for (char **l = lines; *l && **l; l++) {
 		long probes, failures, removes, devices, free, total;
@@ -438,10 +438,10 @@ static void *cycler_main(void *arg)
 
 	while (!atomic_load(&r->stop)) {
 		usleep(150000);
-		if (mdevfs_ctl(&m, &out, "unregister", "hot", NULL))
+		if (mdevfs_ctl(&m, &out, (const char *const[]){ "unregister", "hot", NULL }))
 			violation("ctl unregister: %s", out);
 		usleep(50000);
-		if (mdevfs_ctl(&m, &out, "register", hotplug_config, NULL))
+		if (mdevfs_ctl(&m, &out, (const char *const[]){ "register", hotplug_config, NULL }))
 			violation("ctl register: %s", out);
 		r->cycles++;
 	}
@@ -484,7 +484,7 @@ START_TEST(storm)
 	mdevfs_start(&m, config, NULL);
 	hotplug_config = fmt("%s.hot", m.conf);
 	ck_assert(g_file_set_contents(hotplug_config, hot_config, -1, NULL));
-	ck_assert_int_eq(mdevfs_ctl(&m, NULL, "register", hotplug_config, NULL), 0);
+	ck_assert_int_eq(mdevfs_ctl(&m, NULL, (const char *const[]){ "register", hotplug_config, NULL }), 0);
 	for (int i = 0; i < POOL; i++)
 		g_strlcpy(uuids[i], uuid_new(), sizeof(uuids[i]));
 	for (int i = 0; i < PROCS; i++)
