@@ -3,7 +3,8 @@
  * Devices through the mount, after creation (checklist 33-47): links,
  * remove in all its forms, what the kernel's caches show afterwards,
  * racing removers, a remove during its own create, slow vendors that must
- * not hold anything else up, and the daemon stopping with live devices.
+ * not hold anything else up, a remove of a device in use interrupted, and
+ * the daemon stopping with live devices.
  */
 #include <check.h>
 #include <errno.h>
@@ -305,6 +306,86 @@ START_TEST(slow_vendor_holds_nothing_up)
 }
 END_TEST
 
+/* Devices in use from their creation until the vendor is asked twice
+ * (type a) or once (type b) to release them. */
+static const char busy_conf[] =
+	"[parent busy]\nclass = busy\ndriver = busy\nbackend = sample\n"
+	"device_api = vfio-pci\npool = 4\n"
+	"[type busy a]\nbusy_until_request = 2\n"
+	"[type busy b]\nbusy_until_request = 1\n";
+
+static void on_usr1(int sig) { (void)sig; }
+
+/* A process writing 1 to @path with SIGUSR1 caught, without SA_RESTART:
+ * its exit status is the errno (0 on success). */
+static pid_t start_remover(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = on_usr1 };
+		ssize_t r;
+
+		sigaction(SIGUSR1, &sa, NULL);
+		r = put(path, "1");
+		_exit(r == 1 ? 0 : (int)-r);
+	}
+	return pid;
+}
+
+static long busy_requests(struct mdevfs *s)
+{
+	char *out, *p;
+
+	ck_assert_int_eq(mdevfs_ctl(s, &out, (const char *const[]){ "list", NULL }), 0);
+	p = strstr(out, "requests=");
+	ck_assert_ptr_nonnull(p);
+	return strtol(p + 9, NULL, 10);
+}
+
+START_TEST(busy_device_remove_interrupted)
+{
+	struct mdevfs s;
+	char *u, *remove;
+	pid_t pid;
+	int status;
+
+	mdevfs_start(&s, busy_conf, NULL);
+	u = uuid_new();
+	remove = at(&s, "bus/mdev/devices/%s/remove", u);
+	ck_assert_int_eq(put(at(&s, CREATE("busy", "busy-a")), u), 36);
+	pid = start_remover(remove);
+	/* claimed: the file is gone while the remove waits for the user */
+	for (int i = 0; i < 1000 && exists(remove); i++)
+		usleep(2000);
+	ck_assert(!exists(remove));
+	usleep(100000);
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+	ck_assert_int_eq(busy_requests(&s), 1);
+	kill(pid, SIGUSR1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == EINTR,
+		      "remover: status %d", status);
+	/* intact and removable */
+	ck_assert(exists(remove));
+	ck_assert(exists(at(&s, "bus/mdev/devices/%s/driver", u)));
+	ck_assert(exists(at(&s, "bus/mdev/devices/%s/mdev_type/devices/%s", u, u)));
+	ck_assert(exists(at(&s, "bus/mdev/devices/%s/iommu_group", u)));
+	ck_assert_int_eq(get_long(at(&s, "class/mdev_bus/busy/mdev_supported_types/busy-a/available_instances")), 3);
+	/* the second request lets it go */
+	ck_assert_int_eq(put(remove, "1"), 1);
+	ck_assert(!exists(at(&s, "bus/mdev/devices/%s", u)));
+	ck_assert_int_eq(busy_requests(&s), 2);
+	/* released at the first request: the remove just works */
+	u = uuid_new();
+	ck_assert_int_eq(put(at(&s, CREATE("busy", "busy-b")), u), 36);
+	ck_assert_int_eq(put(at(&s, "bus/mdev/devices/%s/remove", u), "1"), 1);
+	ck_assert_int_eq(busy_requests(&s), 3);
+	ck_assert_int_eq(get_long(at(&s, "class/mdev_bus/busy/mdev_supported_types/busy-a/available_instances")), 4);
+	mdevfs_stop(&s);
+}
+END_TEST
+
 START_TEST(stop_with_live_devices)
 {
 	struct mdevfs s;
@@ -345,6 +426,7 @@ int main(void)
 	tcase_add_test(tc, racing_removers);
 	tcase_add_test(tc, remove_during_create);
 	tcase_add_test(tc, slow_vendor_holds_nothing_up);
+	tcase_add_test(tc, busy_device_remove_interrupted);
 	tcase_add_test(tc, stop_with_live_devices);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
