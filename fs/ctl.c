@@ -120,11 +120,10 @@ static int send_request(int fd, char **args, int nargs)
 			return -1;
 		}
 	}
-	if (send_all(fd, line->str, line->len) ||
-	    (text && send_all(fd, text, len))) {
-		log_err("ctl: %s", g_strerror(errno));
-		return -1;
-	}
+	/* A daemon that refuses closes early: its answer says why (a failed
+	 * send here does not). */
+	if (send_all(fd, line->str, line->len) == 0 && text)
+		send_all(fd, text, len);
 	/* A hold ends when this side closes; the others end their input. */
 	if (strcmp(args[0], "hold") != 0)
 		shutdown(fd, SHUT_WR);

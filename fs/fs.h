@@ -46,6 +46,8 @@ struct handle *handle_of(fuse_ino_t ino);
 fuse_ino_t handle_ino(const struct handle *h);
 /* The handle of @node with its lookup count raised by one. */
 struct handle *handle_lookup(struct sysfs_node node);
+/* A new handle of @node that no other lookup shares, looked up once. */
+struct handle *handle_lookup_unshared(struct sysfs_node node);
 void handle_forget(struct handle *h, uint64_t nlookup);
 /* The kernel's id for @node if it knows it. */
 bool handle_find(struct sysfs_node node, fuse_ino_t *ino);

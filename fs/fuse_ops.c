@@ -113,11 +113,26 @@ static void mdevfs_init(void *userdata, struct fuse_conn_info *conn)
 			FUSE_CAP_EXPORT_SUPPORT);
 }
 
+/*
+ * A write holds its file's inode lock shared in the kernel until mdevfs
+ * replies, and the truncate of an O_TRUNC open (the shell's `>`, mdevctl)
+ * takes it exclusively: on one inode, `echo UUID > create` would wait for
+ * every create in flight on the type, where kernfs has no such lock.  So a
+ * writable attribute is never cached (entry timeout 0) and each lookup of
+ * it makes a new kernel inode: every opener locks its own.  st_ino stays
+ * the node's.
+ */
+static bool inode_per_lookup(struct sysfs_node node, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && sysfs_entry(node)->store;
+}
+
 static void mdevfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e = { 0 };
 	struct sysfs_node child;
 	struct handle *h = NULL;
+	bool own = false;
 	int err;
 
 	/* The reply goes out under the lock: a change that hides this entry
@@ -127,7 +142,8 @@ static void mdevfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (!err)
 		err = sysfs_getattr(child, &e.attr);
 	if (!err) {
-		h = handle_lookup(child);
+		own = inode_per_lookup(child, &e.attr);
+		h = own ? handle_lookup_unshared(child) : handle_lookup(child);
 		err = h ? 0 : -ENOMEM;
 	}
 	if (err) {
@@ -136,7 +152,7 @@ static void mdevfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	e.ino = handle_ino(h);
-	e.entry_timeout = opts.timeout;
+	e.entry_timeout = own ? 0.0 : opts.timeout;
 	e.attr_timeout = attr_timeout(&e.attr);
 	err = fuse_reply_entry(req, &e);
 	sysfs_read_unlock();

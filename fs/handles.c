@@ -3,6 +3,9 @@
  * The kernel's inodes: one handle per node it has looked up, with the
  * lookup count of the FUSE protocol.  Like passthrough_ll.c, the handle's
  * address is its fuse_ino_t; the table finds the handle of a node.
+ *
+ * Writable attributes are the exception: each lookup gets a handle of its
+ * own, so each opener gets an inode of its own (see fuse_ops.c).
  */
 #include <stdlib.h>
 
@@ -12,6 +15,7 @@
 
 static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
 static GHashTable *handles; /* struct sysfs_node -> handle; handles_lock */
+static GHashTable *unshared; /* set of handles of their own; handles_lock */
 static struct handle root_handle;
 
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
@@ -34,7 +38,16 @@ static gboolean node_equal(gconstpointer a, gconstpointer b)
 void handles_init(void)
 {
 	handles = g_hash_table_new(node_hash, node_equal);
+	unshared = g_hash_table_new(NULL, NULL);
 	root_handle.node = sysfs_root();
+}
+
+static void handle_free(gpointer data)
+{
+	struct handle *h = data;
+
+	kobj_put(h->node.obj);
+	free(h);
 }
 
 void handles_fini(void)
@@ -44,13 +57,13 @@ void handles_fini(void)
 
 	/* The kernel forgets nothing at unmount: drop what is left. */
 	g_hash_table_iter_init(&it, handles);
-	while (g_hash_table_iter_next(&it, NULL, &value)) {
-		struct handle *h = value;
-
-		kobj_put(h->node.obj);
-		free(h);
-	}
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		handle_free(value);
 	g_hash_table_destroy(handles);
+	g_hash_table_iter_init(&it, unshared);
+	while (g_hash_table_iter_next(&it, &value, NULL))
+		handle_free(value);
+	g_hash_table_destroy(unshared);
 }
 
 struct handle *handle_of(fuse_ino_t ino)
@@ -94,13 +107,26 @@ void handle_forget(struct handle *h, uint64_t nlookup)
 	pthread_mutex_lock(&handles_lock);
 	h->nlookup -= nlookup < h->nlookup ? nlookup : h->nlookup;
 	gone = h->nlookup == 0;
-	if (gone)
+	if (gone && !g_hash_table_remove(unshared, h))
 		g_hash_table_remove(handles, &h->node);
 	pthread_mutex_unlock(&handles_lock);
-	if (gone) {
-		kobj_put(h->node.obj);
-		free(h);
-	}
+	if (gone)
+		handle_free(h);
+}
+
+struct handle *handle_lookup_unshared(struct sysfs_node node)
+{
+	struct handle *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->node = node;
+	h->nlookup = 1;
+	kobj_get(node.obj);
+	pthread_mutex_lock(&handles_lock);
+	g_hash_table_add(unshared, h);
+	pthread_mutex_unlock(&handles_lock);
+	return h;
 }
 
 bool handle_find(struct sysfs_node node, fuse_ino_t *ino)
