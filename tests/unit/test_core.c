@@ -435,10 +435,46 @@ START_TEST(parent_add_conflicts)
 }
 END_TEST
 
+/* The sample vendor's fault injection: the errno by name or number, a
+ * share of failures, the same sequence for the same seed. */
+#define FLAKY(n, keys) \
+	"[parent " n "]\nclass = flaky\ndriver = flaky\nbackend = sample\n" \
+	"device_api = vfio-pci\npool = 1000\n[type " n " a]\n" keys
+
+START_TEST(vendor_fault_injection)
+{
+	GPtrArray *flaky = tree_setup(
+		FLAKY("busy", "probe_fail_percent = 100\nprobe_fail_errno = EBUSY\n")
+		FLAKY("full", "probe_fail_percent = 100\nprobe_fail_errno = 28\n")
+		FLAKY("half1", "probe_fail_percent = 50\nprobe_fail_seed = 7\n")
+		FLAKY("half2", "probe_fail_percent = 50\nprobe_fail_seed = 7\n"));
+	g_autofree char *u = new_uuid();
+	int fails = 0;
+
+	ck_assert_int_eq(tree_create("busy", "flaky-a", u), EBUSY);
+	ck_assert_int_eq(tree_create("full", "flaky-a", u), ENOSPC);
+	ck_assert_uint_eq(tree_count("bus/mdev/devices"), 0);
+	for (int i = 0; i < 200; i++) {
+		g_autofree char *u1 = new_uuid(), *u2 = new_uuid();
+		int r1 = tree_create("half1", "flaky-a", u1);
+		int r2 = tree_create("half2", "flaky-a", u2);
+
+		ck_assert_int_eq(r1, r2);
+		ck_assert(r1 == 0 || r1 == EIO);
+		fails += r1 == EIO;
+	}
+	ck_assert_int_gt(fails, 70);
+	ck_assert_int_lt(fails, 130);
+	ck_assert_uint_eq(tree_count("bus/mdev/devices"), 2 * (200 - fails));
+	tree_teardown(flaky);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("samples");
+	TCase *faults = tcase_create("faults");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, skeleton);
@@ -458,6 +494,8 @@ int main(void)
 	tcase_add_test(tc, unbind_then_remove);
 	tcase_add_test(tc, bus_attributes);
 	tcase_add_test(tc, parent_add_conflicts);
+	tcase_add_test(faults, vendor_fault_injection);
+	suite_add_tcase(s, faults);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -3,8 +3,8 @@
  * Devices in use: a remove waits for the users to let go, asking them
  * through the vendor's request hook and the holders' callbacks; an
  * interrupted remove gives EINTR and leaves the device intact and
- * removable; unregistration waits for users uninterruptibly.  And parent
- * names are unique.
+ * removable; unregistration waits for users uninterruptibly and removes
+ * every child whatever its state.  And parent names are unique.
  */
 #include <check.h>
 #include <errno.h>
@@ -290,6 +290,47 @@ START_TEST(unregistration_waits_for_users)
 }
 END_TEST
 
+/* The seed "Fix aborting mdev child device removal if one fails": every
+ * child goes, whatever its state: active, unbound from its driver, in use,
+ * claimed by a remove that failed with ENODEV, and one whose remove was
+ * in the vendor when unregistration began. */
+START_TEST(unregistration_removes_every_child)
+{
+	g_autofree char *a = created(), *b = created(), *d = created(), *x = created();
+	g_autofree char *c = NULL;
+	struct mdevfs_device *dev_c;
+	struct op *rx, *un;
+
+	ck_assert_int_eq(tree_puts("bus/mdev/drivers/gate/unbind", b), 36);
+	ck_assert(!dev_has(b, "driver"));
+	gate_set_busy(true);
+	c = created();
+	dev_c = device(c);
+	gate_set_busy(false);
+	gate_close();
+	rx = start(remove_main, x);
+	gate_wait_in_remove(1);
+	un = start(unregister_main, NULL);
+	/* until unregistration waits for the remove in flight */
+	while (pthread_rwlock_tryrdlock(&gate->unreg_sem) == 0) {
+		pthread_rwlock_unlock(&gate->unreg_sem);
+		usleep(1000);
+	}
+	ck_assert_int_eq(tree_remove(d), ENODEV);
+	ck_assert(dev_has(d, "") && !dev_has(d, "remove"));
+	gate_open();
+	ck_assert_int_eq(finish(rx), 0);
+	gate_wait_requests(1);
+	mdevfs_device_put_user(dev_c);
+	ck_assert_int_eq(finish(un), 0);
+	for (const char *const *u = (const char *const[]){ a, b, c, d, x, NULL }; *u; u++)
+		ck_assert_msg(!dev_has(*u, ""), "%s left", *u);
+	ck_assert_uint_eq(tree_count("bus/mdev/devices"), 0);
+	ck_assert_int_eq(gate_removes(), 5);
+	mdev_put(dev_c);
+}
+END_TEST
+
 START_TEST(parent_names_are_unique)
 {
 	struct mdevfs_parent *same_path = gate_parent_new(0, 1);
@@ -319,6 +360,7 @@ int main(void)
 	tcase_add_test(tc, holder_is_asked_and_remove_waits);
 	tcase_add_test(tc, hold_needs_a_created_device);
 	tcase_add_test(tc, unregistration_waits_for_users);
+	tcase_add_test(tc, unregistration_removes_every_child);
 	tcase_add_test(tc, parent_names_are_unique);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
