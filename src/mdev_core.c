@@ -23,7 +23,8 @@
 #include "mdev_private.h"
 
 pthread_mutex_t mdev_list_lock = PTHREAD_MUTEX_INITIALIZER;
-/* uuid -> device, from reservation to release: mdev_list_lock */
+/* uuid -> device, from reservation to release: mdev_list_lock; entries
+ * leave under sysfs_rwsem as well, so its readers may use them */
 static GHashTable *mdev_uuids;
 static GTree *all_devices;  /* id -> device with DEV_F_CORE; sysfs_rwsem */
 static GTree *all_parents;  /* id -> parent with PARENT_F_CLASS_LINK; ditto */
@@ -206,16 +207,20 @@ static void mdev_device_del(struct mdevfs_device *mdev)
 }
 
 /* mdev_device_release(): the UUID is free again and the instance counted
- * back.  Pairs with the reservation in mdev_device_create(). */
+ * back.  Pairs with the reservation in mdev_device_create().  The entry
+ * goes under sysfs_rwsem too: a lookup holding it uses what it finds in
+ * the table without a reference (the stress test caught it freed). */
 static void mdev_device_release(struct mdevfs_device *mdev)
 {
 	struct mdevfs_parent *parent = mdev->parent;
 
+	sysfs_write_lock();
 	pthread_mutex_lock(&mdev_list_lock);
 	g_hash_table_remove(mdev_uuids, mdev->uuid);
 	if (parent->core_counts)
 		parent->available++;
 	pthread_mutex_unlock(&mdev_list_lock);
+	sysfs_write_unlock();
 	kobj_put(&mdev->kobj);
 }
 

@@ -6,7 +6,9 @@
  *   parent->unreg_sem  >  dev->active_sem / parent->active_sem
  *   >  sysfs_rwsem  >  mdev_list_lock
  * mdev_list_lock is only ever held briefly and never around another lock;
- * readers of the tree take it inside sysfs_rwsem to find a device by UUID.
+ * readers of the tree take it inside sysfs_rwsem to find a device by UUID,
+ * and may use what they find while they hold sysfs_rwsem: a device leaves
+ * the UUID table only with sysfs_rwsem held exclusively.
  * No lock but unreg_sem (shared) is held while a backend hook runs.
  */
 #ifndef MDEVFS_MDEV_PRIVATE_H

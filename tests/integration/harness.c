@@ -67,6 +67,23 @@ static void show_log(struct mdevfs *m)
 		fprintf(stderr, "--- mdevfs log ---\n%s---\n", text);
 }
 
+/* Daemons started and not yet waited for.  A test that fails exits
+ * without stopping them: then their logs are shown (the daemon may have
+ * died; the log says why) and removed. */
+static GPtrArray *running; /* struct mdevfs *; the test's main thread */
+
+static void show_running_logs(void)
+{
+	for (guint i = 0; running && i < running->len; i++) {
+		struct mdevfs *m = g_ptr_array_index(running, i);
+
+		show_log(m);
+		unlink(m->log);
+		if (m->conf[0])
+			unlink(m->conf);
+	}
+}
+
 /* Mounting tests must never touch their caller's namespaces: they run
  * under `unshare -m -n`, so their parent (ctest, a shell) has others. */
 void harness_require_private_namespaces(void)
@@ -131,10 +148,16 @@ void mdevfs_start(struct mdevfs *m, const char *conf_text,
 		_exit(127);
 	}
 	g_ptr_array_free(argv, TRUE);
+	if (!running) {
+		running = g_ptr_array_new();
+		atexit(show_running_logs);
+	}
+	g_ptr_array_add(running, m);
 	for (int i = 0; i < 500; i++) {
 		if (is_mounted(m->dir))
 			return;
 		if (waitpid(m->pid, &status, WNOHANG) != 0) {
+			g_ptr_array_remove(running, m);
 			show_log(m);
 			ck_abort_msg("mdevfs exited before mounting (status %d)",
 				     status);
@@ -151,6 +174,7 @@ int mdevfs_wait(struct mdevfs *m, int sig)
 	if (sig)
 		kill(m->pid, sig);
 	ck_assert_int_eq(waitpid(m->pid, &status, 0), m->pid);
+	g_ptr_array_remove(running, m);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		show_log(m);
 	ck_assert_msg(!is_mounted(m->dir), "%s still mounted", m->dir);

@@ -124,11 +124,12 @@ for i in $(seq 16); do total=$((total + $(cat "$conf/w$i.n" 2>/dev/null || echo 
 [ "$total" -gt 16 ] && ok "writers created $total devices" || fail "writers created only $total"
 # Only what the kernel gives: ENOENT (the file is gone, or the device
 # went with its parent), ENODEV (unregistration had begun) and EACCES (the
-# shell's O_CREAT open of a `remove` already gone from a directory still
-# there: sysfs has no create, so the VFS says EACCES).
+# shell's O_CREAT open of a `create` or `remove` already gone from a
+# directory still there: sysfs has no create, so the VFS says EACCES).
 errors() { cat "$conf"/w*.err | grep -c "$1\$"; }
 others=$(cat "$conf"/w*.err | grep -v -e 'No such file or directory$' \
-	-e 'No such device$' -e 'remove: Permission denied$' | head -3)
+	-e 'No such device$' -e 'create: Permission denied$' \
+	-e 'remove: Permission denied$' | head -3)
 expect_eq "writers saw only ENOENT, ENODEV and EACCES" "$others" ""
 echo "writer errors: $(errors 'No such device') ENODEV," \
 	"$(errors 'No such file or directory') ENOENT, $(errors 'Permission denied') EACCES"

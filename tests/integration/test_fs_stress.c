@@ -110,8 +110,8 @@ static void record(struct tally *t, bool create, int k, ssize_t r)
 		__atomic_add_fetch(&fails[-r], 1, __ATOMIC_RELAXED);
 	} else {
 		__atomic_add_fetch(&t->bad, 1, __ATOMIC_RELAXED);
-		t->bad_errno = (int)-r;
-		t->bad_kind = create ? k : -1;
+		__atomic_store_n(&t->bad_errno, (int)-r, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->bad_kind, create ? k : -1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -464,7 +464,9 @@ static void racers_stop(struct racers *r)
 	fprintf(stderr, "storm: %ld pair races, %ld remove-vs-create races (%ld EAGAIN, "
 		"%ld removed before the create returned), %ld unplug/replug cycles\n",
 		r->pairs, r->races, r->eagains, r->removed_early, r->cycles);
-	ck_assert_msg(violations->len == 0, "%s", violations->str);
+	if (violations->len)
+		fprintf(stderr, "storm: violations:\n%s", violations->str);
+	ck_assert_msg(violations->len == 0, "%.200s", violations->str);
 	ck_assert_int_gt(r->pairs, 0);
 	ck_assert_int_gt(r->cycles, 0);
 	g_string_free(violations, TRUE);
@@ -494,7 +496,8 @@ START_TEST(storm)
 	racers_start(&racers);
 	/* a reader walks the tree meanwhile */
 	for (time_t end = time(NULL) + SECONDS; time(NULL) < end;) {
-		ck_assert_ptr_nonnull(ls(at(&m, "bus/mdev/devices")));
+		ck_assert_msg(ls(at(&m, "bus/mdev/devices")), "readdir: %s",
+			      strerror(errno));
 		(void)get(at(&m, "class/mdev_bus/mtty/mdev_supported_types/mtty-1/available_instances"));
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(pids); i++) {
