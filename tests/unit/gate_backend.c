@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
+#include <check.h>
 #include <pthread.h>
 #include <string.h>
 
 #include <glib.h>
 
 #include "gate_backend.h"
+#include "tree_helpers.h"
 #include "mdev.h"
 #include "mdev_private.h"
 
@@ -153,3 +155,90 @@ int gate_probes(void) { return get(&g.probes); }
 int gate_removes(void) { return get(&g.removes); }
 int gate_requests(void) { return get(&g.requests); }
 int gate_max_parallel(void) { return get(&g.max_parallel); }
+
+struct mdevfs_parent *gate0;
+static GPtrArray *samples;
+
+void gate_setup(void)
+{
+	samples = tree_setup(NULL);
+	gate_reset();
+	gate0 = gate_parent_new(0, 8);
+	ck_assert_int_eq(mdev_parent_add(gate0), 0);
+	ck_assert_int_eq(mdev_register_parent(gate0), 0);
+}
+
+void gate_teardown(void)
+{
+	gate_open();
+	mdev_unregister_parent(gate0);
+	mdev_parent_del(gate0);
+	mdev_parent_put(gate0);
+	tree_teardown(samples);
+}
+
+bool gate_dev_has(const char *uuid, const char *entry)
+{
+	g_autofree char *p = g_strdup_printf(GATE "/%s%s%s", uuid,
+					     *entry ? "/" : "", entry);
+	return tree_exists(p);
+}
+
+static void *op_done(struct gate_op *op)
+{
+	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+void *gate_create_main(void *arg)
+{
+	struct gate_op *op = arg;
+
+	op->ret = tree_create(mdevfs_parent_name(op->parent), "gate-a", op->uuid);
+	return op_done(op);
+}
+
+void *gate_remove_main(void *arg)
+{
+	struct gate_op *op = arg;
+
+	mdev_waiter_enter(&op->waiter);
+	op->ret = tree_remove(op->uuid);
+	mdev_waiter_enter(NULL);
+	return op_done(op);
+}
+
+void *gate_unregister_main(void *arg)
+{
+	struct gate_op *op = arg;
+
+	mdev_unregister_parent(op->parent);
+	return op_done(op);
+}
+
+struct gate_op *gate_op_start(void *(*fn)(void *), struct mdevfs_parent *parent,
+			      const char *uuid)
+{
+	struct gate_op *op = g_new0(struct gate_op, 1);
+
+	op->parent = parent;
+	if (uuid)
+		g_strlcpy(op->uuid, uuid, sizeof(op->uuid));
+	ck_assert_int_eq(pthread_create(&op->thread, NULL, fn, op), 0);
+	return op;
+}
+
+bool gate_op_done(struct gate_op *op)
+{
+	return __atomic_load_n(&op->done, __ATOMIC_ACQUIRE);
+}
+
+int gate_op_finish(struct gate_op *op)
+{
+	int ret;
+
+	pthread_join(op->thread, NULL);
+	ret = op->ret;
+	g_free(op);
+	return ret;
+}

@@ -4,8 +4,12 @@
 #ifndef MDEVFS_GATE_BACKEND_H
 #define MDEVFS_GATE_BACKEND_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <uuid/uuid.h>
 #include <mdevfs/backend.h>
+
+#include "mdev.h"
 
 struct mdevfs_parent;
 
@@ -25,5 +29,33 @@ int gate_requests(void);
 int gate_probes(void);                 /* probes that returned */
 int gate_removes(void);
 int gate_max_parallel(void);           /* most probes inside at once */
+
+/* The fixture: the built-in samples and gate0 (8 instances), added and
+ * registered; teardown opens the gate and takes everything down. */
+#define GATE "devices/virtual/gate/gate0"
+extern struct mdevfs_parent *gate0;
+void gate_setup(void);
+void gate_teardown(void);
+/* Whether gate0's device @uuid has @entry ("" for its directory). */
+bool gate_dev_has(const char *uuid, const char *entry);
+
+/* A create, remove or unregistration on a thread of its own, so a test
+ * can hold the core at a gate meanwhile.  A remove runs with @waiter
+ * entered, so the test can interrupt it. */
+struct gate_op {
+	pthread_t thread;
+	struct mdevfs_parent *parent;
+	char uuid[UUID_STR_LEN];
+	struct mdev_waiter waiter;
+	int ret;                /* 0 or a positive errno */
+	bool done;              /* atomic */
+};
+void *gate_create_main(void *op);      /* on the parent's type gate-a */
+void *gate_remove_main(void *op);
+void *gate_unregister_main(void *op);
+struct gate_op *gate_op_start(void *(*fn)(void *), struct mdevfs_parent *parent,
+			      const char *uuid);
+bool gate_op_done(struct gate_op *op);
+int gate_op_finish(struct gate_op *op); /* joins, frees, returns ret */
 
 #endif

@@ -17,114 +17,27 @@
 
 #define GATE "devices/virtual/gate/gate0"
 
-static GPtrArray *parents;
-static struct mdevfs_parent *gate;
-
-static void setup(void)
-{
-	parents = tree_setup(NULL);
-	gate_reset();
-	gate = gate_parent_new(0, 8);
-	ck_assert_int_eq(mdev_parent_add(gate), 0);
-	ck_assert_int_eq(mdev_register_parent(gate), 0);
-}
-
-static void teardown(void)
-{
-	gate_open();
-	mdev_unregister_parent(gate);
-	mdev_parent_del(gate);
-	mdev_parent_put(gate);
-	tree_teardown(parents);
-}
-
-struct op {
-	pthread_t thread;
-	char uuid[UUID_STR_LEN];
-	int ret;
-	bool done;
-};
-
-static void *create_main(void *arg)
-{
-	struct op *op = arg;
-
-	op->ret = tree_create("gate0", "gate-a", op->uuid);
-	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static void *remove_main(void *arg)
-{
-	struct op *op = arg;
-
-	op->ret = tree_remove(op->uuid);
-	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static void *unregister_main(void *arg)
-{
-	struct op *op = arg;
-
-	mdev_unregister_parent(gate);
-	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static struct op *start(void *(*fn)(void *), const char *uuid)
-{
-	struct op *op = g_new0(struct op, 1);
-
-	if (uuid)
-		g_strlcpy(op->uuid, uuid, sizeof(op->uuid));
-	ck_assert_int_eq(pthread_create(&op->thread, NULL, fn, op), 0);
-	return op;
-}
-
-static int finish(struct op *op)
-{
-	int ret;
-
-	pthread_join(op->thread, NULL);
-	ret = op->ret;
-	g_free(op);
-	return ret;
-}
-
-static bool is_done(struct op *op)
-{
-	return __atomic_load_n(&op->done, __ATOMIC_ACQUIRE);
-}
-
-static bool dev_has(const char *uuid, const char *entry)
-{
-	g_autofree char *p = g_strdup_printf(GATE "/%s%s%s", uuid,
-					     *entry ? "/" : "", entry);
-	return tree_exists(p);
-}
-
 START_TEST(visible_while_probing)
 {
 	g_autofree char *u = new_uuid();
 	g_autofree char *bus = g_strdup_printf("bus/mdev/devices/%s", u);
 	g_autofree char *typelink = g_strdup_printf(GATE "/mdev_supported_types/gate-a/devices/%s", u);
-	struct op *op;
+	struct gate_op *op;
 
 	gate_close();
-	op = start(create_main, u);
+	op = gate_op_start(gate_create_main, gate0, u);
 	gate_wait_in_probe(1);
 	/* device_add() is done and the driver is attached; the vendor probes */
-	ck_assert(dev_has(u, ""));
-	ck_assert(dev_has(u, "uevent"));
-	ck_assert(dev_has(u, "remove"));
-	ck_assert(dev_has(u, "subsystem"));
-	ck_assert(dev_has(u, "power/control"));
-	ck_assert(dev_has(u, "driver"));
+	ck_assert(gate_dev_has(u, ""));
+	ck_assert(gate_dev_has(u, "uevent"));
+	ck_assert(gate_dev_has(u, "remove"));
+	ck_assert(gate_dev_has(u, "subsystem"));
+	ck_assert(gate_dev_has(u, "power/control"));
+	ck_assert(gate_dev_has(u, "driver"));
 	ck_assert(tree_exists(bus));
-	ck_assert(!dev_has(u, "mdev_type"));
-	ck_assert(!dev_has(u, "iommu_group"));
-	ck_assert(!dev_has(u, "vfio-dev"));
+	ck_assert(!gate_dev_has(u, "mdev_type"));
+	ck_assert(!gate_dev_has(u, "iommu_group"));
+	ck_assert(!gate_dev_has(u, "vfio-dev"));
 	ck_assert(!tree_exists(typelink));
 	/* the instance is already taken */
 	ck_assert_int_eq(tree_read_long(GATE "/mdev_supported_types/gate-a/available_instances"), 7);
@@ -133,11 +46,11 @@ START_TEST(visible_while_probing)
 	ck_assert_int_eq(tree_create("gate0", "gate-a", u), EEXIST);
 	/* remove while the create runs: EAGAIN, the device stays removable */
 	ck_assert_int_eq(tree_remove(u), EAGAIN);
-	ck_assert(dev_has(u, "remove"));
+	ck_assert(gate_dev_has(u, "remove"));
 	gate_open();
-	ck_assert_int_eq(finish(op), 0);
-	ck_assert(dev_has(u, "mdev_type"));
-	ck_assert(dev_has(u, "iommu_group"));
+	ck_assert_int_eq(gate_op_finish(op), 0);
+	ck_assert(gate_dev_has(u, "mdev_type"));
+	ck_assert(gate_dev_has(u, "iommu_group"));
 	ck_assert(tree_exists(typelink));
 	ck_assert_int_eq(tree_remove(u), 0);
 	ck_assert_int_eq(gate_removes(), 1);
@@ -150,7 +63,7 @@ START_TEST(refused_probe_leaves_nothing)
 
 	gate_set_probe_error(-ENOSPC);
 	ck_assert_int_eq(tree_create("gate0", "gate-a", u), ENOSPC);
-	ck_assert(!dev_has(u, ""));
+	ck_assert(!gate_dev_has(u, ""));
 	ck_assert_uint_eq(tree_count("bus/mdev/devices"), 0);
 	ck_assert_uint_eq(tree_count("bus/mdev/drivers/gate"), 3);
 	ck_assert_int_eq(tree_read_long(GATE "/mdev_supported_types/gate-a/available_instances"), 8);
@@ -162,13 +75,13 @@ END_TEST
 
 START_TEST(probes_run_in_parallel_on_one_parent)
 {
-	struct op *ops[4];
+	struct gate_op *ops[4];
 
 	gate_close();
 	for (int i = 0; i < 4; i++) {
 		g_autofree char *u = new_uuid();
 
-		ops[i] = start(create_main, u);
+		ops[i] = gate_op_start(gate_create_main, gate0, u);
 	}
 	gate_wait_in_probe(4);
 	/* readers are not held up by the hooks */
@@ -177,7 +90,7 @@ START_TEST(probes_run_in_parallel_on_one_parent)
 	ck_assert_int_eq(tree_read_long("devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/available_instances"), 24);
 	gate_open();
 	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(finish(ops[i]), 0);
+		ck_assert_int_eq(gate_op_finish(ops[i]), 0);
 	ck_assert_int_eq(gate_max_parallel(), 4);
 }
 END_TEST
@@ -185,23 +98,23 @@ END_TEST
 START_TEST(unregister_waits_for_create)
 {
 	g_autofree char *u = new_uuid(), *late = new_uuid(), *old = new_uuid();
-	struct op *create, *unreg;
+	struct gate_op *create, *unreg;
 
 	ck_assert_int_eq(tree_create("gate0", "gate-a", old), 0);
 	gate_close();
-	create = start(create_main, u);
+	create = gate_op_start(gate_create_main, gate0, u);
 	gate_wait_in_probe(1);
-	unreg = start(unregister_main, NULL);
+	unreg = gate_op_start(gate_unregister_main, gate0, NULL);
 	/* unregistration waits for the create in flight ... */
-	for (int i = 0; i < 50 && !is_done(unreg); i++)
+	for (int i = 0; i < 50 && !gate_op_done(unreg); i++)
 		usleep(1000);
-	ck_assert(!is_done(unreg));
+	ck_assert(!gate_op_done(unreg));
 	/* ... and what starts now fails with ENODEV */
 	ck_assert_int_eq(tree_create("gate0", "gate-a", late), ENODEV);
 	ck_assert_int_eq(tree_remove(old), ENODEV);
 	gate_open();
-	ck_assert_int_eq(finish(create), 0);
-	finish(unreg);
+	ck_assert_int_eq(gate_op_finish(create), 0);
+	gate_op_finish(unreg);
 	ck_assert_uint_eq(tree_count("bus/mdev/devices"), 0);
 	ck_assert(!tree_exists("class/mdev_bus/gate0"));
 	ck_assert(!tree_exists(GATE "/mdev_supported_types"));
@@ -216,21 +129,21 @@ END_TEST
 START_TEST(unregister_waits_for_remove)
 {
 	g_autofree char *u = new_uuid();
-	struct op *rm, *unreg;
+	struct gate_op *rm, *unreg;
 
 	ck_assert_int_eq(tree_create("gate0", "gate-a", u), 0);
 	gate_close();
-	rm = start(remove_main, u);
+	rm = gate_op_start(gate_remove_main, gate0, u);
 	gate_wait_in_remove(1);
 	/* a UUID being torn down is still taken */
 	ck_assert_int_eq(tree_create("mtty", "mtty-1", u), EEXIST);
-	unreg = start(unregister_main, NULL);
-	for (int i = 0; i < 50 && !is_done(unreg); i++)
+	unreg = gate_op_start(gate_unregister_main, gate0, NULL);
+	for (int i = 0; i < 50 && !gate_op_done(unreg); i++)
 		usleep(1000);
-	ck_assert(!is_done(unreg));
+	ck_assert(!gate_op_done(unreg));
 	gate_open();
-	ck_assert_int_eq(finish(rm), 0);
-	finish(unreg);
+	ck_assert_int_eq(gate_op_finish(rm), 0);
+	gate_op_finish(unreg);
 	ck_assert_int_eq(gate_removes(), 1);
 	ck_assert_int_eq(tree_create("mtty", "mtty-1", u), 0);
 }
@@ -241,18 +154,18 @@ START_TEST(concurrent_removes_remove_once)
 	g_autofree char *u = new_uuid();
 	g_autofree char *rm = g_strdup_printf(GATE "/%s/remove", u);
 	struct sysfs_node node;
-	struct op *first;
+	struct gate_op *first;
 
 	ck_assert_int_eq(tree_create("gate0", "gate-a", u), 0);
 	ck_assert_int_eq(tree_node(rm, &node), 0);
 	kobj_get(node.obj);
 	gate_close();
-	first = start(remove_main, u);
+	first = gate_op_start(gate_remove_main, gate0, u);
 	gate_wait_in_remove(1);
 	/* a second writer on a file it had open: the file is gone, ENODEV */
 	ck_assert_int_eq(sysfs_store(node, "1", 1), -ENODEV);
 	gate_open();
-	ck_assert_int_eq(finish(first), 0);
+	ck_assert_int_eq(gate_op_finish(first), 0);
 	ck_assert_int_eq(gate_removes(), 1);
 	kobj_put(node.obj);
 }
@@ -280,7 +193,7 @@ int main(void)
 	Suite *s = suite_create("order");
 	TCase *tc = tcase_create("gate");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, gate_setup, gate_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, visible_while_probing);
 	tcase_add_test(tc, refused_probe_leaves_nothing);

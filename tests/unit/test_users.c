@@ -18,90 +18,6 @@
 
 #define GATE "devices/virtual/gate/gate0"
 
-static GPtrArray *parents;
-static struct mdevfs_parent *gate;
-
-static void setup(void)
-{
-	parents = tree_setup(NULL);
-	gate_reset();
-	gate = gate_parent_new(0, 8);
-	ck_assert_int_eq(mdev_parent_add(gate), 0);
-	ck_assert_int_eq(mdev_register_parent(gate), 0);
-}
-
-static void teardown(void)
-{
-	gate_open();
-	mdev_unregister_parent(gate);
-	mdev_parent_del(gate);
-	mdev_parent_put(gate);
-	tree_teardown(parents);
-}
-
-/* A remove on its own thread, interruptible through its waiter. */
-struct op {
-	pthread_t thread;
-	char uuid[UUID_STR_LEN];
-	struct mdev_waiter waiter;
-	int ret;
-	bool done;
-};
-
-static void *remove_main(void *arg)
-{
-	struct op *op = arg;
-
-	mdev_waiter_enter(&op->waiter);
-	op->ret = tree_remove(op->uuid);
-	mdev_waiter_enter(NULL);
-	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static void *create_main(void *arg)
-{
-	struct op *op = arg;
-
-	op->ret = tree_create("gate0", "gate-a", op->uuid);
-	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static void *unregister_main(void *arg)
-{
-	struct op *op = arg;
-
-	mdev_unregister_parent(gate);
-	__atomic_store_n(&op->done, true, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static struct op *start(void *(*fn)(void *), const char *uuid)
-{
-	struct op *op = g_new0(struct op, 1);
-
-	if (uuid)
-		g_strlcpy(op->uuid, uuid, sizeof(op->uuid));
-	ck_assert_int_eq(pthread_create(&op->thread, NULL, fn, op), 0);
-	return op;
-}
-
-static int finish(struct op *op)
-{
-	int ret;
-
-	pthread_join(op->thread, NULL);
-	ret = op->ret;
-	g_free(op);
-	return ret;
-}
-
-static bool is_done(struct op *op)
-{
-	return __atomic_load_n(&op->done, __ATOMIC_ACQUIRE);
-}
-
 static char *created(void)
 {
 	char *u = new_uuid();
@@ -118,13 +34,6 @@ static struct mdevfs_device *device(const char *uuid)
 	return mdev_get_by_uuid(bin);
 }
 
-static bool dev_has(const char *uuid, const char *entry)
-{
-	g_autofree char *p = g_strdup_printf(GATE "/%s%s%s", uuid,
-					     *entry ? "/" : "", entry);
-	return tree_exists(p);
-}
-
 /* Everything a created device has, outside and inside. */
 static void assert_intact(const char *uuid)
 {
@@ -134,32 +43,40 @@ static void assert_intact(const char *uuid)
 
 	ck_assert(tree_exists(bus));
 	ck_assert(tree_exists(typelink));
-	ck_assert(dev_has(uuid, "remove"));
-	ck_assert(dev_has(uuid, "driver"));
-	ck_assert(dev_has(uuid, "iommu_group"));
-	ck_assert(dev_has(uuid, "mdev_type"));
+	ck_assert(gate_dev_has(uuid, "remove"));
+	ck_assert(gate_dev_has(uuid, "driver"));
+	ck_assert(gate_dev_has(uuid, "iommu_group"));
+	ck_assert(gate_dev_has(uuid, "mdev_type"));
+}
+
+/* A busy device (*@dev, referenced) and a remove of it that waits. */
+static struct gate_op *busy_remove(char **uuid, struct mdevfs_device **dev)
+{
+	struct gate_op *op;
+
+	gate_set_busy(true);
+	*uuid = created();
+	*dev = device(*uuid);
+	op = gate_op_start(gate_remove_main, gate0, *uuid);
+	gate_wait_requests(1);
+	return op;
 }
 
 START_TEST(remove_waits_for_vendor_user)
 {
 	g_autofree char *u = NULL;
 	struct mdevfs_device *dev;
-	struct op *op;
+	struct gate_op *op = busy_remove(&u, &dev);
 
-	gate_set_busy(true);
-	u = created();
-	dev = device(u);
-	op = start(remove_main, u);
-	gate_wait_requests(1);
 	usleep(20000);
-	ck_assert(!is_done(op));
+	ck_assert(!gate_op_done(op));
 	/* Claimed: its remove file is gone, nothing else yet. */
-	ck_assert(!dev_has(u, "remove"));
-	ck_assert(dev_has(u, "driver"));
+	ck_assert(!gate_dev_has(u, "remove"));
+	ck_assert(gate_dev_has(u, "driver"));
 	ck_assert_int_eq(gate_removes(), 0);
 	mdevfs_device_put_user(dev);
-	ck_assert_int_eq(finish(op), 0);
-	ck_assert(!dev_has(u, ""));
+	ck_assert_int_eq(gate_op_finish(op), 0);
+	ck_assert(!gate_dev_has(u, ""));
 	ck_assert_int_eq(gate_removes(), 1);
 	ck_assert_int_eq(gate_requests(), 1);
 	mdev_put(dev);
@@ -170,22 +87,17 @@ START_TEST(interrupted_remove_leaves_device_removable)
 {
 	g_autofree char *u = NULL;
 	struct mdevfs_device *dev;
-	struct op *op;
+	struct gate_op *op = busy_remove(&u, &dev);
 
-	gate_set_busy(true);
-	u = created();
-	dev = device(u);
-	op = start(remove_main, u);
-	gate_wait_requests(1);
 	mdev_interrupt(&op->waiter);
-	ck_assert_int_eq(finish(op), EINTR);
+	ck_assert_int_eq(gate_op_finish(op), EINTR);
 	assert_intact(u);
 	ck_assert_int_eq(tree_read_long(GATE "/mdev_supported_types/gate-a/available_instances"), 7);
 	ck_assert_int_eq(gate_removes(), 0);
 	/* Released, it goes at the next try. */
 	mdevfs_device_put_user(dev);
 	ck_assert_int_eq(tree_remove(u), 0);
-	ck_assert(!dev_has(u, ""));
+	ck_assert(!gate_dev_has(u, ""));
 	ck_assert_int_eq(tree_read_long(GATE "/mdev_supported_types/gate-a/available_instances"), 8);
 	mdev_put(dev);
 }
@@ -194,13 +106,13 @@ END_TEST
 START_TEST(interrupt_does_not_stop_an_unused_remove)
 {
 	g_autofree char *u = created();
-	struct op *op = g_new0(struct op, 1);
+	struct mdev_waiter waiter = { .interrupted = false };
 
-	g_strlcpy(op->uuid, u, sizeof(op->uuid));
-	mdev_interrupt(&op->waiter);
-	ck_assert_int_eq(pthread_create(&op->thread, NULL, remove_main, op), 0);
-	ck_assert_int_eq(finish(op), 0);
-	ck_assert(!dev_has(u, ""));
+	mdev_interrupt(&waiter);
+	mdev_waiter_enter(&waiter);
+	ck_assert_int_eq(tree_remove(u), 0);
+	mdev_waiter_enter(NULL);
+	ck_assert(!gate_dev_has(u, ""));
 }
 END_TEST
 
@@ -216,19 +128,19 @@ START_TEST(holder_is_asked_and_remove_waits)
 	struct mdev_holder *h;
 	int requests = 0;
 	uuid_t bin;
-	struct op *op;
+	struct gate_op *op;
 
 	uuid_parse(u, bin);
 	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), 0);
-	op = start(remove_main, u);
+	op = gate_op_start(gate_remove_main, gate0, u);
 	while (!__atomic_load_n(&requests, __ATOMIC_ACQUIRE))
 		usleep(1000);
 	usleep(20000);
-	ck_assert(!is_done(op));
+	ck_assert(!gate_op_done(op));
 	ck_assert_int_eq(__atomic_load_n(&requests, __ATOMIC_ACQUIRE), 1);
 	mdev_unhold(h);
-	ck_assert_int_eq(finish(op), 0);
-	ck_assert(!dev_has(u, ""));
+	ck_assert_int_eq(gate_op_finish(op), 0);
+	ck_assert(!gate_dev_has(u, ""));
 }
 END_TEST
 
@@ -238,17 +150,17 @@ START_TEST(hold_needs_a_created_device)
 	struct mdev_holder *h;
 	int requests = 0;
 	uuid_t bin;
-	struct op *op;
+	struct gate_op *op;
 
 	uuid_parse(u, bin);
 	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), -ENODEV);
 	gate_close();
-	op = start(create_main, u);
+	op = gate_op_start(gate_create_main, gate0, u);
 	gate_wait_in_probe(1);
 	/* still probing: not a device anyone can open yet */
 	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), -ENODEV);
 	gate_open();
-	ck_assert_int_eq(finish(op), 0);
+	ck_assert_int_eq(gate_op_finish(op), 0);
 	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), 0);
 	mdev_unhold(h);
 	ck_assert_int_eq(tree_remove(u), 0);
@@ -260,17 +172,17 @@ START_TEST(unregistration_waits_for_users)
 {
 	g_autofree char *u1 = NULL, *u2 = NULL;
 	struct mdevfs_device *d1, *d2;
-	struct op *op;
+	struct gate_op *op;
 
 	gate_set_busy(true);
 	u1 = created();
 	u2 = created();
 	d1 = device(u1);
 	d2 = device(u2);
-	op = start(unregister_main, NULL);
+	op = gate_op_start(gate_unregister_main, gate0, NULL);
 	gate_wait_requests(1);
 	usleep(20000);
-	ck_assert(!is_done(op));
+	ck_assert(!gate_op_done(op));
 	/* Unregistration has begun: no more creates. */
 	{
 		g_autofree char *u3 = new_uuid();
@@ -280,9 +192,9 @@ START_TEST(unregistration_waits_for_users)
 	}
 	mdevfs_device_put_user(d1);
 	mdevfs_device_put_user(d2);
-	ck_assert_int_eq(finish(op), 0);
-	ck_assert(!dev_has(u1, ""));
-	ck_assert(!dev_has(u2, ""));
+	ck_assert_int_eq(gate_op_finish(op), 0);
+	ck_assert(!gate_dev_has(u1, ""));
+	ck_assert(!gate_dev_has(u2, ""));
 	ck_assert(!tree_exists("class/mdev_bus/gate0"));
 	ck_assert_int_eq(gate_removes(), 2);
 	mdev_put(d1);
@@ -299,32 +211,32 @@ START_TEST(unregistration_removes_every_child)
 	g_autofree char *a = created(), *b = created(), *d = created(), *x = created();
 	g_autofree char *c = NULL;
 	struct mdevfs_device *dev_c;
-	struct op *rx, *un;
+	struct gate_op *rx, *un;
 
 	ck_assert_int_eq(tree_puts("bus/mdev/drivers/gate/unbind", b), 36);
-	ck_assert(!dev_has(b, "driver"));
+	ck_assert(!gate_dev_has(b, "driver"));
 	gate_set_busy(true);
 	c = created();
 	dev_c = device(c);
 	gate_set_busy(false);
 	gate_close();
-	rx = start(remove_main, x);
+	rx = gate_op_start(gate_remove_main, gate0, x);
 	gate_wait_in_remove(1);
-	un = start(unregister_main, NULL);
+	un = gate_op_start(gate_unregister_main, gate0, NULL);
 	/* until unregistration waits for the remove in flight */
-	while (pthread_rwlock_tryrdlock(&gate->unreg_sem) == 0) {
-		pthread_rwlock_unlock(&gate->unreg_sem);
+	while (pthread_rwlock_tryrdlock(&gate0->unreg_sem) == 0) {
+		pthread_rwlock_unlock(&gate0->unreg_sem);
 		usleep(1000);
 	}
 	ck_assert_int_eq(tree_remove(d), ENODEV);
-	ck_assert(dev_has(d, "") && !dev_has(d, "remove"));
+	ck_assert(gate_dev_has(d, "") && !gate_dev_has(d, "remove"));
 	gate_open();
-	ck_assert_int_eq(finish(rx), 0);
+	ck_assert_int_eq(gate_op_finish(rx), 0);
 	gate_wait_requests(1);
 	mdevfs_device_put_user(dev_c);
-	ck_assert_int_eq(finish(un), 0);
+	ck_assert_int_eq(gate_op_finish(un), 0);
 	for (const char *const *u = (const char *const[]){ a, b, c, d, x, NULL }; *u; u++)
-		ck_assert_msg(!dev_has(*u, ""), "%s left", *u);
+		ck_assert_msg(!gate_dev_has(*u, ""), "%s left", *u);
 	ck_assert_uint_eq(tree_count("bus/mdev/devices"), 0);
 	ck_assert_int_eq(gate_removes(), 5);
 	mdev_put(dev_c);
@@ -352,7 +264,7 @@ int main(void)
 	Suite *s = suite_create("users");
 	TCase *tc = tcase_create("users");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, gate_setup, gate_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, remove_waits_for_vendor_user);
 	tcase_add_test(tc, interrupted_remove_leaves_device_removable);
