@@ -11,7 +11,6 @@ SEQNUM increases, and checks what the mount shows when an event arrives.
 Run inside `unshare -m -n` (ctest does); MDEVFS names the binary.
 """
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -48,7 +47,6 @@ class Recorder:
         self.name = f"pyudev {source}" + (f" ({subsystem})" if subsystem else "")
         self.mount = mount
         self.events = []
-        self.seen = queue.Queue()
         self.monitor = pyudev.Monitor.from_netlink(pyudev.Context(), source=source)
         if subsystem:
             self.monitor.filter_by(subsystem)
@@ -64,7 +62,18 @@ class Recorder:
                 continue
             props = dict(dev.properties)
             self.events.append((props, visible(self.mount, props)))
-            self.seen.put(props)
+
+    def wait_for(self, action, devpath, timeout=20):
+        """Until this monitor has checked the event, so that the next step
+        cannot change the mount before the check (a slow monitor under a
+        sanitizer would otherwise judge an old event by a newer mount)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(p["ACTION"] == action and p["DEVPATH"].endswith(devpath)
+                   for p, _ in list(self.events)):
+                return True
+            time.sleep(0.01)
+        return False
 
 
 def visible(mount, props):
@@ -177,8 +186,13 @@ def main():
             write(types % ("mtty", "mtty-2"), v)
         check("vendor refuses a full mtty", write(types % ("mtty", "mtty-1"),
                                                   u["refused"]) == 28)
+        for r in recorders:
+            check(f"{r.name} heard the mdpy device's bind",
+                  r.wait_for("bind", "/" + u["first"][1]))
         check("remove", write(f"{mount}/bus/mdev/devices/{u['first'][1]}/remove", "1") == 0)
-        time.sleep(0.3)
+        for r in recorders:
+            check(f"{r.name} heard the mdpy device's remove",
+                  r.wait_for("remove", "/" + u["first"][1]))
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=30)
         check("daemon stops cleanly", daemon.returncode == 0, daemon.stderr.read())
