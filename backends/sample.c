@@ -17,23 +17,18 @@
  * one that starts at VALUE and shows what was last written (one trailing
  * newline dropped), per device.
  *
- * Type `probe_delay_ms` and `remove_delay_ms` make the vendor slow, to
- * see what a slow driver does to everything else; `probe_fail_percent`
- * makes that share of probes fail with `probe_fail_errno` (default EIO),
- * from a pseudo-random sequence fixed by `probe_fail_seed`, to see what a
- * failing one does.  `busy_until_request = N` puts every new device in
- * use (a VM started on it) until the Nth request to release it.
+ * Type `busy_until_request = N` puts every new device in use (a VM
+ * started on it) until the Nth request to release it.  (Slow and flaky
+ * vendors are the core's fault injection, for every backend.)
  *
  * The parent counts what it did (probes, failures, removes, requests) and
  * what it holds, shown by `mdevfs ctl list`: after every device is gone,
  * its pool is full again and probes - failures == removes.
  */
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -49,10 +44,6 @@ struct sample_parent {
 
 struct sample_type {
 	unsigned long cost;
-	unsigned long probe_delay_ms, remove_delay_ms;
-	unsigned long fail_percent;
-	int fail_errno;
-	atomic_uint_fast64_t fail_seq; /* splitmix64 state */
 	unsigned long busy_requests;
 	GPtrArray *attrs;    /* attribute texts, by attribute index */
 	GArray *writable;    /* gboolean, by attribute index */
@@ -130,49 +121,6 @@ static int sample_add_attrs(struct mdevfs_type *type, struct sample_type *st,
 	return 0;
 }
 
-/* An errno by name ("EIO") or number. */
-static int parse_errno(const char *text)
-{
-	char *end;
-	long n = strtol(text, &end, 10);
-
-	if (*text && !*end)
-		return n > 0 && n < 4096 ? (int)n : 0;
-	for (int e = 1; e < 4096; e++) {
-		const char *name = strerrorname_np(e);
-
-		if (name && !strcmp(name, text))
-			return e;
-	}
-	return 0;
-}
-
-static int sample_fault_init(struct mdevfs_type *type, struct sample_type *st,
-			     struct mdevfs_settings *s)
-{
-	unsigned long seed = g_str_hash(mdevfs_type_id(type));
-	const char *text;
-	int ret;
-
-	st->fail_errno = EIO;
-	if (mdevfs_settings_uint(s, "probe_fail_percent", 100,
-				 &st->fail_percent) == -EINVAL ||
-	    mdevfs_settings_uint(s, "probe_fail_seed", ULONG_MAX, &seed) == -EINVAL)
-		return -EINVAL;
-	atomic_init(&st->fail_seq, seed);
-	ret = mdevfs_settings_string(s, "probe_fail_errno", &text);
-	if (ret == -EINVAL)
-		return ret;
-	if (ret == 0) {
-		st->fail_errno = parse_errno(text);
-		if (!st->fail_errno)
-			return mdevfs_settings_error(s, "probe_fail_errno",
-				"'%s' is not an errno (a name like EIO or a "
-				"number)", text);
-	}
-	return 0;
-}
-
 static int sample_type_init(struct mdevfs_type *type, struct mdevfs_settings *s)
 {
 	struct sample_parent *sp = mdevfs_parent_drvdata(mdevfs_type_parent(type));
@@ -189,13 +137,8 @@ static int sample_type_init(struct mdevfs_type *type, struct mdevfs_settings *s)
 		return ret;
 	if (ret == 0 && st->cost == 0)
 		return mdevfs_settings_error(s, "cost", "must be at least 1");
-	if (mdevfs_settings_uint(s, "probe_delay_ms", 3600000,
-				 &st->probe_delay_ms) == -EINVAL ||
-	    mdevfs_settings_uint(s, "remove_delay_ms", 3600000,
-				 &st->remove_delay_ms) == -EINVAL ||
-	    mdevfs_settings_uint(s, "busy_until_request", 1000,
-				 &st->busy_requests) == -EINVAL ||
-	    sample_fault_init(type, st, s))
+	if (mdevfs_settings_uint(s, "busy_until_request", 1000,
+				 &st->busy_requests) == -EINVAL)
 		return -EINVAL;
 	return sample_add_attrs(type, st, s);
 }
@@ -234,22 +177,6 @@ static void sample_dev_free(struct sample_dev *sd, guint n)
 	g_free(sd);
 }
 
-/* splitmix64 over an atomic counter: one draw per probe, from any thread,
- * the same sequence for the same seed. */
-static bool probe_should_fail(struct sample_type *st)
-{
-	uint64_t z;
-
-	if (!st->fail_percent)
-		return false;
-	z = atomic_fetch_add(&st->fail_seq, 0x9e3779b97f4a7c15ull) +
-	    0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return z % 100 < st->fail_percent;
-}
-
 static int sample_probe(struct mdevfs_device *dev)
 {
 	struct mdevfs_type *type = mdevfs_device_type(dev);
@@ -259,12 +186,6 @@ static int sample_probe(struct mdevfs_device *dev)
 	struct sample_dev *sd;
 
 	atomic_fetch_add(&sp->probes, 1);
-	if (st->probe_delay_ms)
-		g_usleep(st->probe_delay_ms * 1000);
-	if (probe_should_fail(st)) {
-		atomic_fetch_add(&sp->probe_failures, 1);
-		return -st->fail_errno;
-	}
 	if (!mdevfs_parent_core_counts(parent) && reserve(sp, st)) {
 		atomic_fetch_add(&sp->probe_failures, 1);
 		return -ENOSPC;
@@ -307,8 +228,6 @@ static void sample_remove(struct mdevfs_device *dev)
 	struct sample_parent *sp = mdevfs_parent_drvdata(parent);
 	struct sample_type *st = mdevfs_type_drvdata(type);
 
-	if (st->remove_delay_ms)
-		g_usleep(st->remove_delay_ms * 1000);
 	sample_dev_free(mdevfs_device_drvdata(dev), st->attrs->len);
 	mdevfs_device_set_drvdata(dev, NULL);
 	if (!mdevfs_parent_core_counts(parent))

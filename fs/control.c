@@ -177,6 +177,38 @@ static int cmd_unregister(struct conn *c, char **args)
 	return status;
 }
 
+static int cmd_vanish(struct conn *c, char **args)
+{
+	int ret = parents_vanish(c->d, args[0]);
+
+	if (!ret)
+		say(c, 'o', "%s vanished", args[0]);
+	else if (ret == -ENOENT)
+		say(c, 'e', "%s: no such parent", args[0]);
+	else
+		say(c, 'e', "%s: being registered or unregistered; try again",
+		    args[0]);
+	return ret ? 1 : 0;
+}
+
+/* fault PARENT TYPE [KEY=VALUE...]: applied in order, all or up to the
+ * first bad one, which is reported. */
+static int cmd_fault(struct conn *c, char **args)
+{
+	g_autoptr(GString) errors = g_string_new(NULL);
+	g_autoptr(GString) out = g_string_new(NULL);
+	int ret;
+
+	log_capture(errors);
+	ret = parents_fault(c->d, args[0], args[1], args + 2, out);
+	log_capture(NULL);
+	say_lines(c, 'e', errors->str);
+	if (ret == -ENOENT)
+		say(c, 'e', "%s %s: no such parent or type", args[0], args[1]);
+	say_lines(c, 'o', out->str);
+	return ret ? 1 : 0;
+}
+
 /* Called by the core under its lock: must not block. */
 static void hold_request(void *ctx, unsigned int count)
 {
@@ -247,6 +279,8 @@ static const struct command {
 	{ "register", 1, 1, cmd_register },
 	{ "unregister", 1, -1, cmd_unregister },
 	{ "hold", 1, 1, cmd_hold },
+	{ "vanish", 1, 1, cmd_vanish },
+	{ "fault", 2, -1, cmd_fault },
 };
 
 /* The command line: one line of shell-quoted words. */

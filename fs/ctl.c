@@ -34,7 +34,13 @@ static void usage(FILE *out)
 "                       creates and removes in flight, removes every device\n"
 "  hold UUID            keep a device open, as a VM using it, until this\n"
 "                       command ends (Ctrl-C); prints the requests to let\n"
-"                       it go that a remove makes meanwhile\n");
+"                       it go that a remove makes meanwhile\n"
+"  fault PARENT TYPE [KEY=VALUE...]\n"
+"                       set and show the faults of a type (* for all):\n"
+"                       probe_delay_ms, remove_delay_ms, probe_fail_percent,\n"
+"                       probe_fail_errno, probe_fail_seed\n"
+"  vanish PARENT        the parent's hardware goes away: its vendor fails\n"
+"                       with ENODEV from now on, then it unplugs\n");
 }
 
 static volatile sig_atomic_t stop_holding;

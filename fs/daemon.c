@@ -144,7 +144,9 @@ int daemon_prepare(struct daemon *d)
 	/* Uevents wait in the notifier's queue until the tree is mounted. */
 	uevent_set_sink(notify_uevent, NULL);
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->unplugged, NULL);
 	d->plugged = g_ptr_array_new();
+	parents_watch(d);
 	/* The tree is complete before it is mounted. */
 	if (parents_plug(d, g_steal_pointer(&d->parents)))
 		return -1;
@@ -174,8 +176,10 @@ void daemon_stop(struct daemon *d)
 	 * in flight finish and get their replies (the mount is still up). */
 	control_stop(d);
 	writers_stop();
-	if (d->plugged)
+	if (d->plugged) {
+		parents_quiesce(d);
 		parents_unplug_all(d);
+	}
 	notifier_stop(); /* sends what is queued; drops it if never mounted */
 	fs_set_session(NULL);
 }
@@ -194,6 +198,7 @@ void daemon_finish(struct daemon *d)
 	if (d->plugged) {
 		g_ptr_array_free(d->plugged, TRUE);
 		pthread_mutex_destroy(&d->lock);
+		pthread_cond_destroy(&d->unplugged);
 	}
 }
 

@@ -37,6 +37,9 @@ struct daemon {
 	struct fuse_session *se;
 	pthread_mutex_t lock;
 	GPtrArray *plugged;       /* struct plugged *, in plug order; lock */
+	unsigned int unplugging;  /* threads unplugging gone parents; lock */
+	bool stopping;            /* no new such threads; lock */
+	pthread_cond_t unplugged; /* one of them ended */
 	/* run: the parent's directories at /sys (set before the control
 	 * socket opens); hide must accept a parent never shown. */
 	int (*show_parent)(struct daemon *d, struct mdevfs_parent *parent);
@@ -62,6 +65,16 @@ void daemon_finish(struct daemon *d);
 int parents_plug(struct daemon *d, GPtrArray *parents);
 int parents_unplug(struct daemon *d, const char *name);
 void parents_unplug_all(struct daemon *d);
+/* A backend's mdevfs_parent_gone(): unplugs the parent on a thread of its
+ * own.  parents_quiesce() stops that and waits for those threads. */
+void parents_watch(struct daemon *d);
+void parents_quiesce(struct daemon *d);
+/* `mdevfs ctl vanish`: the vendor fails from now on, the parent goes. */
+int parents_vanish(struct daemon *d, const char *name);
+/* `mdevfs ctl fault`: sets faults of the parent's types matching @type
+ * ("*" for all) and shows them in @out; -ENOENT, -EINVAL (logged). */
+int parents_fault(struct daemon *d, const char *name, const char *type,
+		  char **assignments, GString *out);
 void parents_list(struct daemon *d, GString *out);
 unsigned int parents_count(struct daemon *d);
 /* run: d->show_parent for every parent plugged so far. */

@@ -19,7 +19,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "Usage: mdevfs [OPTIONS] MOUNTPOINT\n"
 "       mdevfs run [OPTIONS] [--] COMMAND [ARGS...]\n"
-"       mdevfs ctl [-m MOUNTPOINT] list|register|unregister|hold ...\n"
+"       mdevfs ctl [-m MOUNTPOINT] list|register|unregister|hold|fault|vanish ...\n"
 "       mdevfs --check [-c CONFIG]\n"
 "\n"
 "Mounts a sysfs-shaped tree of VFIO mediated devices on MOUNTPOINT: class/,\n"

@@ -207,3 +207,104 @@ int parents_show(struct daemon *d)
 	pthread_mutex_unlock(&d->lock);
 	return ret;
 }
+
+/* --- parents that go by themselves ------------------------------------ */
+
+/* The daemon whose parents a backend may declare gone: there is one. */
+static struct daemon *watched;
+
+struct gone {
+	struct daemon *d;
+	char *name;
+};
+
+/* Until the parent is unplugged, by this thread or another; a parent
+ * still being plugged is waited for. */
+static void *unplug_gone(void *arg)
+{
+	struct gone *g = arg;
+	struct daemon *d = g->d;
+	int ret;
+
+	while ((ret = parents_unplug(d, g->name)) == -EBUSY)
+		g_usleep(20000);
+	if (!ret)
+		log_info("%s: unplugged: its device is gone", g->name);
+	pthread_mutex_lock(&d->lock);
+	d->unplugging--;
+	pthread_cond_broadcast(&d->unplugged);
+	pthread_mutex_unlock(&d->lock);
+	g_free(g->name);
+	g_free(g);
+	return NULL;
+}
+
+static void parent_gone_hook(struct mdevfs_parent *parent)
+{
+	struct daemon *d = watched;
+	struct gone *g = g_new(struct gone, 1);
+	pthread_t thread;
+
+	g->d = d;
+	g->name = g_strdup(mdevfs_parent_name(parent));
+	pthread_mutex_lock(&d->lock);
+	if (d->stopping || pthread_create(&thread, NULL, unplug_gone, g)) {
+		pthread_mutex_unlock(&d->lock);
+		g_free(g->name);
+		g_free(g);
+		return;
+	}
+	d->unplugging++;
+	pthread_detach(thread);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void parents_watch(struct daemon *d)
+{
+	watched = d;
+	mdev_set_parent_gone(parent_gone_hook);
+}
+
+void parents_quiesce(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->stopping = true;
+	while (d->unplugging)
+		pthread_cond_wait(&d->unplugged, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* A live parent by name; d->lock. */
+static struct mdevfs_parent *live_locked(struct daemon *d, const char *name)
+{
+	struct plugged *p = find_locked(d, name);
+
+	return p && p->state == PLUG_LIVE ? p->parent : NULL;
+}
+
+int parents_vanish(struct daemon *d, const char *name)
+{
+	struct mdevfs_parent *parent;
+
+	pthread_mutex_lock(&d->lock);
+	parent = live_locked(d, name);
+	if (parent)
+		mdev_parent_vanish(parent);
+	pthread_mutex_unlock(&d->lock);
+	return parent ? parents_unplug(d, name) : -ENOENT;
+}
+
+int parents_fault(struct daemon *d, const char *name, const char *type,
+		  char **assignments, GString *out)
+{
+	struct mdevfs_parent *parent;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&d->lock);
+	parent = live_locked(d, name);
+	if (parent)
+		ret = mdev_parent_fault(parent, type,
+					(char *const *)assignments, out);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}

@@ -252,6 +252,34 @@ static int parse_type_keys(struct loader *l, struct mdevfs_settings *s,
 	return ret;
 }
 
+static struct mdevfs_type *find_type(struct mdevfs_parent *parent,
+				     const char *sysfs_name)
+{
+	for (unsigned int i = 0; i < parent->ntypes; i++)
+		if (!strcmp(parent->types[i]->sysfs_name, sysfs_name))
+			return parent->types[i];
+	return NULL;
+}
+
+struct mdevfs_type *mdevfs_parent_add_type(struct mdevfs_parent *parent,
+					   const struct mdevfs_type_info *info)
+{
+	struct mdevfs_type *type;
+
+	if (!name_valid(info->sysfs_name) || find_type(parent, info->sysfs_name) ||
+	    !info->device_api || !name_valid(info->device_api)) {
+		log_err("%s: cannot add type '%s' (device_api '%s'): invalid "
+			"or twice", parent->name, info->sysfs_name,
+			info->device_api ? info->device_api : "");
+		return NULL;
+	}
+	type = mdev_type_new(parent, info->sysfs_name);
+	type->name = g_strdup(info->name ? info->name : info->sysfs_name);
+	type->description = g_strdup(info->description);
+	type->device_api = g_strdup(info->device_api);
+	return type;
+}
+
 static void load_type(struct loader *l, const char *group, const char *pname,
 		      const char *sysfs_name)
 {
@@ -268,13 +296,15 @@ static void load_type(struct loader *l, const char *group, const char *pname,
 		settings_group_error(s, "no [parent %s] for this type", pname);
 	else if (!name_valid(sysfs_name))
 		settings_group_error(s, "'%s' is not a valid type name", sysfs_name);
-	if (!parent || !name_valid(sysfs_name)) {
+	else if (find_type(parent, sysfs_name))
+		settings_group_error(s, "the parent's backend has this type already");
+	if (!parent || !name_valid(sysfs_name) || find_type(parent, sysfs_name)) {
 		l->failed = true;
 		settings_free(s);
 		return;
 	}
 	type = mdev_type_new(parent, sysfs_name);
-	if (parse_type_keys(l, s, type) ||
+	if (parse_type_keys(l, s, type) || mdev_fault_parse(type, s) ||
 	    (parent->backend->type_init && parent->backend->type_init(type, s)))
 		l->failed = true;
 	if (settings_finish(s))

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <glib.h>
 #include <uuid/uuid.h>
 #include <mdevfs/backend.h>
 
@@ -55,6 +56,20 @@ unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);
 /* The backend's account of its resources ("" if it has none). */
 ssize_t mdev_parent_status(struct mdevfs_parent *parent, char *buf,
 			   size_t size);
+
+/* Fault injection (mdev_fault.c).  Vanish: the parent's hardware is
+ * gone, every vendor call from now on fails with ENODEV (its caller
+ * unplugs the parent).  Fault: sets KEY=VALUE faults of the parent's types
+ * whose directory name is @type ("*": all), then shows each in @out;
+ * -ENOENT (no such type) or -EINVAL (logged). */
+void mdev_parent_vanish(struct mdevfs_parent *parent);
+int mdev_parent_fault(struct mdevfs_parent *parent, const char *type,
+		      char *const *assignments, GString *out);
+
+/* Who unplugs a parent whose backend says it is gone
+ * (mdevfs_parent_gone()); called on the backend's thread, so it must
+ * hand the work to another. */
+void mdev_set_parent_gone(void (*fn)(struct mdevfs_parent *parent));
 
 /* A referenced device by UUID, whatever its state, or NULL. */
 struct mdevfs_device *mdev_get_by_uuid(const uuid_t uuid);

@@ -21,6 +21,7 @@
 #include "macro.h"
 #include "mdev.h"
 #include "mdev_private.h"
+#include "parse.h"
 
 pthread_mutex_t mdev_list_lock = PTHREAD_MUTEX_INITIALIZER;
 /* uuid -> device, from reservation to release: mdev_list_lock; entries
@@ -133,20 +134,13 @@ static void mdev_device_add(struct mdevfs_device *mdev)
  * failed probe sends nothing: the caller's device_del() sends remove. */
 static int mdev_device_attach(struct mdevfs_device *mdev)
 {
-	const struct mdevfs_backend *be = mdev->parent->backend;
-	int ret = 0;
+	int ret;
 
 	sysfs_write_lock();
 	id_tree_insert(mdev->parent->driver->devices, &mdev->kobj);
 	sysfs_update_locked(&mdev->kobj, DEV_F_DRIVER, 0);
 	sysfs_write_unlock();
-	if (be->probe)
-		ret = be->probe(mdev);
-	if (ret > 0) {
-		log_warn("%s: backend %s probe returned %d, not an errno",
-			 mdev->name, be->name, ret);
-		ret = -EINVAL;
-	}
+	ret = mdev_vendor_probe(mdev, mdev->adopt);
 	if (ret)
 		goto out_unbind;
 	ret = mdev_vfio_register(mdev);
@@ -157,8 +151,7 @@ static int mdev_device_attach(struct mdevfs_device *mdev)
 	return 0;
 
 out_remove:
-	if (be->remove)
-		be->remove(mdev);
+	mdev_vendor_remove(mdev);
 out_unbind:
 	sysfs_write_lock();
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER);
@@ -171,7 +164,6 @@ out_unbind:
  * vendor attribute calls drain, the vendor's remove, the unbind uevent. */
 static void mdev_device_release_driver(struct mdevfs_device *mdev)
 {
-	const struct mdevfs_backend *be = mdev->parent->backend;
 	bool bound;
 
 	sysfs_write_lock();
@@ -184,8 +176,7 @@ static void mdev_device_release_driver(struct mdevfs_device *mdev)
 		return;
 	sysfs_drain(&mdev->kobj);
 	mdev_vfio_unregister(mdev);
-	if (be->remove)
-		be->remove(mdev);
+	mdev_vendor_remove(mdev);
 	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_UNBIND, NULL);
 }
 
@@ -206,14 +197,16 @@ static void mdev_device_del(struct mdevfs_device *mdev)
 	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_REMOVE, NULL);
 }
 
-/* mdev_device_release(): the UUID is free again and the instance counted
- * back.  Pairs with the reservation in mdev_device_create().  The entry
- * goes under sysfs_rwsem too: a lookup holding it uses what it finds in
- * the table without a reference (the stress test caught it freed). */
+/* mdev_device_release(): the vendor's release(), then the UUID is free
+ * again and the instance counted back.  Pairs with the reservation in
+ * mdev_device_create().  The entry goes under sysfs_rwsem too: a lookup
+ * holding it uses what it finds in the table without a reference (the
+ * stress test caught it freed). */
 static void mdev_device_release(struct mdevfs_device *mdev)
 {
 	struct mdevfs_parent *parent = mdev->parent;
 
+	mdev_vendor_release(mdev);
 	sysfs_write_lock();
 	pthread_mutex_lock(&mdev_list_lock);
 	g_hash_table_remove(mdev_uuids, mdev->uuid);
@@ -237,7 +230,9 @@ static void mdev_device_teardown(struct mdevfs_device *mdev)
 	mdev_device_release(mdev);
 }
 
-int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid)
+/* @adopt: the vendor has the device already (adopt() for probe()). */
+static int device_create(struct mdevfs_type *type, const uuid_t uuid,
+			 bool adopt)
 {
 	struct mdevfs_parent *parent = type->parent;
 	struct mdevfs_device *mdev;
@@ -257,6 +252,7 @@ int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid)
 	}
 	/* Reserves the UUID until mdev_device_release(). */
 	mdev = mdev_device_alloc(type, uuid);
+	mdev->adopt = adopt;
 	g_hash_table_insert(mdev_uuids, mdev->uuid, mdev);
 	pthread_mutex_unlock(&mdev_list_lock);
 
@@ -286,6 +282,28 @@ out_del:
 out_release:
 	mdev_device_release(mdev);
 	return ret;
+}
+
+int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid)
+{
+	return device_create(type, uuid, false);
+}
+
+static int uuid_from_string(const char *text, uuid_t uuid)
+{
+	if (!uuid_string_valid(text) || text[UUID_STRING_LEN] ||
+	    uuid_parse(text, uuid))
+		return -EINVAL;
+	return 0;
+}
+
+int mdevfs_type_adopt_device(struct mdevfs_type *type, const char *text)
+{
+	uuid_t uuid = { 0 };
+
+	if (uuid_from_string(text, uuid))
+		return -EINVAL;
+	return device_create(type, uuid, true);
 }
 
 /* Claims @mdev for a remove or an unbind: it must still be the device of
@@ -359,6 +377,22 @@ int mdev_device_unbind(struct mdevfs_device *mdev)
 out_active:
 	mdev_reactivate(mdev);
 	return ret;
+}
+
+int mdevfs_parent_drop_device(const struct mdevfs_parent *parent, const char *text)
+{
+	struct mdevfs_device *mdev;
+	uuid_t uuid = { 0 };
+	int ret;
+
+	if (uuid_from_string(text, uuid))
+		return -EINVAL;
+	mdev = mdev_get_by_uuid(uuid);
+	if (!mdev)
+		return -ENOENT;
+	ret = mdev->parent == parent ? mdev_device_remove(mdev) : -ENOENT;
+	mdev_put(mdev);
+	return ret == -ENODEV ? -ENOENT : ret;
 }
 
 static gboolean collect_device(gpointer key, gpointer value, gpointer list)

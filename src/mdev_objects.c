@@ -129,6 +129,8 @@ struct mdevfs_type *mdev_type_new(struct mdevfs_parent *parent,
 	type->sysfs_name = g_strdup(sysfs_name);
 	type->id = g_strdup_printf("%s-%s", parent->type_prefix, sysfs_name);
 	type->devices = id_tree_new();
+	atomic_init(&type->fault.fail_errno, EIO);
+	atomic_init(&type->fault.fail_seq, g_str_hash(type->id));
 	parent->types = g_renew(struct mdevfs_type *, parent->types,
 				parent->ntypes + 1);
 	parent->types[parent->ntypes++] = type;
@@ -212,6 +214,21 @@ ssize_t mdev_parent_status(struct mdevfs_parent *p, char *buf, size_t size)
 		return 0;
 	}
 	return p->backend->parent_status(p, buf, size);
+}
+
+static void (*parent_gone_fn)(struct mdevfs_parent *parent);
+
+void mdev_set_parent_gone(void (*fn)(struct mdevfs_parent *parent))
+{
+	parent_gone_fn = fn;
+}
+
+void mdevfs_parent_gone(struct mdevfs_parent *parent)
+{
+	if (parent_gone_fn)
+		parent_gone_fn(parent);
+	else
+		log_warn("%s: gone, but nothing unplugs parents here", parent->name);
 }
 
 /* The backend API's accessors. */

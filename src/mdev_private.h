@@ -22,6 +22,7 @@
 #include <mdevfs/backend.h>
 
 #include "kobj.h"
+#include "mdev_fault.h"
 #include "macro.h"
 #include "sysfs.h"
 
@@ -89,6 +90,7 @@ struct mdevfs_parent {
 	unsigned int ntypes;
 	bool initialized;         /* the backend's parent_init succeeded */
 	bool core_counts;         /* max_instances set: the core counts */
+	atomic_bool vanished;     /* mdev_parent_vanish(): vendor calls stop */
 	unsigned int max_instances;
 
 	struct mdev_pathdir *dir; /* holding directory, while added */
@@ -111,6 +113,7 @@ struct mdevfs_type {
 	void *drvdata;
 	struct sysfs_entry *vattrs; /* vendor device attributes */
 	unsigned int nvattrs;
+	struct mdev_fault fault;
 	GTree *devices;           /* id -> device with DEV_F_TYPE_LINK; sysfs_rwsem */
 };
 
@@ -121,6 +124,8 @@ struct mdevfs_device {
 	uuid_t uuid;
 	char name[UUID_STR_LEN];  /* lowercase */
 	bool active;              /* created and not being removed; mdev_list_lock */
+	bool adopt;               /* created by mdevfs_type_adopt_device() */
+	bool inited;              /* the vendor's init() succeeded: release() due */
 	int group;                /* iommu group, with DEV_F_VFIO; sysfs_rwsem */
 	int vfio;                 /* vfio-dev index, with DEV_F_VFIO; sysfs_rwsem */
 	void *drvdata;

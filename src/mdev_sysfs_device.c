@@ -81,7 +81,7 @@ static ssize_t vendor_attr_show(struct kobj *obj, const struct sysfs_entry *ent,
 {
 	struct mdevfs_device *mdev = to_mdev(obj);
 
-	return mdev->parent->backend->attr_show(mdev, ent->priv, buf, PAGE_SIZE);
+	return mdev_vendor_attr_show(mdev, ent->priv, buf, PAGE_SIZE);
 }
 
 static ssize_t vendor_attr_store(struct kobj *obj, const struct sysfs_entry *ent,
@@ -89,7 +89,7 @@ static ssize_t vendor_attr_store(struct kobj *obj, const struct sysfs_entry *ent
 {
 	struct mdevfs_device *mdev = to_mdev(obj);
 
-	return mdev->parent->backend->attr_store(mdev, ent->priv, buf, count);
+	return mdev_vendor_attr_store(mdev, ent->priv, buf, count);
 }
 
 /* Names */

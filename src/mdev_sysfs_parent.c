@@ -39,7 +39,7 @@ static ssize_t available_instances_show(struct kobj *obj,
 		n = parent->available;
 		pthread_mutex_unlock(&mdev_list_lock);
 	} else {
-		n = parent->backend->get_available(type);
+		n = mdev_vendor_available(type);
 	}
 	return emit(buf, "%u\n", n);
 }
@@ -61,13 +61,19 @@ static ssize_t name_show(struct kobj *obj, const struct sysfs_entry *ent,
 static ssize_t description_show(struct kobj *obj, const struct sysfs_entry *ent,
 				char *buf)
 {
+	struct mdevfs_type *type = to_type(obj);
+
 	(void)ent;
-	return emit(buf, "%s\n", to_type(obj)->description);
+	if (type->parent->backend->show_description)
+		return mdev_vendor_description(type, buf, PAGE_SIZE);
+	return emit(buf, "%s\n", type->description);
 }
 
 static bool has_description(struct kobj *obj)
 {
-	return to_type(obj)->description != NULL;
+	struct mdevfs_type *type = to_type(obj);
+
+	return type->description || type->parent->backend->show_description;
 }
 
 static int type_name(struct kobj *obj, const struct sysfs_entry *ent,
@@ -120,7 +126,7 @@ static const struct sysfs_entry type_entries[T_NR] = {
 		     .needs = OBJ_F_VISIBLE, .show = name_show },
 	[T_DESCRIPTION] = { .name = "description", .mode = RO_MODE,
 			    .dir = T_DIR, .needs = OBJ_F_VISIBLE,
-			    .is_visible = has_description,
+			    .flags = SYSFS_ACTIVE, .is_visible = has_description,
 			    .show = description_show },
 	[T_DEVICES] = { .name = "devices", .mode = DIR_MODE, .dir = T_DIR,
 			.needs = OBJ_F_VISIBLE, .coll = &type_devices_coll },

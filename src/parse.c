@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
@@ -203,4 +204,20 @@ int parse_synth_uevent(const char *buf, size_t count, int *action,
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int parse_errno(const char *text)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+
+	if (*text && !*end)
+		return n > 0 && n < 4096 ? (int)n : 0;
+	for (int e = 1; e < 4096; e++) {
+		const char *name = strerrorname_np(e);
+
+		if (name && !strcmp(name, text))
+			return e;
+	}
+	return 0;
 }

@@ -76,6 +76,28 @@ struct mdevfs_backend {
 	 * ("key=value ..."), as snprintf() returns it.  Optional. */
 	ssize_t (*parent_status)(struct mdevfs_parent *parent, char *buf,
 				 size_t size);
+
+	/* The vfio device's life cycle (vfio_device_ops.init/release, the
+	 * vfio core's unified life cycle): init() right after a successful
+	 * probe(), before the device's vfio-dev child appears; failing
+	 * undoes probe() with remove() and fails the create with its errno.
+	 * Every successful init() is paired with one release(), after
+	 * remove(), once the device is gone from the tree.  Optional. */
+	int (*init)(struct mdevfs_device *dev);
+	void (*release)(struct mdevfs_device *dev);
+
+	/* The type's description file, computed on each read
+	 * (mdev_driver.show_description).  Optional: without it the file
+	 * shows the configuration's description, or does not exist. */
+	ssize_t (*show_description)(struct mdevfs_type *type, char *buf,
+				    size_t size);
+
+	/* Takes over a device the vendor already has instead of probing a
+	 * new one (found behind mdevfs's back by a backend, see
+	 * mdevfs_type_adopt_device()); called where a create calls probe(),
+	 * and followed by init() as a probe is.  Optional: without it,
+	 * adopting fails with -EOPNOTSUPP. */
+	int (*adopt)(struct mdevfs_device *dev);
 };
 
 /* Parents */
@@ -83,6 +105,35 @@ const char *mdevfs_parent_name(const struct mdevfs_parent *parent);
 bool mdevfs_parent_core_counts(const struct mdevfs_parent *parent);
 void *mdevfs_parent_drvdata(const struct mdevfs_parent *parent);
 void mdevfs_parent_set_drvdata(struct mdevfs_parent *parent, void *data);
+
+/* Types a backend finds itself, from parent_init() (a pass-through
+ * backend reads them from the real parent): as a [type PARENT SYSFS_NAME]
+ * group would declare them.  @name and @description may be NULL.  Returns
+ * the type, or NULL after logging why (a duplicate or invalid name). */
+struct mdevfs_type_info {
+	const char *sysfs_name;
+	const char *name;
+	const char *device_api;
+	const char *description;
+};
+struct mdevfs_type *mdevfs_parent_add_type(struct mdevfs_parent *parent,
+					   const struct mdevfs_type_info *info);
+
+/* The world changed behind mdevfs's back; any thread but a hook's own,
+ * after registration.  Each is what the kernel does when a driver finds
+ * such a change, uevents included:
+ *  - the vendor has a device the tree lacks: it appears as if created,
+ *    with adopt() instead of probe(); 0 or what a create of @uuid would
+ *    return (-EEXIST, -EUSERS, -ENODEV, adopt()'s error);
+ *  - the vendor lost a device: it goes as if removed (remove() is still
+ *    called, to drop the backend's state); 0, -ENOENT, or -EAGAIN while
+ *    it is being created or removed (try again later);
+ *  - the parent device is gone: it is unregistered and deleted soon, on
+ *    another thread, as `mdevfs ctl unregister` does. */
+int mdevfs_type_adopt_device(struct mdevfs_type *type, const char *uuid);
+int mdevfs_parent_drop_device(const struct mdevfs_parent *parent,
+			      const char *uuid);
+void mdevfs_parent_gone(struct mdevfs_parent *parent);
 
 /* Types */
 struct mdevfs_parent *mdevfs_type_parent(const struct mdevfs_type *type);

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The core's calls into the vendor, with the faults a test asks for in
+ * front of them (see mdev_fault.h).  A fault is decided here, before the
+ * vendor is called, so every backend gets the same behaviour and a vendor
+ * never sees a create that was made to fail.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "mdev.h"
+#include "mdev_fault.h"
+#include "mdev_private.h"
+#include "parse.h"
+
+#define MAX_DELAY_MS 3600000ul
+
+/* The keys with a number of their own. */
+static const char *const number_keys[] = {
+	"probe_delay_ms", "remove_delay_ms", "probe_fail_percent",
+};
+
+static atomic_ulong *fault_number(struct mdev_fault *f, const char *key,
+				  unsigned long *max)
+{
+	*max = MAX_DELAY_MS;
+	if (!strcmp(key, "probe_delay_ms"))
+		return &f->probe_delay_ms;
+	if (!strcmp(key, "remove_delay_ms"))
+		return &f->remove_delay_ms;
+	*max = 100;
+	if (!strcmp(key, "probe_fail_percent"))
+		return &f->fail_percent;
+	return NULL;
+}
+
+int mdev_fault_parse(struct mdevfs_type *type, struct mdevfs_settings *s)
+{
+	struct mdev_fault *f = &type->fault;
+	unsigned long v, max;
+	const char *text;
+	int ret = 0;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(number_keys); i++) {
+		atomic_ulong *field = fault_number(f, number_keys[i], &max);
+
+		switch (mdevfs_settings_uint(s, number_keys[i], max, &v)) {
+		case 0:
+			atomic_store(field, v);
+			break;
+		case -EINVAL:
+			ret = -EINVAL;
+		}
+	}
+	switch (mdevfs_settings_uint(s, "probe_fail_seed", ULONG_MAX, &v)) {
+	case 0:
+		atomic_store(&f->fail_seq, v);
+		break;
+	case -EINVAL:
+		ret = -EINVAL;
+	}
+	switch (mdevfs_settings_string(s, "probe_fail_errno", &text)) {
+	case 0:
+		if (parse_errno(text))
+			atomic_store(&f->fail_errno, parse_errno(text));
+		else
+			ret = mdevfs_settings_error(s, "probe_fail_errno",
+				"'%s' is not an errno (a name like EIO or a "
+				"number)", text);
+		break;
+	case -EINVAL:
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+int mdev_fault_set(struct mdevfs_type *type, const char *assignment)
+{
+	struct mdev_fault *f = &type->fault;
+	const char *eq = strchr(assignment, '=');
+	g_autofree char *key = g_strndup(assignment, eq ? (size_t)(eq - assignment) : 0);
+	unsigned long v, max;
+	atomic_ulong *field;
+
+	if (!eq) {
+		log_err("%s: expected KEY=VALUE, got '%s'", type->id, assignment);
+		return -EINVAL;
+	}
+	if (!strcmp(key, "probe_fail_errno")) {
+		int e = parse_errno(eq + 1);
+
+		if (!e) {
+			log_err("%s: '%s' is not an errno", type->id, eq + 1);
+			return -EINVAL;
+		}
+		atomic_store(&f->fail_errno, e);
+		return 0;
+	}
+	if (!strcmp(key, "probe_fail_seed") && !parse_kstrtoul(eq + 1, &v)) {
+		atomic_store(&f->fail_seq, v);
+		return 0;
+	}
+	field = fault_number(f, key, &max);
+	if (!field) {
+		log_err("%s: unknown fault '%s' (one of: probe_delay_ms, "
+			"remove_delay_ms, probe_fail_percent, probe_fail_errno, "
+			"probe_fail_seed)", type->id, key);
+		return -EINVAL;
+	}
+	if (parse_kstrtoul(eq + 1, &v) || v > max) {
+		log_err("%s: %s: expected an integer from 0 to %lu, got '%s'",
+			type->id, key, max, eq + 1);
+		return -EINVAL;
+	}
+	atomic_store(field, v);
+	return 0;
+}
+
+void mdev_fault_show(struct mdevfs_type *type, char *buf, size_t size)
+{
+	struct mdev_fault *f = &type->fault;
+	const char *name = strerrorname_np(atomic_load(&f->fail_errno));
+
+	snprintf(buf, size, "probe_delay_ms=%lu remove_delay_ms=%lu "
+		 "probe_fail_percent=%lu probe_fail_errno=%s",
+		 atomic_load(&f->probe_delay_ms), atomic_load(&f->remove_delay_ms),
+		 atomic_load(&f->fail_percent), name ? name : "?");
+}
+
+/* splitmix64 over an atomic counter: one draw per probe, from any thread,
+ * the same sequence for the same seed. */
+static bool probe_should_fail(struct mdev_fault *f)
+{
+	unsigned long percent = atomic_load(&f->fail_percent);
+	uint64_t z;
+
+	if (!percent)
+		return false;
+	z = atomic_fetch_add(&f->fail_seq, 0x9e3779b97f4a7c15ull) +
+	    0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z % 100 < percent;
+}
+
+static void delay(atomic_ulong *ms)
+{
+	unsigned long v = atomic_load(ms);
+
+	if (v)
+		g_usleep(v * 1000);
+}
+
+void mdev_parent_vanish(struct mdevfs_parent *parent)
+{
+	if (!atomic_exchange(&parent->vanished, true))
+		log_warn("%s: the device vanished", parent->name);
+}
+
+int mdev_parent_fault(struct mdevfs_parent *parent, const char *type,
+		      char *const *assignments, GString *out)
+{
+	char line[256];
+	int ret = -ENOENT;
+
+	for (unsigned int i = 0; i < parent->ntypes; i++) {
+		struct mdevfs_type *t = parent->types[i];
+
+		if (strcmp(type, "*") != 0 && strcmp(type, t->id) != 0)
+			continue;
+		for (char *const *a = assignments; *a; a++)
+			if (mdev_fault_set(t, *a))
+				return -EINVAL;
+		mdev_fault_show(t, line, sizeof(line));
+		g_string_append_printf(out, "%s %s\n", t->id, line);
+		ret = 0;
+	}
+	return ret;
+}
+
+static bool vanished(const struct mdevfs_parent *parent)
+{
+	return atomic_load(&parent->vanished);
+}
+
+static int checked(const struct mdevfs_device *mdev, const char *hook, int ret)
+{
+	if (ret <= 0)
+		return ret;
+	log_warn("%s: backend %s %s returned %d, not an errno", mdev->name,
+		 mdev->parent->backend->name, hook, ret);
+	return -EINVAL;
+}
+
+/* probe() or adopt(), then init(); a failed init() is undone by remove(). */
+int mdev_vendor_probe(struct mdevfs_device *mdev, bool adopt)
+{
+	const struct mdevfs_backend *be = mdev->parent->backend;
+	struct mdev_fault *f = &mdev->type->fault;
+	int ret = 0;
+
+	if (vanished(mdev->parent))
+		return -ENODEV;
+	if (adopt) {
+		ret = be->adopt ? checked(mdev, "adopt", be->adopt(mdev)) : -EOPNOTSUPP;
+	} else {
+		delay(&f->probe_delay_ms);
+		if (vanished(mdev->parent))
+			return -ENODEV;
+		if (probe_should_fail(f))
+			return -atomic_load(&f->fail_errno);
+		if (be->probe)
+			ret = checked(mdev, "probe", be->probe(mdev));
+	}
+	if (ret || !be->init)
+		return ret;
+	ret = checked(mdev, "init", be->init(mdev));
+	if (!ret)
+		mdev->inited = true;
+	else if (be->remove)
+		be->remove(mdev);
+	return ret;
+}
+
+void mdev_vendor_remove(struct mdevfs_device *mdev)
+{
+	const struct mdevfs_backend *be = mdev->parent->backend;
+
+	delay(&mdev->type->fault.remove_delay_ms);
+	if (be->remove)
+		be->remove(mdev);
+}
+
+void mdev_vendor_release(struct mdevfs_device *mdev)
+{
+	const struct mdevfs_backend *be = mdev->parent->backend;
+
+	if (mdev->inited && be->release)
+		be->release(mdev);
+	mdev->inited = false;
+}
+
+unsigned int mdev_vendor_available(struct mdevfs_type *type)
+{
+	if (vanished(type->parent))
+		return 0;
+	return type->parent->backend->get_available(type);
+}
+
+ssize_t mdev_vendor_description(struct mdevfs_type *type, char *buf,
+				size_t size)
+{
+	if (vanished(type->parent))
+		return -ENODEV;
+	return type->parent->backend->show_description(type, buf, size);
+}
+
+ssize_t mdev_vendor_attr_show(struct mdevfs_device *mdev, unsigned int attr,
+			      char *buf, size_t size)
+{
+	if (vanished(mdev->parent))
+		return -ENODEV;
+	return mdev->parent->backend->attr_show(mdev, attr, buf, size);
+}
+
+ssize_t mdev_vendor_attr_store(struct mdevfs_device *mdev, unsigned int attr,
+			       const char *buf, size_t count)
+{
+	if (vanished(mdev->parent))
+		return -ENODEV;
+	return mdev->parent->backend->attr_store(mdev, attr, buf, count);
+}
