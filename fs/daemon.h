@@ -39,6 +39,7 @@ struct daemon {
 	GPtrArray *plugged;       /* struct plugged *, in plug order; lock */
 	unsigned int unplugging;  /* threads unplugging gone parents; lock */
 	bool stopping;            /* no new such threads; lock */
+	bool serving;             /* parents plugged now start at once; lock */
 	pthread_cond_t unplugged; /* one of them ended */
 	/* run: the parent's directories at /sys (set before the control
 	 * socket opens); hide must accept a parent never shown. */
@@ -65,6 +66,9 @@ void daemon_finish(struct daemon *d);
 int parents_plug(struct daemon *d, GPtrArray *parents);
 int parents_unplug(struct daemon *d, const char *name);
 void parents_unplug_all(struct daemon *d);
+/* Serving begins: backends start their threads, for the parents plugged
+ * so far and from now on for each as it is plugged. */
+void parents_start(struct daemon *d);
 /* A backend's mdevfs_parent_gone(): unplugs the parent on a thread of its
  * own.  parents_quiesce() stops that and waits for those threads. */
 void parents_watch(struct daemon *d);

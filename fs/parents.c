@@ -113,6 +113,10 @@ int parents_plug(struct daemon *d, GPtrArray *parents)
 	for (guint j = ret ? i - 1 : 0; j-- > 0;)
 		parent_gone(d, g_ptr_array_index(parents, j));
 	settle(d, parents, ret == 0);
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; !ret && d->serving && i < parents->len; i++)
+		mdev_parent_start(g_ptr_array_index(parents, i));
+	pthread_mutex_unlock(&d->lock);
 	g_ptr_array_free(parents, TRUE);
 	return ret;
 }
@@ -141,6 +145,19 @@ int parents_unplug(struct daemon *d, const char *name)
 	mdev_parent_put(p->parent);
 	g_free(p);
 	return 0;
+}
+
+void parents_start(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->serving = true;
+	for (guint i = 0; i < d->plugged->len; i++) {
+		struct plugged *p = g_ptr_array_index(d->plugged, i);
+
+		if (p->state == PLUG_LIVE)
+			mdev_parent_start(p->parent);
+	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* At the stop, nothing else plugs or unplugs any more: the last parent

@@ -57,6 +57,10 @@ unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);
 ssize_t mdev_parent_status(struct mdevfs_parent *parent, char *buf,
 			   size_t size);
 
+/* The daemon serves the registered @parent now: its backend may start
+ * threads (parent_start).  Once per parent. */
+void mdev_parent_start(struct mdevfs_parent *parent);
+
 /* Fault injection (mdev_fault.c).  Vanish: the parent's hardware is
  * gone, every vendor call from now on fails with ENODEV (its caller
  * unplugs the parent).  Fault: sets KEY=VALUE faults of the parent's types

@@ -117,6 +117,16 @@ int mdev_register_parent(struct mdevfs_parent *parent)
 	return 0;
 }
 
+static bool parent_registered(struct mdevfs_parent *parent)
+{
+	bool ret;
+
+	sysfs_read_lock();
+	ret = parent->kobj.flags & PARENT_F_TYPES;
+	sysfs_read_unlock();
+	return ret;
+}
+
 /* device_add(): the directory with its core files and the bus link, then
  * the add uevent. */
 static void mdev_device_add(struct mdevfs_device *mdev)
@@ -260,6 +270,11 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 		ret = -ENODEV;
 		goto out_release;
 	}
+	/* Only adoption can come before registration or after it ended. */
+	if (!parent_registered(parent)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
 	mdev_device_add(mdev);
 	ret = mdev_device_attach(mdev);
 	if (ret)
@@ -278,6 +293,7 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 
 out_del:
 	mdev_device_del(mdev);
+out_unlock:
 	pthread_rwlock_unlock(&parent->unreg_sem);
 out_release:
 	mdev_device_release(mdev);

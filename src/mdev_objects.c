@@ -216,6 +216,12 @@ ssize_t mdev_parent_status(struct mdevfs_parent *p, char *buf, size_t size)
 	return p->backend->parent_status(p, buf, size);
 }
 
+void mdev_parent_start(struct mdevfs_parent *parent)
+{
+	if (parent->backend->parent_start && !atomic_exchange(&parent->started, true))
+		parent->backend->parent_start(parent);
+}
+
 static void (*parent_gone_fn)(struct mdevfs_parent *parent);
 
 void mdev_set_parent_gone(void (*fn)(struct mdevfs_parent *parent))
@@ -234,10 +240,16 @@ void mdevfs_parent_gone(struct mdevfs_parent *parent)
 /* The backend API's accessors. */
 const char *mdevfs_parent_name(const struct mdevfs_parent *p) { return p->name; }
 bool mdevfs_parent_core_counts(const struct mdevfs_parent *p) { return p->core_counts; }
+const char *mdevfs_parent_type_prefix(const struct mdevfs_parent *p) { return p->type_prefix; }
 void *mdevfs_parent_drvdata(const struct mdevfs_parent *p) { return p->drvdata; }
 void mdevfs_parent_set_drvdata(struct mdevfs_parent *p, void *d) { p->drvdata = d; }
 
 struct mdevfs_parent *mdevfs_type_parent(const struct mdevfs_type *t) { return t->parent; }
+
+struct mdevfs_type *mdevfs_parent_type(const struct mdevfs_parent *p, unsigned int i)
+{
+	return i < p->ntypes ? p->types[i] : NULL;
+}
 const char *mdevfs_type_sysfs_name(const struct mdevfs_type *t) { return t->sysfs_name; }
 const char *mdevfs_type_id(const struct mdevfs_type *t) { return t->id; }
 void *mdevfs_type_drvdata(const struct mdevfs_type *t) { return t->drvdata; }

@@ -91,6 +91,7 @@ struct mdevfs_parent {
 	bool initialized;         /* the backend's parent_init succeeded */
 	bool core_counts;         /* max_instances set: the core counts */
 	atomic_bool vanished;     /* mdev_parent_vanish(): vendor calls stop */
+	atomic_bool started;      /* mdev_parent_start() */
 	unsigned int max_instances;
 
 	struct mdev_pathdir *dir; /* holding directory, while added */

@@ -98,11 +98,19 @@ struct mdevfs_backend {
 	 * and followed by init() as a probe is.  Optional: without it,
 	 * adopting fails with -EOPNOTSUPP. */
 	int (*adopt)(struct mdevfs_device *dev);
+
+	/* The parent is registered and mdevfs serves it: a backend starts
+	 * its threads here, not in parent_init(), which runs before the
+	 * daemon forks.  Once, if at all; parent_fini() stops them.
+	 * Optional. */
+	void (*parent_start)(struct mdevfs_parent *parent);
 };
 
 /* Parents */
 const char *mdevfs_parent_name(const struct mdevfs_parent *parent);
 bool mdevfs_parent_core_counts(const struct mdevfs_parent *parent);
+/* What type directories start with, before '-': "mtty", "i915". */
+const char *mdevfs_parent_type_prefix(const struct mdevfs_parent *parent);
 void *mdevfs_parent_drvdata(const struct mdevfs_parent *parent);
 void mdevfs_parent_set_drvdata(struct mdevfs_parent *parent, void *data);
 
@@ -136,6 +144,9 @@ int mdevfs_parent_drop_device(const struct mdevfs_parent *parent,
 void mdevfs_parent_gone(struct mdevfs_parent *parent);
 
 /* Types */
+/* The parent's @index-th type, or NULL past the last. */
+struct mdevfs_type *mdevfs_parent_type(const struct mdevfs_parent *parent,
+				       unsigned int index);
 struct mdevfs_parent *mdevfs_type_parent(const struct mdevfs_type *type);
 const char *mdevfs_type_sysfs_name(const struct mdevfs_type *type);
 const char *mdevfs_type_id(const struct mdevfs_type *type);
