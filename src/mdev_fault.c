@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,37 +20,42 @@
 #define MAX_DELAY_MS 3600000ul
 
 /* The keys with a number of their own. */
-static const char *const number_keys[] = {
-	"probe_delay_ms", "remove_delay_ms", "probe_fail_percent",
+static const struct number_key {
+	const char *key;
+	size_t offset;
+	unsigned long max;
+} number_keys[] = {
+	{ "probe_delay_ms", offsetof(struct mdev_fault, probe_delay_ms), MAX_DELAY_MS },
+	{ "remove_delay_ms", offsetof(struct mdev_fault, remove_delay_ms), MAX_DELAY_MS },
+	{ "probe_fail_percent", offsetof(struct mdev_fault, fail_percent), 100 },
 };
 
-static atomic_ulong *fault_number(struct mdev_fault *f, const char *key,
-				  unsigned long *max)
+static const struct number_key *number_key(const char *key)
 {
-	*max = MAX_DELAY_MS;
-	if (!strcmp(key, "probe_delay_ms"))
-		return &f->probe_delay_ms;
-	if (!strcmp(key, "remove_delay_ms"))
-		return &f->remove_delay_ms;
-	*max = 100;
-	if (!strcmp(key, "probe_fail_percent"))
-		return &f->fail_percent;
+	for (size_t i = 0; i < G_N_ELEMENTS(number_keys); i++)
+		if (!strcmp(number_keys[i].key, key))
+			return &number_keys[i];
 	return NULL;
+}
+
+static atomic_ulong *number_field(struct mdev_fault *f, const struct number_key *k)
+{
+	return (atomic_ulong *)((char *)f + k->offset);
 }
 
 int mdev_fault_parse(struct mdevfs_type *type, struct mdevfs_settings *s)
 {
 	struct mdev_fault *f = &type->fault;
-	unsigned long v, max;
+	unsigned long v;
 	const char *text;
 	int ret = 0;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(number_keys); i++) {
-		atomic_ulong *field = fault_number(f, number_keys[i], &max);
+		const struct number_key *k = &number_keys[i];
 
-		switch (mdevfs_settings_uint(s, number_keys[i], max, &v)) {
+		switch (mdevfs_settings_uint(s, k->key, k->max, &v)) {
 		case 0:
-			atomic_store(field, v);
+			atomic_store(number_field(f, k), v);
 			break;
 		case -EINVAL:
 			ret = -EINVAL;
@@ -82,8 +88,8 @@ int mdev_fault_set(struct mdevfs_type *type, const char *assignment)
 	struct mdev_fault *f = &type->fault;
 	const char *eq = strchr(assignment, '=');
 	g_autofree char *key = g_strndup(assignment, eq ? (size_t)(eq - assignment) : 0);
-	unsigned long v, max;
-	atomic_ulong *field;
+	const struct number_key *k;
+	unsigned long v;
 
 	if (!eq) {
 		log_err("%s: expected KEY=VALUE, got '%s'", type->id, assignment);
@@ -103,19 +109,19 @@ int mdev_fault_set(struct mdevfs_type *type, const char *assignment)
 		atomic_store(&f->fail_seq, v);
 		return 0;
 	}
-	field = fault_number(f, key, &max);
-	if (!field) {
+	k = number_key(key);
+	if (!k) {
 		log_err("%s: unknown fault '%s' (one of: probe_delay_ms, "
 			"remove_delay_ms, probe_fail_percent, probe_fail_errno, "
 			"probe_fail_seed)", type->id, key);
 		return -EINVAL;
 	}
-	if (parse_kstrtoul(eq + 1, &v) || v > max) {
+	if (parse_kstrtoul(eq + 1, &v) || v > k->max) {
 		log_err("%s: %s: expected an integer from 0 to %lu, got '%s'",
-			type->id, key, max, eq + 1);
+			type->id, key, k->max, eq + 1);
 		return -EINVAL;
 	}
-	atomic_store(field, v);
+	atomic_store(number_field(f, k), v);
 	return 0;
 }
 
