@@ -179,6 +179,7 @@ START_TEST(adopt_and_drop)
 {
 	g_autofree char *u = new_uuid();
 	g_autofree char *path = g_strdup_printf(LC "/%s/mdev_type", u);
+	g_autofree char *bus = g_strdup_printf("bus/mdev/devices/%s", u);
 	g_autofree char *link = NULL, *adopted = NULL, *dropped = NULL;
 	struct mdevfs_type *a = tree_type(lc, "lc-a");
 
@@ -188,7 +189,7 @@ START_TEST(adopt_and_drop)
 	ck_assert_str_eq(adopted, "adopt init ");
 	link = tree_readlink(path);
 	ck_assert_str_eq(link, "../mdev_supported_types/lc-a");
-	ck_assert(tree_exists(g_strdup_printf("bus/mdev/devices/%s", u)));
+	ck_assert(tree_exists(bus));
 	/* UUIDs stay unique across parents, adopted or not */
 	ck_assert_int_eq(mdevfs_type_adopt_device(a, u), -EEXIST);
 	ck_assert_int_eq(tree_create("mdpy", "mdpy-vga", u), EEXIST);
