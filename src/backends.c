@@ -7,6 +7,7 @@
 
 static const struct mdevfs_backend *const builtin[] = {
 	&sample_backend,
+	&callout_backend,
 };
 
 const struct mdevfs_backend *backend_find(const char *name)
@@ -19,5 +20,5 @@ const struct mdevfs_backend *backend_find(const char *name)
 
 const char *backend_names(void)
 {
-	return "sample";
+	return "sample, callout";
 }

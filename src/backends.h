@@ -10,5 +10,6 @@ const struct mdevfs_backend *backend_find(const char *name);
 const char *backend_names(void);
 
 extern const struct mdevfs_backend sample_backend;
+extern const struct mdevfs_backend callout_backend;
 
 #endif /* MDEVFS_BACKENDS_H */
