@@ -212,7 +212,7 @@ expect_eq "hang: ETIMEDOUT" \
 	"$(write_errno "$m/class/mdev_bus/slow/mdev_supported_types/co-hang/create" "$(uuidgen)")" ETIMEDOUT
 ms=$((($(date +%s%N) - start) / 1000000))
 echo "a hanging create took $ms ms (timeout 800 ms, 1000 ms to SIGKILL)"
-[ "$ms" -ge 800 ] && [ "$ms" -lt 4000 ] && ok "ETIMEDOUT in time" || fail "ETIMEDOUT after $ms ms"
+[ "$ms" -ge 800 ] && [ "$ms" -lt 5000 ] && ok "ETIMEDOUT in time" || fail "ETIMEDOUT after $ms ms"
 for i in $(seq 100); do [ "$(procs 'sleep 31337')" = 0 ] && break; sleep 0.02; done
 expect_eq "the script and its children killed" "$(procs 'sleep 31337')" 0
 grep -q "timed out after 800 ms, killed (ETIMEDOUT)" "$dir/daemon.log" && ok "timeout logged" ||
@@ -270,4 +270,83 @@ check "a cache that is not a number" "7: [parent bad] available_cache_ms: expect
 	"callout = $dir/co.sh" "available_cache_ms = soon"
 check "two attributes of a name" "8: [type bad t] attributes: cannot add attribute 'a': there is one of that name" \
 	"callout = $dir/co.sh" "[type bad t]" "attributes = a, a"
+
+# --- the NVIDIA SR-IOV vGPU example on a fake VF tree --------------------------
+# A PF with four VFs; three can host type 1414, all four 1415.
+# Under a tmpfs of this test's own mount namespace, not /tmp: `mdevfs run`
+# gives its daemon a private /tmp, where a callout would not be found.
+# (Not through new_mountpoint, whose cleanup removes the directory.)
+mount -t tmpfs -o mode=0755 mdevfs-callout /mnt || { echo "cannot mount /mnt"; exit 1; }
+nv_dir=/mnt
+pf=0000:41:00.0
+sys=$nv_dir/sys/bus/pci/devices
+mkdir -p "$sys/$pf"
+for i in 0 1 2 3; do
+	vf=0000:41:00.$((i + 4))
+	mkdir -p "$sys/$vf/nvidia"
+	ln -s "../$vf" "$sys/$pf/virtfn$i"
+	echo 0 >"$sys/$vf/nvidia/current_vgpu_type"
+	{
+		echo "ID    : vGPU Name"
+		[ $i -lt 3 ] && echo "1414  : NVIDIA H200X-1-18C"
+		echo "1415  : NVIDIA H200X-2-35C"
+	} >"$sys/$vf/nvidia/creatable_vgpu_types"
+done
+install -m 0755 "$here/../../examples/callout/nvidia-sriov-vgpu.sh" "$nv_dir/nv.sh"
+sed -e "s|^callout = .*|callout = $nv_dir/nv.sh|" \
+	-e "s|^callout_env = .*|callout_env = VGPU_SYSFS_ROOT=$nv_dir/sys;VGPU_STATE_DIR=$nv_dir/state|" \
+	"$here/../../examples/callout/nvidia-sriov.conf" >"$nv_dir/nv.conf"
+new_mountpoint m2
+"$MDEVFS" -f -c "$nv_dir/nv.conf" "$m2" 2>"$nv_dir/nv.log" &
+daemon=$!
+wait_mounted "$m2" || { cat "$nv_dir/nv.log"; echo "cannot mount"; exit 1; }
+nv=$m2/class/mdev_bus/$pf/mdev_supported_types
+avail() { echo "$(cat "$nv/nvidia-1414/available_instances") $(cat "$nv/nvidia-1415/available_instances")"; }
+current() { cat "$sys"/0000:41:00.[4-7]/nvidia/current_vgpu_type | xargs; }
+
+expect_eq "types" "$(ls "$nv" | xargs)" "nvidia-1414 nvidia-1415"
+expect_eq "name" "$(cat "$nv/nvidia-1414/name")" "NVIDIA H200X-1-18C"
+expect_eq "available: VFs that can host each" "$(avail)" "3 4"
+u1=$(uuidgen)
+expect_eq "create claims a VF" "$(write_errno "$nv/nvidia-1414/create" "$u1")" OK
+expect_eq "the first VF has the type" "$(current)" "1414 0 0 0"
+expect_eq "uuid -> VF recorded" "$(cat "$nv_dir/state/$u1")" 0000:41:00.4
+expect_eq "its vf attribute" "$(cat "$m2/bus/mdev/devices/$u1/nvidia/vf")" 0000:41:00.4
+expect_eq "available drops" "$(avail)" "2 3"
+# Five at once for the two VFs left that can host 1414: the parent's
+# starts run one at a time, so no VF is given twice.
+for i in 1 2 3 4 5; do
+	write_errno "$nv/nvidia-1414/create" "$(uuidgen)" >"$nv_dir/nv.$i" &
+done
+wait $(jobs -p | grep -v "^$daemon\$")
+expect_eq "five creates on two free VFs" "$(cat "$nv_dir"/nv.[1-5] | sort | uniq -c | xargs)" \
+	"3 EUSERS 2 OK"
+expect_eq "three VFs with 1414, one free" "$(current)" "1414 1414 1414 0"
+expect_eq "each VF given once" "$(cat "$nv_dir"/state/*-* | sort -u | wc -l)" 3
+expect_eq "a full type" "$(avail)" "0 1"
+grep -q "no free VF can host type 1414" "$nv_dir/nv.log" && ok "why, in the log" ||
+	fail "the script's reason is not in the log"
+expect_eq "remove frees the VF" "$(write_errno "$m2/bus/mdev/devices/$u1/remove" 1)" OK
+expect_eq "VF cleared" "$(current)" "0 1414 1414 0"
+expect_eq "mapping dropped" "$(ls "$nv_dir/state" | grep -c "$u1")" 0
+expect_eq "available again" "$(avail)" "1 2"
+for d in "$m2"/bus/mdev/devices/*; do echo 1 >"$d/remove"; done
+expect_eq "all VFs free" "$(current)" "0 0 0 0"
+expect_eq "no mapping left" "$(ls "$nv_dir/state" | wc -l)" 0
+fusermount3 -u "$m2"
+wait "$daemon"
+expect_eq "the daemon's exit status" "$?" 0
+
+# mdevctl start and stop, in `mdevfs run` on the example configuration.
+"$MDEVFS" run -v -c "$nv_dir/nv.conf" -- bash -c '
+	u=$(mdevctl start -p '"$pf"' -t nvidia-1415) || exit 1
+	mdevctl list | grep -q "^$u '"$pf"' nvidia-1415" || exit 2
+	[ "$(cat /sys/bus/mdev/devices/$u/nvidia/vf)" = 0000:41:00.4 ] || exit 3
+	mdevctl stop -u $u || exit 4
+	[ -z "$(mdevctl list)" ] || exit 5' 2>"$nv_dir/run.log"
+expect_eq "mdevctl start, list and stop in mdevfs run" "$?" 0
+expect_eq "and the VF is free again" "$(current)" "0 0 0 0"
+grep -q "type 1415 on VF 0000:41:00.4" "$nv_dir/run.log" && ok "the run's log has the script's words" ||
+	{ fail "the run's log has not the script's words"; cat "$nv_dir/run.log"; }
+expect_eq "no callout left running" "$(procs "$nv_dir/nv.sh")" 0
 finish
