@@ -94,7 +94,7 @@ static void log_call(struct callout_parent *cp, const struct call *c,
 		if (**l)
 			mdevfs_log(level, "%s %s: %s", cp->label, who, *l);
 	if (res->truncated)
-		mdevfs_log(MDEVFS_LOG_WARNING, "%s %s: output beyond %d bytes dropped",
+		mdevfs_log(MDEVFS_LOG_WARNING, "%s %s: output beyond %zu bytes dropped",
 			   cp->label, who, CALLOUT_OUTPUT_MAX);
 	if (res->spawn_errno)
 		mdevfs_log(MDEVFS_LOG_ERR, "%s %s: -e %s -a %s: cannot run: %s",
@@ -392,15 +392,20 @@ static ssize_t callout_parent_status(struct mdevfs_parent *parent, char *buf,
  * rather than in the first concurrent probes. */
 void callout_json_warm_up(void)
 {
-	g_autoptr(JsonNode) node = json_node_init_int(json_node_alloc(), 0);
-	g_autofree char *text = json_to_string(node, FALSE);
-	g_autofree char *list = g_strdup("[{\"a\":\"b\"}]");
-	g_autofree char *value = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *value = NULL;
 
-	find_attr(list, "a", &value);
 	json_builder_begin_array(b);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "a");
+	json_builder_add_string_value(b, "b");
+	json_builder_end_object(b);
 	json_builder_end_array(b);
+	root = json_builder_get_root(b);
+	text = json_to_string(root, FALSE);
+	find_attr(text, "a", &value);
 }
 
 const struct mdevfs_backend callout_backend = {

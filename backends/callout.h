@@ -12,9 +12,9 @@
 
 /* What a callout may print on each of stdout and stderr; the rest is
  * read and dropped, so a chatty script never blocks on a full pipe. */
-#define CALLOUT_OUTPUT_MAX (64 * 1024)
+#define CALLOUT_OUTPUT_MAX ((size_t)64 * 1024)
 /* Between SIGTERM and SIGKILL to a callout's process group. */
-#define CALLOUT_KILL_GRACE_MS 1000
+#define CALLOUT_KILL_GRACE_MS 1000L
 
 struct callout_result {
 	int spawn_errno;  /* nonzero: it never ran (the others are unset) */
