@@ -336,9 +336,10 @@ static ssize_t callout_attr_show(struct mdevfs_device *dev, unsigned int attr,
 	int ret = call_script(cp, &c, &out);
 	int n;
 
-	if (!ret)
-		ret = find_attr(out->str, name, &value);
-	if (ret == -EIO && out)
+	if (ret)
+		return ret;
+	ret = find_attr(out->str, name, &value);
+	if (ret == -EIO)
 		mdevfs_log(MDEVFS_LOG_WARNING, "%s %s: -e get -a attributes: not a "
 			   "JSON list of objects: '%.60s'", cp->label, c.uuid,
 			   out->str);
