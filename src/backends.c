@@ -8,6 +8,7 @@
 static const struct mdevfs_backend *const builtin[] = {
 	&sample_backend,
 	&passthrough_backend,
+	&callout_backend,
 };
 
 const struct mdevfs_backend *backend_find(const char *name)
@@ -20,5 +21,5 @@ const struct mdevfs_backend *backend_find(const char *name)
 
 const char *backend_names(void)
 {
-	return "sample, passthrough";
+	return "sample, passthrough, callout";
 }

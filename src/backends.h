@@ -11,5 +11,6 @@ const char *backend_names(void);
 
 extern const struct mdevfs_backend sample_backend;
 extern const struct mdevfs_backend passthrough_backend;
+extern const struct mdevfs_backend callout_backend;
 
 #endif /* MDEVFS_BACKENDS_H */
