@@ -7,8 +7,8 @@
  *
  * A snapshot cannot show everything a profile says: who counts instances,
  * what a type costs, which mdev driver a parent without devices names.
- * Those are inferred from what it does show, the profile says so in
- * comments, and docs/record.md has the rules.
+ * record_infer.c infers those from what it does show, the profile says so
+ * in comments, and docs/record.md has the rules.
  *
  * Everything about a parent is read first (struct rec_parent), then
  * written into a GKeyFile in the order a person would write it, so GLib
@@ -30,34 +30,6 @@
 #include "log.h"
 #include "macro.h"
 #include "record.h"
-
-/* How far beyond the largest available count the pool search goes. */
-#define UNITS_SEARCH 1000000UL
-
-struct rec_type {
-	char *dir;              /* its directory, PREFIX-NAME */
-	const char *sysfs_name; /* NAME, inside dir */
-	unsigned long available;
-	unsigned long cost;     /* pool units of a device, when the vendor counts */
-	GPtrArray *devices;     /* UUIDs of the type's devices */
-};
-
-struct rec_parent {
-	char *name;
-	char *dir;              /* SYSFS_ROOT/class/mdev_bus/NAME */
-	char *path;             /* below devices/ */
-	char *subsys;
-	bool bus;
-	char *device_driver;    /* bound to the parent; NULL: none seen */
-	char *driver;           /* the mdev driver */
-	char *driver_note;      /* why that driver, when it is a guess */
-	char *uevent;           /* ';'-joined KEY=VALUEs */
-	GPtrArray *types;       /* struct rec_type * */
-	unsigned long ndevices;
-	bool core_counts;
-	unsigned long count;    /* max_instances or pool */
-	GString *notes;         /* the comment above [parent NAME] */
-};
 
 static void rec_type_free(gpointer data)
 {
@@ -84,11 +56,7 @@ static void rec_parent_free(struct rec_parent *p)
 	g_free(p);
 }
 
-static void note(struct rec_parent *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* A line of the comment above the parent's group. */
-static void note(struct rec_parent *p, const char *fmt, ...)
+void rec_note(struct rec_parent *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,16 +66,22 @@ static void note(struct rec_parent *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* -errno of a failed call, never 0. */
+static int neg_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
 /* A sysfs attribute's text (at most a page) without its trailing
- * newline, or -errno. */
-static int read_text(const char *path, char **text)
+ * newline, or NULL with errno set. */
+static char *read_text(const char *path)
 {
 	char buf[PAGE_SIZE + 1];
 	size_t len = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return -errno;
+		return NULL;
 	while (len < PAGE_SIZE) {
 		ssize_t n = read(fd, buf + len, PAGE_SIZE - len);
 
@@ -117,7 +91,8 @@ static int read_text(const char *path, char **text)
 			int err = errno;
 
 			close(fd);
-			return -err;
+			errno = err;
+			return NULL;
 		}
 		if (n == 0)
 			break;
@@ -126,8 +101,7 @@ static int read_text(const char *path, char **text)
 	close(fd);
 	if (len && buf[len - 1] == '\n')
 		len--;
-	*text = g_strndup(buf, len);
-	return 0;
+	return g_strndup(buf, len);
 }
 
 /* DIR/NAME's text.  A failure is reported with the path, except a missing
@@ -136,9 +110,13 @@ static int read_attr(const char *dir, const char *name, bool optional,
 		     char **text)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
-	int ret = read_text(path, text);
+	int ret;
 
-	if (ret && !(optional && ret == -ENOENT))
+	*text = read_text(path);
+	if (*text)
+		return 0;
+	ret = neg_errno();
+	if (!(optional && ret == -ENOENT))
 		log_err("record: %s: %s", path, g_strerror(-ret));
 	return ret;
 }
@@ -173,29 +151,29 @@ static char *read_link(const char *dir, const char *name)
 	return g_strdup(buf);
 }
 
-/* The last component of DIR/NAME's target, or NULL when it is no link. */
-static char *link_name(const char *dir, const char *name)
+char *rec_link_name(const char *dir, const char *name)
 {
 	g_autofree char *target = read_link(dir, name);
 
 	return target ? g_path_get_basename(target) : NULL;
 }
 
-/* The entries of @path in readdir order, or -errno: types listed in the
- * order the recorded tree lists them are served in that order. */
-static int list_dir(const char *path, GPtrArray **names)
+/* Readdir order: types listed in the order the recorded tree lists them
+ * are served in that order. */
+GPtrArray *rec_list_dir(const char *path)
 {
 	DIR *d = opendir(path);
 	const struct dirent *e;
+	GPtrArray *names;
 
 	if (!d)
-		return -errno;
-	*names = g_ptr_array_new_with_free_func(g_free);
+		return NULL;
+	names = g_ptr_array_new_with_free_func(g_free);
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			g_ptr_array_add(*names, g_strdup(e->d_name));
+			g_ptr_array_add(names, g_strdup(e->d_name));
 	closedir(d);
-	return 0;
+	return names;
 }
 
 /* `subsystem` points to .../class/X or .../bus/X. */
@@ -206,10 +184,10 @@ static int record_subsystem(struct rec_parent *p)
 	g_autofree char *kind = NULL;
 
 	if (!target) {
-		int err = errno;
+		int err = neg_errno();
 
-		log_err("record: %s/subsystem: %s", p->dir, g_strerror(err));
-		return -err;
+		log_err("record: %s/subsystem: %s", p->dir, g_strerror(-err));
+		return err;
 	}
 	p->subsys = g_path_get_basename(target);
 	up = g_path_get_dirname(target);
@@ -231,10 +209,10 @@ static int record_path(struct rec_parent *p, const char *devices)
 	size_t n = strlen(devices);
 
 	if (!real) {
-		int err = errno;
+		int err = neg_errno();
 
-		log_err("record: %s: %s", p->dir, g_strerror(err));
-		return -err;
+		log_err("record: %s: %s", p->dir, g_strerror(-err));
+		return err;
 	}
 	base = g_path_get_basename(real);
 	if (strncmp(real, devices, n) != 0 || real[n] != '/' ||
@@ -281,7 +259,7 @@ static int record_uevent(struct rec_parent *p, char **driver)
 		if (!uevent_var_valid(*l)) {
 			log_warn("record: %s/uevent: '%s' left out: the uevent "
 				 "key cannot hold it", p->dir, *l);
-			note(p, "uevent: '%s' left out", *l);
+			rec_note(p, "uevent: '%s' left out", *l);
 			continue;
 		}
 		if (g_str_has_prefix(*l, "DRIVER=") && !*driver)
@@ -307,8 +285,9 @@ static int record_type(struct rec_parent *p, const char *name)
 	ret = read_count(dir, "available_instances", &t->available);
 	if (ret)
 		return ret;
-	ret = list_dir(devices, &t->devices);
-	if (ret) {
+	t->devices = rec_list_dir(devices);
+	if (!t->devices) {
+		ret = neg_errno();
 		log_err("record: %s: %s", devices, g_strerror(-ret));
 		return ret;
 	}
@@ -320,10 +299,11 @@ static int record_types(struct rec_parent *p)
 {
 	g_autofree char *path = g_build_filename(p->dir, "mdev_supported_types",
 						 NULL);
-	g_autoptr(GPtrArray) names = NULL;
-	int ret = list_dir(path, &names);
+	g_autoptr(GPtrArray) names = rec_list_dir(path);
+	int ret = 0;
 
-	if (ret) {
+	if (!names) {
+		ret = neg_errno();
 		log_err("record: %s: %s", path, g_strerror(-ret));
 		return ret;
 	}
@@ -335,195 +315,6 @@ static int record_types(struct rec_parent *p)
 		ret = record_type(p, g_ptr_array_index(names, i));
 	return ret;
 }
-
-static bool types_have_prefix(const struct rec_parent *p, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	for (guint i = 0; i < p->types->len; i++) {
-		const struct rec_type *t = g_ptr_array_index(p->types, i);
-
-		if (strncmp(t->dir, prefix, n) != 0 || t->dir[n] != '-' ||
-		    !t->dir[n + 1])
-			return false;
-	}
-	return true;
-}
-
-/*
- * The kernel names type directories dev_driver_string(parent)-NAME: after
- * the driver bound to the parent, else its bus or class.  That driver is
- * the parent's `driver` link, or (mdevfs has no such link) the DRIVER= of
- * its uevent; failing both, the type directories' common prefix names it.
- */
-static void record_device_driver(struct rec_parent *p, char *uevent_driver)
-{
-	const struct rec_type *first = g_ptr_array_index(p->types, 0);
-	const char *prefix;
-	size_t n;
-
-	p->device_driver = link_name(p->dir, "driver");
-	if (!p->device_driver)
-		p->device_driver = g_strdup(uevent_driver);
-	if (!p->device_driver && !types_have_prefix(p, p->subsys) &&
-	    strchr(first->dir, '-')) {
-		g_autofree char *guess = g_strndup(first->dir,
-			(size_t)(strchr(first->dir, '-') - first->dir));
-
-		if (types_have_prefix(p, guess)) {
-			note(p, "device_driver: the type directories' prefix.");
-			p->device_driver = move_ptr(guess);
-		}
-	}
-	prefix = p->device_driver ? p->device_driver : p->subsys;
-	n = strlen(prefix);
-	for (guint i = 0; i < p->types->len; i++) {
-		struct rec_type *t = g_ptr_array_index(p->types, i);
-
-		if (!strncmp(t->dir, prefix, n) && t->dir[n] == '-' && t->dir[n + 1]) {
-			t->sysfs_name = t->dir + n + 1;
-			continue;
-		}
-		log_warn("record: %s/mdev_supported_types/%s: not named %s-NAME: "
-			 "it will be served as %s-%s", p->dir, t->dir, prefix,
-			 prefix, t->dir);
-		note(p, "type %s will be served as %s-%s", t->dir, prefix, t->dir);
-	}
-}
-
-/* The mdev driver: a device's `driver` link says it; else the only mdev
- * driver there is; else a guess. */
-static void record_driver(struct rec_parent *p, const char *root)
-{
-	g_autofree char *drivers = g_build_filename(root, "bus/mdev/drivers", NULL);
-	g_autoptr(GPtrArray) names = NULL;
-
-	for (guint i = 0; i < p->types->len; i++) {
-		const struct rec_type *t = g_ptr_array_index(p->types, i);
-
-		for (guint j = 0; j < t->devices->len; j++) {
-			g_autofree char *dev = g_build_filename(p->dir,
-				g_ptr_array_index(t->devices, j), NULL);
-
-			p->driver = link_name(dev, "driver");
-			if (p->driver)
-				return;
-		}
-	}
-	if (list_dir(drivers, &names) == 0 && names->len == 1) {
-		p->driver = g_strdup(g_ptr_array_index(names, 0));
-		p->driver_note = g_strdup(" The only mdev driver loaded (no device to "
-					  "read the parent's from).");
-		return;
-	}
-	p->driver = g_strdup(p->device_driver ? p->device_driver : p->subsys);
-	p->driver_note = g_strdup_printf(
-		" A guess: the type directories' prefix.  No device to read the "
-		"parent's\n mdev driver from, and %u mdev drivers in bus/mdev/drivers.",
-		names ? names->len : 0);
-}
-
-static bool same_available(const struct rec_parent *p)
-{
-	const struct rec_type *first = g_ptr_array_index(p->types, 0);
-
-	for (guint i = 1; i < p->types->len; i++)
-		if (((const struct rec_type *)g_ptr_array_index(p->types, i))->available !=
-		    first->available)
-			return false;
-	return true;
-}
-
-/* Whether a vendor with @units free units and a cost of units / available
- * for each type shows what each type shows. */
-static bool units_fit(const struct rec_parent *p, unsigned long units)
-{
-	for (guint i = 0; i < p->types->len; i++) {
-		const struct rec_type *t = g_ptr_array_index(p->types, i);
-
-		if (t->available && units / (units / t->available) != t->available)
-			return false;
-	}
-	return true;
-}
-
-/*
- * The vendor counts: find the free units and the costs.  The largest
- * available count is the cheapest type's at cost 1 (mtty 24/12: 24 free,
- * costs 1 and 2; mbochs 64/16/4: 64 free, costs 1/4/16).  When the costs
- * that gives do not reproduce every type's count (6 and 8: 8/1 is not 6),
- * the smallest number of free units that does is taken (24: costs 4, 3).
- * A type showing 0 costs one unit more than is free: the least that
- * explains it.  Each device there is gives its type's cost back.
- */
-static int vendor_counts(struct rec_parent *p)
-{
-	unsigned long units = 0, max = 0;
-	guint64 pool, max_cost = 0;
-
-	for (guint i = 0; i < p->types->len; i++)
-		max = MAX(max, ((struct rec_type *)g_ptr_array_index(p->types, i))->available);
-	for (units = max; units - max < UNITS_SEARCH && units < UINT_MAX; units++)
-		if (units_fit(p, units))
-			break;
-	if (!units_fit(p, units)) {
-		units = max;
-		note(p, "No pool and costs reproduce every type's available_instances;");
-		note(p, "the cheapest type costs 1, the others pool / available.");
-	}
-	pool = units;
-	for (guint i = 0; i < p->types->len; i++) {
-		struct rec_type *t = g_ptr_array_index(p->types, i);
-
-		t->cost = t->available ? units / t->available : units + 1;
-		if (!t->available)
-			note(p, "%s shows 0: it costs %lu, one unit more than is "
-			     "free.", t->dir, t->cost);
-		pool += (guint64)t->cost * t->devices->len;
-		max_cost = MAX(max_cost, t->cost);
-	}
-	if (pool > UINT_MAX || max_cost > UINT_MAX) {
-		log_err("record: %s: a pool of %" G_GUINT64_FORMAT " units is more "
-			"than a profile can hold", p->dir, pool);
-		return -ERANGE;
-	}
-	p->count = (unsigned long)pool;
-	if (!p->ndevices)
-		note(p, "The vendor counts (the types' available_instances "
-		     "differ): pool = %lu, all free.", p->count);
-	else
-		note(p, "The vendor counts (the types' available_instances "
-		     "differ): %lu units free,\n %lu taken by the %lu device%s "
-		     "there: pool = %lu.", units, p->count - units, p->ndevices,
-		     p->ndevices == 1 ? "" : "s", p->count);
-	return 0;
-}
-
-/* Every type showing the same count: the core counts, as for mdpy. */
-static int count_instances(struct rec_parent *p)
-{
-	const struct rec_type *first = g_ptr_array_index(p->types, 0);
-
-	if (!same_available(p))
-		return vendor_counts(p);
-	p->core_counts = true;
-	p->count = first->available + p->ndevices;
-	if (p->count > UINT_MAX) {
-		log_err("record: %s: %lu instances are more than a profile can "
-			"hold", p->dir, p->count);
-		return -ERANGE;
-	}
-	if (!p->ndevices)
-		note(p, "The core counts (every type shows %lu available).",
-		     first->available);
-	else
-		note(p, "The core counts (every type shows %lu available): with "
-		     "the %lu device%s\n there, max_instances = %lu.",
-		     first->available, p->ndevices, p->ndevices == 1 ? "" : "s",
-		     p->count);
-	return 0;
-}
-
 static int emit_type(GKeyFile *kf, const struct rec_parent *p,
 		     const struct rec_type *t)
 {
@@ -577,7 +368,7 @@ static void emit_parent(GKeyFile *kf, struct rec_parent *p)
 		const struct rec_type *t = g_ptr_array_index(p->types, i);
 
 		for (guint j = 0; j < t->devices->len; j++)
-			note(p, "device %s %s", (char *)g_ptr_array_index(t->devices, j),
+			rec_note(p, "device %s %s", (char *)g_ptr_array_index(t->devices, j),
 			     t->dir);
 	}
 	g_key_file_set_comment(kf, group, NULL, p->notes->str, NULL);
@@ -597,11 +388,11 @@ static int record_parent_read(struct rec_parent *p, const char *root,
 	if (!ret)
 		ret = record_types(p);
 	if (!ret)
-		ret = count_instances(p);
+		ret = rec_count_instances(p);
 	if (ret)
 		return ret;
-	record_device_driver(p, uevent_driver);
-	record_driver(p, root);
+	rec_device_driver(p, uevent_driver);
+	rec_driver(p, root);
 	return 0;
 }
 
@@ -645,7 +436,6 @@ static int record_tree(const char *root, GKeyFile *kf)
 	g_autofree char *devices = NULL;
 	g_autoptr(GPtrArray) names = NULL;
 	struct stat st;
-	int ret;
 
 	if (stat(root, &st)) {
 		log_err("record: %s: %s", root, g_strerror(errno));
@@ -655,14 +445,14 @@ static int record_tree(const char *root, GKeyFile *kf)
 		log_err("record: %s: not a directory", root);
 		return -1;
 	}
-	ret = list_dir(mdev_bus, &names);
-	if (ret == -ENOENT || (!ret && !names->len)) {
+	names = rec_list_dir(mdev_bus);
+	if (names ? !names->len : errno == ENOENT) {
 		log_err("record: %s has no parents in class/mdev_bus: not a sysfs "
 			"tree, or no mdev parent driver is loaded", root);
 		return -1;
 	}
-	if (ret) {
-		log_err("record: %s: %s", mdev_bus, g_strerror(-ret));
+	if (!names) {
+		log_err("record: %s: %s", mdev_bus, g_strerror(errno));
 		return -1;
 	}
 	devices = realpath(devices_dir, NULL);
