@@ -315,6 +315,7 @@ static int record_types(struct rec_parent *p)
 		ret = record_type(p, g_ptr_array_index(names, i));
 	return ret;
 }
+
 static int emit_type(GKeyFile *kf, const struct rec_parent *p,
 		     const struct rec_type *t)
 {
