@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "record.h"
 #include "run.h"
 #include "uevent_netlink.h"
 
@@ -20,6 +21,7 @@ static void usage(FILE *out)
 "Usage: mdevfs [OPTIONS] MOUNTPOINT\n"
 "       mdevfs run [OPTIONS] [--] COMMAND [ARGS...]\n"
 "       mdevfs ctl [-m MOUNTPOINT] list|register|unregister|hold|fault|vanish ...\n"
+"       mdevfs record [-o FILE] [SYSFS_ROOT]\n"
 "       mdevfs --check [-c CONFIG]\n"
 "\n"
 "Mounts a sysfs-shaped tree of VFIO mediated devices on MOUNTPOINT: class/,\n"
@@ -27,7 +29,8 @@ static void usage(FILE *out)
 "`mdevfs run` runs COMMAND in a mount and network namespace of its own in\n"
 "which the tree is at the real /sys paths and /etc/mdevctl.d is private,\n"
 "and returns COMMAND's exit status.  `mdevfs ctl` plugs and unplugs parents\n"
-"of a running mdevfs (see mdevfs ctl --help).\n"
+"of a running mdevfs (see mdevfs ctl --help).  `mdevfs record` writes a\n"
+"configuration of a host's mdev parents (see mdevfs record --help).\n"
 "\n"
 "  -c, --config FILE  parents and types to serve (default: the kernel's\n"
 "                     sample drivers mtty, mdpy and mbochs, built in)\n"
@@ -204,6 +207,8 @@ int main(int argc, char **argv)
 	cli.o.fuse_opts = fuse_opts;
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		return record_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		cli.mode = MODE_RUN;
 		argc--, argv++;
