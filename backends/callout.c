@@ -32,6 +32,7 @@
 
 #include "backends.h"
 #include "callout.h"
+#include "parse.h"
 
 /* One call: what the script is asked, about which device. */
 struct call {
@@ -46,25 +47,13 @@ static int errno_line(const GString *err)
 {
 	g_auto(GStrv) lines = g_strsplit(err->str, "\n", -1);
 	const char *text = NULL;
-	char *end;
-	long n;
 
 	for (char **l = lines; *l; l++)
 		if (*g_strstrip(*l))
 			text = *l;
 	if (!text || !g_str_has_prefix(text, "errno="))
 		return 0;
-	text += strlen("errno=");
-	n = strtol(text, &end, 10);
-	if (*text && !*end)
-		return n > 0 && n < 4096 ? (int)n : 0;
-	for (int e = 1; e < 4096; e++) {
-		const char *name = strerrorname_np(e);
-
-		if (name && !strcmp(name, text))
-			return e;
-	}
-	return 0;
+	return parse_errno(text + strlen("errno="));
 }
 
 static char **call_env(struct callout_parent *cp, const struct call *c)

@@ -13,29 +13,6 @@ trap 'cleanup; rm -rf "$dir"' EXIT
 rec=$dir/rec
 mkdir "$rec"
 
-# write_errno FILE TEXT: one write(2) of TEXT, as the kernel answers it:
-# OK or the errno's name.
-write_errno() {
-	python3 -c '
-import errno, os, sys
-fd = os.open(sys.argv[1], os.O_WRONLY)
-try:
-    os.write(fd, sys.argv[2].encode())
-    print("OK")
-except OSError as e:
-    print(errno.errorcode[e.errno])
-' "$1" "$2"
-}
-# read_errno FILE: what a read gives, or its errno's name.
-read_errno() {
-	python3 -c '
-import errno, sys
-try:
-    print(open(sys.argv[1]).read(), end="")
-except OSError as e:
-    print(errno.errorcode[e.errno])
-' "$1"
-}
 # procs PATTERN: how many processes have PATTERN in their command line.
 procs() {
 	local p n=0

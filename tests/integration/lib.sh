@@ -5,6 +5,8 @@
 set -u
 MDEVFS=${MDEVFS:?set MDEVFS to the mdevfs binary}
 MOUNTS=()
+# shellcheck source=errno.sh
+. "$(dirname "${BASH_SOURCE[0]}")/errno.sh"
 FAILS=0
 
 # Mounting tests must never touch their caller's namespaces: they run

@@ -20,19 +20,6 @@ done >"$work/b.conf"
 "$MDEVFS" -f -c "$work/b.conf" "$b" 2>"$work/b.log" &
 wait_mounted "$b" || { echo "cannot mount B"; cat "$work/b.log"; exit 1; }
 
-# write_err FILE TEXT: the errno name of one write (OK on success)
-write_err() {
-	python3 - "$1" "$2" <<'EOF'
-import errno, os, sys
-fd = os.open(sys.argv[1], os.O_WRONLY)
-try:
-    os.write(fd, sys.argv[2].encode())
-    print("OK")
-except OSError as e:
-    print(errno.errorcode[e.errno])
-EOF
-}
-
 # eventually WHAT COMMAND...: true within 5 s (the watcher rescans every 50 ms)
 eventually() {
 	local what=$1 i
@@ -58,7 +45,7 @@ expect_eq "parent path" "$(readlink "$b/class/mdev_bus/mbochs")" "$(readlink "$a
 
 mt=class/mdev_bus/mtty/mdev_supported_types
 u=$(uuidgen)
-expect_eq "create through B" "$(write_err "$b/$mt/mtty-2/create" "$u")" OK
+expect_eq "create through B" "$(write_errno "$b/$mt/mtty-2/create" "$u")" OK
 [ -d "$a/bus/mdev/devices/$u" ] && ok "the real device exists" || fail "not created in A"
 expect_eq "B's device is complete" "$(readlink "$b/bus/mdev/devices/$u/mdev_type")" \
 	"../mdev_supported_types/mtty-2"
@@ -68,13 +55,13 @@ expect_eq "available read through" "$(cat "$b/$mt/mtty-2/available_instances")" 
 # The real vendor's errno, unchanged: ENOSPC from mtty's port pool, EUSERS
 # from mdpy's core counter, EEXIST for a UUID A has on another parent.
 n=$(cat "$b/$mt/mtty-2/available_instances")
-for i in $(seq "$n"); do write_err "$b/$mt/mtty-2/create" "$(uuidgen)" >/dev/null; done
+for i in $(seq "$n"); do write_errno "$b/$mt/mtty-2/create" "$(uuidgen)" >/dev/null; done
 expect_eq "full mtty: ENOSPC from the real vendor" \
-	"$(write_err "$b/$mt/mtty-2/create" "$(uuidgen)")" ENOSPC
+	"$(write_errno "$b/$mt/mtty-2/create" "$(uuidgen)")" ENOSPC
 dp=class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga
-for i in 1 2 3 4; do write_err "$b/$dp/create" "$(uuidgen)" >/dev/null; done
-expect_eq "full mdpy: EUSERS from the real core" "$(write_err "$b/$dp/create" "$(uuidgen)")" EUSERS
-expect_eq "bad UUID: EINVAL" "$(write_err "$b/$dp/create" nope)" EINVAL
+for i in 1 2 3 4; do write_errno "$b/$dp/create" "$(uuidgen)" >/dev/null; done
+expect_eq "full mdpy: EUSERS from the real core" "$(write_errno "$b/$dp/create" "$(uuidgen)")" EUSERS
+expect_eq "bad UUID: EINVAL" "$(write_errno "$b/$dp/create" nope)" EINVAL
 expect_eq "B agrees with A" "$(ls "$b/bus/mdev/devices" | sort)" "$(ls "$a/bus/mdev/devices" | sort)"
 
 # Behind B's back: devices created and removed on A appear and go in B.
@@ -87,18 +74,18 @@ eventually "a device created behind B's back is adopted" test -e "$b/bus/mdev/de
 expect_eq "adopted with its type" "$(readlink "$b/bus/mdev/devices/$v/mdev_type")" \
 	"../mdev_supported_types/mbochs-medium"
 grep -q "adopted $v" "$work/b.log" && ok "adoption logged" || fail "adoption not logged"
-expect_eq "remove through B" "$(write_err "$b/bus/mdev/devices/$v/remove" 1)" OK
+expect_eq "remove through B" "$(write_errno "$b/bus/mdev/devices/$v/remove" 1)" OK
 [ -e "$a/bus/mdev/devices/$v" ] && fail "still in A" || ok "removed from A"
 
 # Fault injection through the core, at run time, on a passthrough parent.
 out=$("$MDEVFS" ctl -m "$b" fault mtty mtty-1 probe_fail_percent=100 probe_fail_errno=EBUSY)
 expect_eq "ctl fault shows the type's faults" "$out" \
 	"mtty-1 probe_delay_ms=0 remove_delay_ms=0 probe_fail_percent=100 probe_fail_errno=EBUSY"
-expect_eq "injected EBUSY" "$(write_err "$b/$mt/mtty-1/create" "$(uuidgen)")" EBUSY
+expect_eq "injected EBUSY" "$(write_errno "$b/$mt/mtty-1/create" "$(uuidgen)")" EBUSY
 expect_eq "the real vendor never saw it" "$(ls "$a/bus/mdev/devices" | wc -l)" 0
 "$MDEVFS" ctl -m "$b" fault mtty '*' probe_fail_percent=0 probe_delay_ms=300 >/dev/null
 start=$(date +%s%N)
-expect_eq "slow but working" "$(write_err "$b/$mt/mtty-1/create" "$(uuidgen)")" OK
+expect_eq "slow but working" "$(write_errno "$b/$mt/mtty-1/create" "$(uuidgen)")" OK
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -ge 300 ] && ok "probe_delay_ms=300 took ${ms} ms" || fail "took only ${ms} ms"
 expect_err "unknown fault" "unknown fault 'colour'" "$MDEVFS" ctl -m "$b" fault mtty mtty-1 colour=red

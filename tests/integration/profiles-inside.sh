@@ -6,6 +6,8 @@
 set -u
 profile=$1
 FAILS=0
+# shellcheck source=errno.sh
+. "$(dirname "$0")/errno.sh"
 ok() { echo "ok - $profile: $*"; }
 fail() { echo "FAIL - $profile: $*"; FAILS=$((FAILS + 1)); }
 expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got '$2', want '$3'"; fi; }
@@ -15,19 +17,6 @@ expect_out() {
 	shift 2
 	out=$("$@" 2>&1)
 	expect_eq "$what" "$out" "$want"
-}
-# The errno name of writing TEXT to FILE in one write(), as mdevctl does,
-# or OK.
-write_errno() {
-	python3 - "$1" "$2" <<'EOF'
-import errno, os, sys
-fd = os.open(sys.argv[1], os.O_WRONLY)
-try:
-    os.write(fd, sys.argv[2].encode())
-    print("OK")
-except OSError as e:
-    print(errno.errorcode[e.errno])
-EOF
 }
 # available PARENT TYPE...: the types' available_instances, space-separated
 available() {
