@@ -12,6 +12,7 @@
 
 #include "backends.h"
 #include "callout.h"
+#include "config.h"
 
 static void callout_type_free(gpointer data)
 {
@@ -54,19 +55,6 @@ static int check_executable(struct mdevfs_settings *s, const char *path)
 	return 0;
 }
 
-/* KEY=VALUE with KEY in [A-Z0-9_]: environment variables as udev has them. */
-static bool env_item_valid(const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-
-	if (!eq || eq == kv)
-		return false;
-	for (const char *p = kv; p < eq; p++)
-		if (!g_ascii_isupper(*p) && !g_ascii_isdigit(*p) && *p != '_')
-			return false;
-	return true;
-}
-
 static gboolean has_key(gconstpointer item, gconstpointer key)
 {
 	size_t n = strlen(key);
@@ -91,7 +79,7 @@ static int parse_env(struct mdevfs_settings *s, struct callout_parent *cp)
 		g_strstrip(*i);
 		if (!**i)
 			continue;
-		if (!env_item_valid(*i))
+		if (!config_env_valid(*i))
 			return mdevfs_settings_error(s, "callout_env",
 				"'%s' is not KEY=VALUE", *i);
 		if (g_str_has_prefix(*i, "MDEV_UUID=") ||

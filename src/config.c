@@ -38,7 +38,7 @@ static bool path_valid(const char *path)
 	return true;
 }
 
-static bool env_valid(const char *kv)
+bool config_env_valid(const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 
@@ -121,7 +121,7 @@ static int parse_uevent(struct mdevfs_settings *s, struct mdevfs_parent *parent)
 		g_strstrip(*i);
 		if (!**i)
 			continue;
-		if (!env_valid(*i)) {
+		if (!config_env_valid(*i)) {
 			g_ptr_array_free(env, TRUE);
 			return mdevfs_settings_error(s, "uevent",
 				"'%s' is not KEY=VALUE", *i);

@@ -4,6 +4,8 @@
 #ifndef MDEVFS_CONFIG_H
 #define MDEVFS_CONFIG_H
 
+#include <stdbool.h>
+
 #include <glib.h>
 
 /* The built-in default, examples/samples.conf embedded at build time. */
@@ -17,5 +19,8 @@ int config_load(const char *path, GPtrArray **parents);
 /* The same from text, for tests; @name is used in messages. */
 int config_load_text(const char *name, const char *text, GPtrArray **parents);
 void config_free_parents(GPtrArray *parents);
+/* KEY=VALUE with KEY in [A-Z0-9_]: an environment variable as udev has
+ * them (a parent's uevent, a callout's environment). */
+bool config_env_valid(const char *kv);
 
 #endif /* MDEVFS_CONFIG_H */
