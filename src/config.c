@@ -268,6 +268,25 @@ static int parse_type_keys(struct loader *l, struct mdevfs_settings *s,
 	return ret;
 }
 
+/* The vendor attributes type_init() declared are shown and stored by the
+ * backend's hooks: a plugin may lack them. */
+static int check_attr_hooks(struct mdevfs_settings *s,
+			    const struct mdevfs_type *type)
+{
+	const struct mdevfs_backend *be = type->parent->backend;
+
+	for (unsigned int i = 0; i < type->nvattrs; i++) {
+		mode_t mode = type->vattrs[i].mode;
+		bool no_show = (mode & 0444) && !be->attr_show;
+
+		if (no_show || ((mode & 0222) && !be->attr_store))
+			return settings_group_error(s, "backend '%s' declares "
+				"attribute '%s' without attr_%s()", be->name,
+				type->vattrs[i].name, no_show ? "show" : "store");
+	}
+	return 0;
+}
+
 static void load_type(struct loader *l, const char *group, const char *pname,
 		      const char *sysfs_name)
 {
@@ -291,7 +310,8 @@ static void load_type(struct loader *l, const char *group, const char *pname,
 	}
 	type = mdev_type_new(parent, sysfs_name);
 	if (parse_type_keys(l, s, type) ||
-	    (parent->backend->type_init && parent->backend->type_init(type, s)))
+	    (parent->backend->type_init && parent->backend->type_init(type, s)) ||
+	    check_attr_hooks(s, type))
 		l->failed = true;
 	if (settings_finish(s))
 		l->failed = true;

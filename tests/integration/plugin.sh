@@ -132,7 +132,7 @@ expect_eq "no sanitizer report" "$(grep -c Sanitizer "$tmp/daemon.log")" 0
 # --- plugins to refuse ----------------------------------------------------
 # One source, a variant per -D: no entry point, a table of another ABI, too
 # small, from a newer header with a hook set or left NULL, no probe, an
-# API function this mdevfs lacks.
+# API function this mdevfs lacks, an attribute without attr_show().
 cat >"$tmp/bad.c" <<'EOF'
 #include <mdevfs/backend.h>
 #ifndef ABI
@@ -156,6 +156,14 @@ static int bad_probe(struct mdevfs_device *dev)
 	return 0;
 }
 static void bad_remove(struct mdevfs_device *dev) { (void)dev; }
+#ifdef ATTR
+/* declares an attribute it has no attr_show() for */
+static int bad_type_init(struct mdevfs_type *type, struct mdevfs_settings *s)
+{
+	(void)s;
+	return mdevfs_type_add_attr(type, "x", 0444) < 0 ? -22 : 0;
+}
+#endif
 #ifdef NO_ENTRY
 __attribute__((visibility("default"))) int mdevfs_backend_entri;
 #else
@@ -164,6 +172,9 @@ static const struct { struct mdevfs_backend b; void (*newer_hook)(void); } table
 	{ .abi = ABI, .struct_size = SIZE, .name = "bad",
 #ifndef NO_PROBE
 	  .probe = bad_probe,
+#endif
+#ifdef ATTR
+	  .type_init = bad_type_init,
 #endif
 	  .remove = bad_remove },
 	(void (*)(void))NEWER,
@@ -231,6 +242,10 @@ bad noprobe -DNO_PROBE
 refused noprobe "$tmp/noprobe.so: backend 'bad' lacks the mandatory hook probe()"
 bad undefined -DUNDEFINED
 refused undefined "$tmp/undefined.so: undefined symbol: mdevfs_no_such_function"
+bad attr -DATTR
+expect_err "an attribute without attr_show()" \
+	"$tmp/attr.conf:7: [type bad a]: backend 'bad' declares attribute 'x' without attr_show()" \
+	"$MDEVFS" --check -c "$tmp/attr.conf"
 
 # Accepted: a newer plugin that leaves the hook this mdevfs lacks NULL, and
 # an older one whose table ends at remove().
