@@ -41,7 +41,7 @@ expect_eq "mdevfs exports no other function" \
 	"$(nm -D --defined-only "$MDEVFS" | awk '$2 == "T" && $3 !~ /^(mdevfs_|__)/' | wc -l)" 0
 
 # --- examples/plugin, built out of tree with its Makefile ----------------
-mkdir "$tmp/ring"
+mkdir "$tmp/ring" "$tmp/ring-cmake"
 cp "$src/examples/plugin/"{ring.c,ring.conf,Makefile} "$tmp/ring"
 make -C "$tmp/ring" CC="$CC" CFLAGS="-O2 -g $PLUGIN_CFLAGS" \
 	LDFLAGS="$PLUGIN_CFLAGS" >"$tmp/make.log" 2>&1 &&
@@ -52,6 +52,15 @@ expect_eq "ring.so exports only its entry point" \
 	mdevfs_backend_entry
 make -C "$tmp/ring" install >>"$tmp/make.log" 2>&1 && [ -f "$plugindir/ring.so" ] &&
 	ok "make install into plugindir" || fail "make install"
+# and with its CMakeLists.txt
+cp "$src/examples/plugin/"{ring.c,CMakeLists.txt} "$tmp/ring-cmake"
+"$CMAKE" -S "$tmp/ring-cmake" -B "$tmp/ring-cmake/build" -DCMAKE_C_COMPILER="$CC" \
+	-DCMAKE_C_FLAGS="$PLUGIN_CFLAGS" -DCMAKE_MODULE_LINKER_FLAGS="$PLUGIN_CFLAGS" \
+	>"$tmp/cmake.log" 2>&1 && "$CMAKE" --build "$tmp/ring-cmake/build" >>"$tmp/cmake.log" 2>&1 &&
+	expect_eq "cmake: ring.so exports only its entry point" \
+		"$(nm -D --defined-only "$tmp/ring-cmake/build/ring.so" | awk '$3 !~ /^_/ {print $3}' | xargs)" \
+		mdevfs_backend_entry ||
+	{ cat "$tmp/cmake.log"; fail "cmake build of examples/plugin"; }
 
 # --- by path: examples/plugin/ring.conf's plugin:./ring.so ----------------
 new_mountpoint m
@@ -86,6 +95,18 @@ echo "$u4" >"$t/ring-1/create"
 expect_eq "round the ring: a freed slot is reused last" "$(cat "$d/$u4/vendor/slots")" 5
 expect_eq "ctl list: the plugin's parent_status" "$(ctl list | grep '^ring0 ' | cut -d' ' -f4-)" \
 	"mdevs=2 slots=2/8 probes=4 removes=1"
+# A remove of a device in use: the plugin's request() is asked.
+"$MDEVFS" ctl -m "$m" hold "$u2" >"$tmp/hold.out" &
+holder=$!
+for i in $(seq 100); do grep -q holding "$tmp/hold.out" && break; sleep 0.02; done
+(echo 1 >"$d/$u2/remove") &
+remover=$!
+for i in $(seq 100); do grep -q "ring: $u2: request 0" "$tmp/daemon.log" && break; sleep 0.02; done
+expect_eq "request() called" "$(grep -c "ring: $u2: request 0 to release it" "$tmp/daemon.log")" 1
+kill -INT "$holder"
+wait "$holder"
+wait "$remover"
+[ -e "$d/$u2" ] && fail "held device not removed" || ok "held device removed once let go"
 
 # --- ctl register: the same file again, and the in-tree build ------------
 printf '[parent ring1]\nclass = ring\ndriver = ring\nbackend = plugin:./ring.so\nslots = 4\n[type ring1 1]\ndevice_api = vfio-pci\n' \
