@@ -108,9 +108,14 @@ static int send_request(int fd, char **args, int nargs)
 	g_autofree char *text = NULL;
 	gsize len = 0;
 	g_autoptr(GError) err = NULL;
+	g_autofree char *file = NULL;
 
+	/* The daemon finds a plugin's relative path from the file's
+	 * directory: it needs the absolute name (docs/plugins.md). */
+	if (!strcmp(args[0], "register") && nargs == 2 && strcmp(args[1], "-") != 0)
+		file = g_canonicalize_filename(args[1], NULL);
 	for (int i = 0; i < nargs; i++) {
-		g_autofree char *q = g_shell_quote(args[i]);
+		g_autofree char *q = g_shell_quote(i == 1 && file ? file : args[i]);
 
 		if (strchr(args[i], '\n')) {
 			log_err("ctl: an argument has a newline");

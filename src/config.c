@@ -14,6 +14,7 @@
 #include "macro.h"
 #include "mdev.h"
 #include "mdev_private.h"
+#include "plugins.h"
 #include "settings.h"
 
 /* A sysfs file name: no '/', not "." or "..", no blanks or controls. */
@@ -133,8 +134,25 @@ static int parse_uevent(struct mdevfs_settings *s, struct mdevfs_parent *parent)
 	return 0;
 }
 
+/* A built-in backend by name, or plugin:NAME / plugin:PATH (plugins.c);
+ * @file, the configuration's, anchors a relative PATH. */
+static int parse_backend(struct mdevfs_settings *s,
+			 struct mdevfs_parent *parent, const char *backend,
+			 const char *file)
+{
+	g_autofree char *error = NULL;
+
+	if (g_str_has_prefix(backend, PLUGIN_PREFIX))
+		parent->backend = plugin_backend(backend + strlen(PLUGIN_PREFIX),
+						 file, &error);
+	else if (!(parent->backend = backend_find(backend)))
+		error = g_strdup_printf("unknown backend '%s' (one of: %s)",
+					backend, backend_names());
+	return error ? mdevfs_settings_error(s, "backend", "%s", error) : 0;
+}
+
 /* The core's keys of [parent NAME]. */
-static int parse_parent_keys(struct mdevfs_settings *s,
+static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 			     struct mdevfs_parent *parent, const char **api)
 {
 	const char *driver, *dev_driver = NULL, *backend, *group = NULL;
@@ -176,11 +194,8 @@ static int parse_parent_keys(struct mdevfs_settings *s,
 				     backend_names());
 		return -EINVAL;
 	}
-	parent->backend = backend_find(backend);
-	if (!parent->backend)
-		return mdevfs_settings_error(s, "backend",
-			"unknown backend '%s' (one of: %s)", backend,
-			backend_names());
+	if (parse_backend(s, parent, backend, file))
+		return -EINVAL;
 	if (!parent->core_counts && !parent->backend->get_available)
 		ret = settings_group_error(s, "backend '%s' does not count "
 			"instances: set max_instances", backend);
@@ -208,7 +223,7 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 	}
 	parent = mdev_parent_new(name, NULL);
 	g_ptr_array_add(l->parents, parent);
-	if (parse_parent_keys(s, parent, &api) ||
+	if (parse_parent_keys(s, l->cf.name, parent, &api) ||
 	    (parent->backend->parent_init &&
 	     parent->backend->parent_init(parent, s)))
 		l->failed = true;
@@ -216,7 +231,8 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 		parent->initialized = true;
 	if (api)
 		g_hash_table_insert(l->device_apis, g_strdup(name), g_strdup(api));
-	if (settings_finish(s))
+	/* Without a backend, all its keys would be reported as unknown. */
+	if (!parent->backend || settings_finish(s))
 		l->failed = true;
 	settings_free(s);
 }
@@ -250,6 +266,25 @@ static int parse_type_keys(struct loader *l, struct mdevfs_settings *s,
 			"(here or in [parent %s])", type->parent->name);
 	type->device_api = g_strdup(api);
 	return ret;
+}
+
+/* The vendor attributes type_init() declared are shown and stored by the
+ * backend's hooks: a plugin may lack them. */
+static int check_attr_hooks(struct mdevfs_settings *s,
+			    const struct mdevfs_type *type)
+{
+	const struct mdevfs_backend *be = type->parent->backend;
+
+	for (unsigned int i = 0; i < type->nvattrs; i++) {
+		mode_t mode = type->vattrs[i].mode;
+		bool no_show = (mode & 0444) && !be->attr_show;
+
+		if (no_show || ((mode & 0222) && !be->attr_store))
+			return settings_group_error(s, "backend '%s' declares "
+				"attribute '%s' without attr_%s()", be->name,
+				type->vattrs[i].name, no_show ? "show" : "store");
+	}
+	return 0;
 }
 
 static struct mdevfs_type *find_type(struct mdevfs_parent *parent,
@@ -305,7 +340,8 @@ static void load_type(struct loader *l, const char *group, const char *pname,
 	}
 	type = mdev_type_new(parent, sysfs_name);
 	if (parse_type_keys(l, s, type) || mdev_fault_parse(type, s) ||
-	    (parent->backend->type_init && parent->backend->type_init(type, s)))
+	    (parent->backend->type_init && parent->backend->type_init(type, s)) ||
+	    check_attr_hooks(s, type))
 		l->failed = true;
 	if (settings_finish(s))
 		l->failed = true;

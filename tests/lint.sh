@@ -5,15 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?usage: $0 BUILD_DIR}
-files=$(git ls-files 'src/*.c' 'fs/*.c' 'backends/*.c' 'tests/*.c' 2>/dev/null ||
-	find src fs backends tests -name '*.c')
+files=$(git ls-files 'src/*.c' 'fs/*.c' 'backends/*.c' 'tests/*.c' 'examples/*.c' 2>/dev/null ||
+	find src fs backends tests examples -name '*.c')
 
 # unusedStructMember: wire formats (netlink headers) are written, not read.
 cppcheck --enable=warning,style,performance,portability --std=c11 \
 	--inline-suppr --quiet --error-exitcode=1 \
 	--suppress=unusedStructMember:src/uevent_netlink.c \
 	--suppress=missingIncludeSystem -I include -I src -I fs \
-	-D_GNU_SOURCE -DFUSE_USE_VERSION=314 -DMDEVFS_VERSION='"lint"' $files
+	-D_GNU_SOURCE -DFUSE_USE_VERSION=314 -DMDEVFS_VERSION='"lint"' -DMDEVFS_PLUGINDIR='"lint"' $files
 echo "cppcheck: clean"
 rc=0
 # shellcheck disable=SC2086

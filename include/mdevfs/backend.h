@@ -191,4 +191,51 @@ void mdevfs_log(int level, const char *fmt, ...)
 #ifdef __cplusplus
 }
 #endif
+/* ---- Plugins: backends in shared objects (docs/plugins.md) ------------ */
+/*
+ * `backend = plugin:NAME` or `plugin:PATH` in a [parent] group loads a
+ * shared object that exports one symbol, mdevfs_backend_entry().  The host
+ * calls it once, with its own MDEVFS_BACKEND_ABI, and copies the table it
+ * returns: a table of another abi is refused; a smaller one (a plugin built
+ * against an older header) is zero-extended, so hooks added since read as
+ * NULL; a larger one is accepted only if the members the host does not know
+ * are all zero.  The plugin calls the mdevfs_*() functions above, which the
+ * mdevfs executable exports.
+ *
+ * Define the entry point with MDEVFS_BACKEND_REGISTER(ops), once, after
+ * the table; it stamps abi and struct_size as this header defines them:
+ *
+ *	static const struct mdevfs_backend ring_backend = {
+ *		.name = "ring", .probe = ring_probe, .remove = ring_remove,
+ *		...
+ *	};
+ *	MDEVFS_BACKEND_REGISTER(ring_backend)
+ */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MDEVFS_BACKEND_ENTRY "mdevfs_backend_entry"
+
+/* Returns the plugin's table, or NULL when it cannot serve @host_abi. */
+const struct mdevfs_backend *mdevfs_backend_entry(uint32_t host_abi);
+
+#define MDEVFS_BACKEND_REGISTER(ops)					\
+	__attribute__((visibility("default")))				\
+	const struct mdevfs_backend *mdevfs_backend_entry(uint32_t host_abi) \
+	{								\
+		static struct mdevfs_backend mdevfs_backend_stamped_;	\
+									\
+		(void)host_abi;						\
+		mdevfs_backend_stamped_ = (ops);			\
+		mdevfs_backend_stamped_.abi = MDEVFS_BACKEND_ABI;	\
+		mdevfs_backend_stamped_.struct_size =			\
+			(uint32_t)sizeof(struct mdevfs_backend);	\
+		return &mdevfs_backend_stamped_;			\
+	}
+
+#ifdef __cplusplus
+}
+#endif
+/* ---- end of plugins ---------------------------------------------------- */
 #endif /* MDEVFS_BACKEND_H */
