@@ -58,10 +58,13 @@ daemon_pid() {
 	return 1
 }
 
+# Until PID has exited (a child of ours that exited but is not waited for
+# yet, a zombie, counts as gone): 0, or 1 after 10 s.
 wait_gone() { # PID
-	local i
+	local i state
 	for i in $(seq 500); do
 		kill -0 "$1" 2>/dev/null || return 0
+		read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null && [ "$state" = Z ] && return 0
 		sleep 0.02
 	done
 	return 1

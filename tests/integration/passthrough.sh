@@ -12,12 +12,14 @@ new_mountpoint b
 work=$(mktemp -d /tmp/mdevfs-pt-XXXXXX)
 trap 'cleanup; rm -rf "$work"' EXIT
 "$MDEVFS" -f "$a" 2>"$work/a.log" &
+a_pid=$!
 wait_mounted "$a" || { echo "cannot mount A"; exit 1; }
 for p in mtty mdpy mbochs; do
 	printf '[parent %s]\nclass = %s\ndriver = %s\nbackend = passthrough\n' "$p" "$p" "$p"
 	printf 'sysfs_root = %s\nrescan_ms = 50\n\n' "$a"
 done >"$work/b.conf"
 "$MDEVFS" -f -c "$work/b.conf" "$b" 2>"$work/b.log" &
+b_pid=$!
 wait_mounted "$b" || { echo "cannot mount B"; cat "$work/b.log"; exit 1; }
 
 # eventually WHAT COMMAND...: true within 5 s (the watcher rescans every 50 ms)
@@ -113,8 +115,12 @@ printf '[parent mbochs]\nclass = other\ndriver = mbochs\nbackend = passthrough\n
 expect_err "type prefix mismatch" "does not start with 'other-': set device_driver" \
 	"$MDEVFS" --check -c "$work/bad.conf"
 
+# B first, and until its daemon is gone: while it stops it still reads A.
 fusermount3 -u "$b" && ok "B unmounts" || fail "B unmount"
+wait_gone "$b_pid" && ok "B's daemon ends" || { fail "B's daemon hangs"; kill -9 "$b_pid"; }
 fusermount3 -u "$a" && ok "A unmounts" || fail "A unmount"
-wait
+wait_gone "$a_pid" && ok "A's daemon ends" || { fail "A's daemon hangs"; kill -9 "$a_pid"; }
+wait "$b_pid"; expect_eq "B's exit status" "$?" 0
+wait "$a_pid"; expect_eq "A's exit status" "$?" 0
 grep -E "ERROR|AddressSanitizer|ThreadSanitizer|runtime error" "$work"/*.log && fail "sanitizer or error output" || ok "clean logs"
 finish
