@@ -31,12 +31,17 @@ static GTree *all_devices;  /* id -> device with DEV_F_CORE; sysfs_rwsem */
 static GTree *all_parents;  /* id -> parent with PARENT_F_CLASS_LINK; ditto */
 static struct kobj root;
 
+/* All 16 bytes: UUIDs made by scripts and tests often share a prefix and
+ * count up at the end, and a hash of the first bytes alone would put them
+ * all in one chain (bench/: one create at 10,000 devices cost 2.7 times
+ * one at 0). */
 static guint uuid_hash(gconstpointer key)
 {
-	guint h;
+	guint64 w[2];
 
-	memcpy(&h, key, sizeof(h)); /* UUIDs are random enough */
-	return h;
+	memcpy(w, key, sizeof(w));
+	w[0] ^= w[1] * 0x9e3779b97f4a7c15ull;
+	return (guint)(w[0] ^ (w[0] >> 32));
 }
 
 static gboolean uuid_equal(gconstpointer a, gconstpointer b)

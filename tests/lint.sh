@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?usage: $0 BUILD_DIR}
-files=$(git ls-files 'src/*.c' 'fs/*.c' 'backends/*.c' 'tests/*.c' 'examples/*.c' 2>/dev/null ||
-	find src fs backends tests examples -name '*.c')
+files=$(git ls-files 'src/*.c' 'fs/*.c' 'backends/*.c' 'tests/*.c' 'examples/*.c' 'bench/*.c' 2>/dev/null ||
+	find src fs backends tests examples bench -name '*.c')
 
 # unusedStructMember: wire formats (netlink headers) are written, not read.
 cppcheck --enable=warning,style,performance,portability --std=c11 \
