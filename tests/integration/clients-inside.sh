@@ -4,19 +4,10 @@
 # shellcheck shell=bash
 set -u
 here=$1
-FAILS=0
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-ok() { echo "ok - $*"; }
-fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got '$2', want '$3'"; fi; }
-# expect_out WHAT 'wanted output' COMMAND...: the exact output, and rc
-expect_out() {
-	local what=$1 want=$2 out
-	shift 2
-	out=$("$@" 2>&1)
-	expect_eq "$what" "$out" "$want"
-}
 
 udevadm monitor --kernel --udev --property >$tmp/monitor.log 2>&1 &
 monitor=$!
@@ -155,5 +146,4 @@ grep -q "KERNEL.*bind.*/devices/virtual/mdpy/mdpy/$u (mdev)" $tmp/monitor.log &&
 grep -q "UDEV.*remove.*/devices/virtual/mdpy/mdpy/$u (mdev)" $tmp/monitor.log &&
 	ok "udevadm monitor: udev events" || fail "udevadm monitor: no udev remove"
 
-[ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed"; exit 1; }
-echo "all checks passed"
+finish

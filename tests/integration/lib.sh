@@ -5,9 +5,8 @@
 set -u
 MDEVFS=${MDEVFS:?set MDEVFS to the mdevfs binary}
 MOUNTS=()
-# shellcheck source=errno.sh
-. "$(dirname "${BASH_SOURCE[0]}")/errno.sh"
-FAILS=0
+# shellcheck source=checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # Mounting tests must never touch their caller's namespaces: they run
 # under `unshare -m -n`, so their parent (ctest, a shell) has others.
@@ -68,32 +67,4 @@ wait_gone() { # PID
 		sleep 0.02
 	done
 	return 1
-}
-
-ok() { echo "ok - $*"; }
-fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
-
-expect_eq() { # WHAT GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got '$2', want '$3'"; fi
-}
-
-# expect_err WHAT 'message substring' COMMAND...: fails with that message
-expect_err() {
-	local what=$1 want=$2 out rc
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ $rc -ne 0 ] && [[ "$out" == *"$want"* ]]; then
-		ok "$what"
-	else
-		fail "$what: rc=$rc, output '$out', wanted '$want'"
-	fi
-}
-
-finish() {
-	if [ "$FAILS" -ne 0 ]; then
-		echo "$FAILS check(s) failed"
-		exit 1
-	fi
-	echo "all checks passed"
 }

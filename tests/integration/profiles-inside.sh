@@ -5,19 +5,9 @@
 # shellcheck shell=bash
 set -u
 profile=$1
-FAILS=0
-# shellcheck source=errno.sh
-. "$(dirname "$0")/errno.sh"
-ok() { echo "ok - $profile: $*"; }
-fail() { echo "FAIL - $profile: $*"; FAILS=$((FAILS + 1)); }
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got '$2', want '$3'"; fi; }
-# expect_out WHAT 'wanted output' COMMAND...: the exact output (and stderr)
-expect_out() {
-	local what=$1 want=$2 out
-	shift 2
-	out=$("$@" 2>&1)
-	expect_eq "$what" "$out" "$want"
-}
+CHECKS_PREFIX="$profile: "
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 # available PARENT TYPE...: the types' available_instances, space-separated
 available() {
 	local p=$1 t out=()
@@ -254,5 +244,4 @@ vfio-ap) check_vfio_ap ;;
 nvidia-gpu) check_nvidia_gpu ;;
 *) fail "no checks for this profile" ;;
 esac
-[ "$FAILS" -eq 0 ] || { echo "$profile: $FAILS check(s) failed"; exit 1; }
-echo "$profile: all checks passed"
+finish
