@@ -21,7 +21,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 
 #include <glib.h>
 
+#include "attr_io.h"
 #include "backends.h"
 
 struct pt_parent {
@@ -49,26 +49,10 @@ static char *read_line(const char *path)
 {
 	char *text = NULL;
 
-	if (!g_file_get_contents(path, &text, NULL, NULL))
+	if (attr_read(path, &text))
 		return NULL;
 	text[strcspn(text, "\n")] = '\0';
 	return text;
-}
-
-/* One write(), as a sysfs client does it: 0 or its -errno, unchanged. */
-static int write_attr(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 static char *type_dir(struct pt_parent *pp, const char *id)
@@ -278,7 +262,7 @@ static int pt_probe(struct mdevfs_device *dev)
 	struct pt_parent *pp = pt_of(dev);
 	g_autofree char *d = type_dir(pp, mdevfs_type_id(mdevfs_device_type(dev)));
 	g_autofree char *create = g_build_filename(d, "create", NULL);
-	int ret = write_attr(create, mdevfs_device_uuid(dev));
+	int ret = attr_write(create, mdevfs_device_uuid(dev));
 
 	if (!ret)
 		track(dev, true);
@@ -298,7 +282,7 @@ static void pt_remove(struct mdevfs_device *dev)
 	struct pt_parent *pp = pt_of(dev);
 	g_autofree char *remove = g_build_filename(pp->root, "bus", "mdev", "devices",
 		mdevfs_device_uuid(dev), "remove", NULL);
-	int ret = write_attr(remove, "1");
+	int ret = attr_write(remove, "1");
 
 	/* ENOENT: removed behind our back, which is why it goes here too */
 	if (ret && ret != -ENOENT)
@@ -313,9 +297,9 @@ static unsigned int pt_get_available(struct mdevfs_type *type)
 	g_autofree char *d = type_dir(pp, mdevfs_type_id(type));
 	g_autofree char *path = g_build_filename(d, "available_instances", NULL);
 	g_autofree char *text = read_line(path);
-	guint64 n;
+	unsigned long n;
 
-	if (!text || !g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT, &n, NULL))
+	if (!text || attr_parse_count(text, &n))
 		return 0; /* gone or garbled: nothing to create */
 	return (unsigned int)n;
 }

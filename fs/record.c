@@ -16,7 +16,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 
 #include <glib.h>
 
+#include "attr_io.h"
 #include "log.h"
 #include "macro.h"
 #include "record.h"
@@ -72,38 +72,6 @@ static int neg_errno(void)
 	return errno > 0 ? -errno : -EIO;
 }
 
-/* A sysfs attribute's text (at most a page) without its trailing
- * newline, or NULL with errno set. */
-static char *read_text(const char *path)
-{
-	char buf[PAGE_SIZE + 1];
-	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	while (len < PAGE_SIZE) {
-		ssize_t n = read(fd, buf + len, PAGE_SIZE - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = errno;
-
-			close(fd);
-			errno = err;
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (len && buf[len - 1] == '\n')
-		len--;
-	return g_strndup(buf, len);
-}
-
 /* DIR/NAME's text.  A failure is reported with the path, except a missing
  * @optional attribute: -ENOENT. */
 static int read_attr(const char *dir, const char *name, bool optional,
@@ -112,11 +80,9 @@ static int read_attr(const char *dir, const char *name, bool optional,
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 	int ret;
 
-	*text = read_text(path);
-	if (*text)
-		return 0;
-	ret = neg_errno();
-	if (!(optional && ret == -ENOENT))
+	*text = NULL;
+	ret = attr_read(path, text);
+	if (ret && !(optional && ret == -ENOENT))
 		log_err("record: %s: %s", path, g_strerror(-ret));
 	return ret;
 }
@@ -124,14 +90,11 @@ static int read_attr(const char *dir, const char *name, bool optional,
 static int read_count(const char *dir, const char *name, unsigned long *value)
 {
 	g_autofree char *text = NULL;
-	char *end;
 	int ret = read_attr(dir, name, false, &text);
 
 	if (ret)
 		return ret;
-	errno = 0;
-	*value = strtoul(text, &end, 10);
-	if (!g_ascii_isdigit(text[0]) || *end || errno || *value > UINT_MAX) {
+	if (attr_parse_count(text, value)) {
 		log_err("record: %s/%s: '%s' is not a count", dir, name, text);
 		return -EINVAL;
 	}
