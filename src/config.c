@@ -327,13 +327,15 @@ static void load_type(struct loader *l, const char *group, const char *pname,
 		settings_free(s);
 		return;
 	}
-	if (!parent)
-		settings_group_error(s, "no [parent %s] for this type", pname);
-	else if (!name_valid(sysfs_name))
-		settings_group_error(s, "'%s' is not a valid type name", sysfs_name);
-	else if (find_type(parent, sysfs_name))
-		settings_group_error(s, "the parent's backend has this type already");
 	if (!parent || !name_valid(sysfs_name) || find_type(parent, sysfs_name)) {
+		if (!parent)
+			settings_group_error(s, "no [parent %s] for this type", pname);
+		else if (!name_valid(sysfs_name))
+			settings_group_error(s, "'%s' is not a valid type name",
+					     sysfs_name);
+		else
+			settings_group_error(s, "the parent's backend has this "
+					     "type already");
 		l->failed = true;
 		settings_free(s);
 		return;
