@@ -162,7 +162,7 @@ int daemon_serve(struct daemon *d)
 	fuse_loop_cfg_set_max_threads(cfg, d->o->fs.max_threads);
 	fs_set_session(d->se);
 	notifier_start(d->se);
-	writers_start(d->o->fs.max_writers);
+	writers_start(d->o->fs.max_threads, d->o->fs.max_writers);
 	parents_start(d);
 	/* A stop by signal returns the signal's number: a clean stop. */
 	ret = fuse_session_loop_mt(d->se, cfg) < 0 ? -1 : 0;

@@ -2,11 +2,12 @@
 /*
  * The FUSE side: translation of low-level requests onto the sysfs tables.
  *
- * Threads: libfuse's workers run the handlers; writes (the only requests
- * that reach vendor hooks) go to the writer pool so a slow vendor never
- * holds a worker; one notifier thread sends every cache invalidation and
- * every write reply, in order, so a writer's reply comes after the
- * invalidations its write caused.
+ * Threads: libfuse's workers run the handlers; a write (the only request
+ * that reaches vendor hooks) runs its store on the worker while half of
+ * the workers are free of them, else on the writer pool, so slow vendors
+ * never hold every worker; cache invalidations, uevents and write replies
+ * are sent in order by whoever holds the notifier's token, so a writer's
+ * reply comes after the invalidations and uevents its write caused.
  */
 #ifndef MDEVFS_FS_H
 #define MDEVFS_FS_H
@@ -17,6 +18,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include "mdev.h"
 #include "sysfs.h"
 
 struct fs_options {
@@ -59,16 +61,19 @@ void notifier_start(struct fuse_session *se);
 void notifier_stop(void);
 void notify_inval_entry(fuse_ino_t parent, const char *name);
 void notify_reply_write(fuse_req_t req, ssize_t result);
+void notify_defer(bool defer);
+void notify_kick(void);
 void notify_uevent(void *ctx, struct uevent *ev); /* a uevent_sink_t */
 
-/* writers.c: runs stores off the FUSE workers. */
+/* writers.c: runs stores, on the FUSE worker or on a writer thread. */
 struct write_job {
 	fuse_req_t req;
 	struct sysfs_node node;
+	struct mdev_waiter waiter; /* for FUSE_INTERRUPT, across both tries */
 	size_t len;
 	char buf[]; /* len bytes and a NUL */
 };
-int writers_start(unsigned int max);
+int writers_start(unsigned int max_threads, unsigned int max);
 void writers_stop(void);
 void writers_submit(struct write_job *job);
 

@@ -71,13 +71,17 @@ void fs_close_files(void)
 	pthread_mutex_unlock(&open_files_lock);
 }
 
-static void gone(void *ctx, struct sysfs_node dir, const char *name)
+/* Only a node the kernel holds (its handle has lookups) can have a
+ * dentry: lookups that fail leave none that outlives them, and an
+ * uncached writable file's dentry is looked up again at each use. */
+static void gone(void *ctx, struct sysfs_node dir, struct sysfs_node node,
+		 const char *name)
 {
-	fuse_ino_t ino;
+	fuse_ino_t dir_ino, ino;
 
 	(void)ctx;
-	if (handle_find(dir, &ino))
-		notify_inval_entry(ino, name);
+	if (handle_find(dir, &dir_ino) && handle_find(node, &ino))
+		notify_inval_entry(dir_ino, name);
 }
 
 static const struct sysfs_notifier fs_notifier = { .gone = gone };

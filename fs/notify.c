@@ -8,6 +8,12 @@
  * (a monitor that gets `remove` finds the device gone, kernel caches
  * included), and a writer gets its reply after both.
  *
+ * "One thread" is a token, not always the notifier: a writer whose store
+ * is done takes it when nobody is sending, sends what is queued (its own
+ * change's notes among them) and replies itself.  That keeps the order and
+ * spares the common write two thread switches; the notifier sends
+ * whenever the token is free and the queue is not empty.
+ *
  * Until the mount is up the queue only collects (the parents' add and
  * registered uevents wait for the tree to be visible); once stopped,
  * replies and uevents are sent in place.
@@ -35,11 +41,14 @@ struct note {
 
 enum notifier_state { COLLECTING, RUNNING, STOPPED };
 
+static _Thread_local bool notes_deferred;
+
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct note *head, **tail; /* lock */
 	enum notifier_state state; /* lock */
+	bool sending;              /* lock: someone holds the token */
 	struct fuse_session *se;
 	pthread_t thread;
 } nt = {
@@ -47,6 +56,14 @@ static struct {
 	.cond = PTHREAD_COND_INITIALIZER,
 	.tail = &nt.head,
 };
+
+static void reply_write(fuse_req_t req, ssize_t result)
+{
+	if (result < 0)
+		fuse_reply_err(req, (int)-result);
+	else
+		fuse_reply_write(req, (size_t)result);
+}
 
 static void send_note(struct note *n)
 {
@@ -61,10 +78,7 @@ static void send_note(struct note *n)
 			log_dbg("invalidating %s: %s", n->name, strerror(-ret));
 		break;
 	case NOTE_REPLY_WRITE:
-		if (n->result < 0)
-			fuse_reply_err(n->req, (int)-n->result);
-		else
-			fuse_reply_write(n->req, (size_t)n->result);
+		reply_write(n->req, n->result);
 		break;
 	case NOTE_UEVENT:
 		uevent_netlink_send(n->ev);
@@ -73,30 +87,46 @@ static void send_note(struct note *n)
 	}
 }
 
+static void send_batch(struct note *batch)
+{
+	while (batch) {
+		struct note *n = batch;
+
+		batch = n->next;
+		send_note(n);
+		free(n);
+	}
+}
+
+/* Caller holds nt.lock and nt.sending: the queue is theirs to send. */
+static struct note *take_batch_locked(void)
+{
+	struct note *batch = nt.head;
+
+	nt.head = NULL;
+	nt.tail = &nt.head;
+	return batch;
+}
+
 static void *notifier_main(void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&nt.lock);
 	for (;;) {
-		struct note *batch = nt.head;
+		struct note *batch;
 
-		if (!batch) {
-			if (nt.state == STOPPED)
+		if (!nt.head || nt.sending) {
+			if (nt.state == STOPPED && !nt.head && !nt.sending)
 				break;
 			pthread_cond_wait(&nt.cond, &nt.lock);
 			continue;
 		}
-		nt.head = NULL;
-		nt.tail = &nt.head;
+		nt.sending = true;
+		batch = take_batch_locked();
 		pthread_mutex_unlock(&nt.lock);
-		while (batch) {
-			struct note *n = batch;
-
-			batch = n->next;
-			send_note(n);
-			free(n);
-		}
+		send_batch(batch);
 		pthread_mutex_lock(&nt.lock);
+		nt.sending = false;
 	}
 	pthread_mutex_unlock(&nt.lock);
 	return NULL;
@@ -150,7 +180,25 @@ static void queue(struct note *n)
 	}
 	*nt.tail = n;
 	nt.tail = &n->next;
-	pthread_cond_signal(&nt.cond);
+	if (!notes_deferred)
+		pthread_cond_signal(&nt.cond);
+	pthread_mutex_unlock(&nt.lock);
+}
+
+/* While a store runs, the notes it queues wait for its reply, which sends
+ * them (or for anyone else's notes), instead of waking the notifier to
+ * compete with the store for the token. */
+void notify_defer(bool defer)
+{
+	notes_deferred = defer;
+}
+
+/* A store ended without a reply: its notes, if any, go without it. */
+void notify_kick(void)
+{
+	pthread_mutex_lock(&nt.lock);
+	if (nt.head)
+		pthread_cond_signal(&nt.cond);
 	pthread_mutex_unlock(&nt.lock);
 }
 
@@ -167,16 +215,43 @@ void notify_inval_entry(fuse_ino_t parent, const char *name)
 	queue(n);
 }
 
+/* With the token free, sends the queue (which holds every note of this
+ * write's change: they were queued before its store returned) and
+ * replies here. */
+static bool reply_in_place(fuse_req_t req, ssize_t result)
+{
+	struct note *batch;
+
+	pthread_mutex_lock(&nt.lock);
+	if (nt.state != RUNNING || nt.sending) {
+		pthread_mutex_unlock(&nt.lock);
+		return false;
+	}
+	nt.sending = true;
+	batch = take_batch_locked();
+	pthread_mutex_unlock(&nt.lock);
+
+	send_batch(batch);
+	reply_write(req, result);
+
+	pthread_mutex_lock(&nt.lock);
+	nt.sending = false;
+	if (nt.head || nt.state == STOPPED)
+		pthread_cond_signal(&nt.cond);
+	pthread_mutex_unlock(&nt.lock);
+	return true;
+}
+
 void notify_reply_write(fuse_req_t req, ssize_t result)
 {
-	struct note *n = malloc(sizeof(*n) + 1);
+	struct note *n;
 
+	if (reply_in_place(req, result))
+		return;
+	n = malloc(sizeof(*n) + 1);
 	if (!n) {
 		/* Nothing acknowledged is lost: reply in place. */
-		if (result < 0)
-			fuse_reply_err(req, (int)-result);
-		else
-			fuse_reply_write(req, (size_t)result);
+		reply_write(req, result);
 		return;
 	}
 	n->kind = NOTE_REPLY_WRITE;

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The writer pool: every write runs its store here, so a vendor hook that
- * takes seconds ties up a writer thread, never one of libfuse's workers,
- * and lookups, reads and readdir keep being served.  Threads are started
- * on demand up to a maximum and stay for later writes.
+ * Where stores run.  A store runs on the FUSE worker that received it, as
+ * the kernel runs it in the writer's own task, while fewer than half of the
+ * workers are busy that way; the rest stays for lookups, reads and readdir
+ * however slow the vendors are.  Beyond that, stores go to the writer pool,
+ * whose threads start on demand up to a maximum and stay for later writes.
+ * A store on a worker never waits for a device's users (that can last
+ * until the daemon stops, and the FUSE loop must end first): it gives up
+ * untouched, and the pool runs it again.
  *
  * (GLib's GThreadPool would do, but its futex-based GMutex is invisible to
  * ThreadSanitizer, which is how this project finds races.)
@@ -26,6 +30,8 @@ static struct {
 	GArray *threads;      /* pthread_t; lock */
 	unsigned int idle;    /* lock */
 	unsigned int max;
+	unsigned int on_workers;     /* lock: stores running on FUSE workers */
+	unsigned int max_on_workers;
 	bool stop;            /* lock */
 } wp = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -59,23 +65,33 @@ static void interrupt_job(fuse_req_t req, void *waiter)
 	mdev_interrupt(waiter);
 }
 
-static void run_job(struct write_job *job)
+/* Runs the store and replies; false (no reply, @job kept) if it ran on a
+ * worker and would have waited for users. */
+static bool run_job(struct write_job *job, bool on_worker)
 {
-	struct mdev_waiter waiter = { .interrupted = false };
 	ssize_t ret;
 
-	fuse_req_interrupt_func(job->req, interrupt_job, &waiter);
-	mdev_waiter_enter(&waiter);
+	job->waiter.must_not_wait = on_worker;
+	job->waiter.would_wait = false;
+	fuse_req_interrupt_func(job->req, interrupt_job, &job->waiter);
+	mdev_waiter_enter(&job->waiter);
+	notify_defer(true);
 	ret = sysfs_store(job->node, job->buf, job->len);
+	notify_defer(false);
 	mdev_waiter_enter(NULL);
 	/* Returns once no interrupt_job() runs: then the waiter can go. */
 	fuse_req_interrupt_func(job->req, NULL, NULL);
+	if (job->waiter.would_wait) {
+		notify_kick();
+		return false;
+	}
 
 	if (ret > (ssize_t)job->len)
 		ret = (ssize_t)job->len;
 	notify_reply_write(job->req, ret);
 	kobj_put(job->node.obj);
 	free(job);
+	return true;
 }
 
 static void *writer_main(void *arg)
@@ -87,7 +103,7 @@ static void *writer_main(void *arg)
 
 		if (job) {
 			pthread_mutex_unlock(&wp.lock);
-			run_job(job);
+			run_job(job, false);
 			pthread_mutex_lock(&wp.lock);
 			continue;
 		}
@@ -101,9 +117,10 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int writers_start(unsigned int max)
+int writers_start(unsigned int max_threads, unsigned int max)
 {
 	wp.max = max ? max : 1;
+	wp.max_on_workers = max_threads / 2;
 	wp.threads = g_array_new(FALSE, FALSE, sizeof(pthread_t));
 	wp.stop = false;
 	return 0;
@@ -123,18 +140,36 @@ void writers_stop(void)
 	wp.threads = NULL;
 	/* A write queued after the threads ended still gets its answer. */
 	for (struct write_job *job; (job = g_queue_pop_head(&wp.jobs));)
-		run_job(job);
+		run_job(job, false);
 }
 
-void writers_submit(struct write_job *job)
+static bool take_worker_slot(void)
+{
+	bool ok;
+
+	pthread_mutex_lock(&wp.lock);
+	ok = !wp.stop && wp.on_workers < wp.max_on_workers;
+	if (ok)
+		wp.on_workers++;
+	pthread_mutex_unlock(&wp.lock);
+	return ok;
+}
+
+static void put_worker_slot(void)
+{
+	pthread_mutex_lock(&wp.lock);
+	wp.on_workers--;
+	pthread_mutex_unlock(&wp.lock);
+}
+
+static void queue_job(struct write_job *job)
 {
 	pthread_t thread;
 
-	kobj_get(job->node.obj);
 	pthread_mutex_lock(&wp.lock);
 	if (wp.stop) {
 		pthread_mutex_unlock(&wp.lock);
-		run_job(job);
+		run_job(job, false);
 		return;
 	}
 	g_queue_push_tail(&wp.jobs, job);
@@ -147,10 +182,25 @@ void writers_submit(struct write_job *job)
 			g_queue_remove(&wp.jobs, job);
 			pthread_mutex_unlock(&wp.lock);
 			log_err("cannot start a writer thread; writing in place");
-			run_job(job);
+			run_job(job, false);
 			return;
 		}
 	}
 	pthread_cond_signal(&wp.cond);
 	pthread_mutex_unlock(&wp.lock);
+}
+
+/* Called on a FUSE worker. */
+void writers_submit(struct write_job *job)
+{
+	bool done = false;
+
+	kobj_get(job->node.obj);
+	job->waiter = (struct mdev_waiter){ .interrupted = false };
+	if (take_worker_slot()) {
+		done = run_job(job, true);
+		put_worker_slot();
+	}
+	if (!done)
+		queue_job(job);
 }

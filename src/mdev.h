@@ -43,9 +43,14 @@ void mdev_unhold(struct mdev_holder *holder);
 
 /* Interruptible waits: a writer thread enters its waiter (NULL leaves);
  * mdev_interrupt() from another thread makes a remove that waits for
- * users give up with -EINTR.  Set once, a waiter stays interrupted. */
+ * users give up with -EINTR.  Set once, a waiter stays interrupted.
+ * A waiter that must not wait (a store run on a FUSE worker) makes a
+ * remove of a device in use give up at once, before asking its users,
+ * with the device as it was and @would_wait set: run it again elsewhere. */
 struct mdev_waiter {
 	bool interrupted; /* core's lock */
+	bool must_not_wait;
+	bool would_wait;
 };
 void mdev_waiter_enter(struct mdev_waiter *waiter);
 void mdev_interrupt(struct mdev_waiter *waiter);

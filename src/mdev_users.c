@@ -156,6 +156,11 @@ int mdev_wait_unused(struct mdevfs_device *mdev, bool interruptible)
 	int ret = 0;
 
 	pthread_mutex_lock(&mdev_list_lock);
+	if (mdev->users && w && w->must_not_wait) {
+		w->would_wait = true;
+		pthread_mutex_unlock(&mdev_list_lock);
+		return -EWOULDBLOCK;
+	}
 	while (mdev->users && !interrupted_locked(w)) {
 		struct timespec deadline;
 

@@ -482,7 +482,7 @@ void sysfs_update_locked(struct kobj *obj, unsigned int set,
 		if (dir.obj == obj && !visible_with(obj, sysfs_entry(dir), new))
 			continue;
 		if (sysfs_name(n, name, sizeof(name)) == 0)
-			notifier->gone(notifier_ctx, dir, name);
+			notifier->gone(notifier_ctx, dir, n, name);
 	}
 }
 

@@ -74,10 +74,12 @@ struct sysfs_entry {
 	uint8_t dir;
 };
 
-/* Called under sysfs_rwsem (exclusive) for every entry that vanishes, so
- * the FUSE layer can drop the kernel's cached dentries. */
+/* Called under sysfs_rwsem (exclusive) for every entry @node that
+ * vanishes from @dir, so the FUSE layer can drop the kernel's cached
+ * dentries. */
 struct sysfs_notifier {
-	void (*gone)(void *ctx, struct sysfs_node dir, const char *name);
+	void (*gone)(void *ctx, struct sysfs_node dir, struct sysfs_node node,
+		     const char *name);
 };
 
 void sysfs_init(struct kobj *root);

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -415,6 +416,66 @@ START_TEST(stop_with_live_devices)
 }
 END_TEST
 
+/* `mdevfs ctl hold UUID`, returned once it holds (it says so); its
+ * output stays open in *@said, or it would die writing its requests. */
+static pid_t start_holder(struct mdevfs *s, const char *uuid, FILE **said)
+{
+	char line[128] = "";
+	int out[2];
+	pid_t pid;
+	FILE *f;
+
+	ck_assert_int_eq(pipe(out), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		close(out[0]);
+		execl(MDEVFS_BIN, MDEVFS_BIN, "ctl", "-m", s->dir, "hold", uuid,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	f = fdopen(out[0], "r");
+	ck_assert(fgets(line, sizeof(line), f) != NULL);
+	ck_assert_msg(!strncmp(line, "holding ", 8), "ctl hold said %s", line);
+	*said = f;
+	return pid;
+}
+
+/* A stop while a remove waits for a holder: the holder is let go, the
+ * remove finishes and the daemon exits (the wait runs on a writer thread,
+ * never on a FUSE worker, whose loop must end first). */
+START_TEST(stop_while_remove_waits_for_holder)
+{
+	struct mdevfs s;
+	char *u, *remove;
+	pid_t holder, remover;
+	FILE *said;
+	int status;
+
+	mdevfs_start(&s, NULL, NULL);
+	u = uuid_new();
+	remove = at(&s, "bus/mdev/devices/%s/remove", u);
+	ck_assert_int_eq(put(at(&s, CREATE("mtty", "mtty-1")), u), 36);
+	holder = start_holder(&s, u, &said);
+	remover = start_remover(remove);
+	for (int i = 0; i < 1000 && exists(remove); i++)
+		usleep(2000);
+	ck_assert(!exists(remove));
+	usleep(100000);
+	ck_assert_int_eq(waitpid(remover, &status, WNOHANG), 0);
+
+	status = mdevfs_wait(&s, SIGTERM);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "mdevfs exit status %d", status);
+	ck_assert_int_eq(waitpid(remover, &status, 0), remover);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "remover: status %d", status);
+	ck_assert_int_eq(waitpid(holder, &status, 0), holder);
+	fclose(said);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fs-remove");
@@ -433,6 +494,7 @@ int main(void)
 	tcase_add_test(tc, slow_vendor_holds_nothing_up);
 	tcase_add_test(tc, busy_device_remove_interrupted);
 	tcase_add_test(tc, stop_with_live_devices);
+	tcase_add_test(tc, stop_while_remove_waits_for_holder);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
