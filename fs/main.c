@@ -222,6 +222,8 @@ int main(int argc, char **argv)
 	if ((cli.mode == MODE_MOUNT && !cli.o.foreground) ||
 	    (cli.mode == MODE_RUN && !cli.verbose && !cli.o.debug))
 		log_set_level(MDEVFS_LOG_WARNING);
+	else if (cli.o.debug)
+		log_set_level(MDEVFS_LOG_DEBUG); /* libfuse's request log */
 	mdev_core_init();
 	ret = config_load(cli.o.config, &parents) ? 1 : serve_mode(&cli, parents);
 	mdev_core_fini();

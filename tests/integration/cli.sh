@@ -57,6 +57,19 @@ for sig in TERM INT; do
 	mountpoint -q "$m" && fail "SIG$sig: still mounted" || ok "SIG$sig: unmounted"
 done
 
+# -d logs every FUSE request.
+new_mountpoint m
+log=$(mktemp /tmp/mdevfs-debug.XXXXXX)
+"$MDEVFS" -d "$m" 2>"$log" &
+pid=$!
+wait_mounted "$m"
+ls "$m/class/mdev_bus" >/dev/null
+kill -TERM "$pid"
+wait "$pid"
+grep -q "opcode: LOOKUP" "$log" && ok "-d logs FUSE requests" ||
+	fail "-d logged no request: $(head -c 300 "$log")"
+rm -f "$log"
+
 # A daemon killed with SIGKILL leaves a dead mount: say so.
 new_mountpoint m
 "$MDEVFS" -f "$m" 2>/dev/null &
