@@ -285,11 +285,11 @@ static int open_allowed(struct sysfs_node node, int flags)
 	int err;
 
 	sysfs_read_lock();
-	err = sysfs_getattr(node, &st);
+	err = sysfs_visible(node) ? sysfs_getattr(node, &st) : -ENODEV;
 	ent = sysfs_entry(node);
 	sysfs_read_unlock();
 	if (err)
-		return -ENODEV;
+		return -ENODEV; /* kernfs_fop_open(): no active reference */
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	if ((acc == O_WRONLY || acc == O_RDWR) &&
@@ -430,11 +430,13 @@ static void mdevfs_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m)
 	reply_eperm(req);
 }
 
+/* A regular file comes through vfs_create(), which without ->create is
+ * EACCES (fs/namei.c); other kinds through vfs_mknod(): EPERM. */
 static void mdevfs_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m,
 			 dev_t d)
 {
-	(void)p, (void)n, (void)m, (void)d;
-	reply_eperm(req);
+	(void)p, (void)n, (void)d;
+	fuse_reply_err(req, S_ISREG(m) ? EACCES : EPERM);
 }
 
 static void mdevfs_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
@@ -453,8 +455,9 @@ static void mdevfs_symlink(fuse_req_t req, const char *l, fuse_ino_t p,
 static void mdevfs_rename(fuse_req_t req, fuse_ino_t p, const char *n,
 			  fuse_ino_t np, const char *nn, unsigned int f)
 {
-	(void)p, (void)n, (void)np, (void)nn, (void)f;
-	reply_eperm(req);
+	(void)p, (void)n, (void)np, (void)nn;
+	/* kernfs_iop_rename(): flags are EINVAL before anything else. */
+	fuse_reply_err(req, f ? EINVAL : EPERM);
 }
 
 static void mdevfs_link(fuse_req_t req, fuse_ino_t i, fuse_ino_t np,

@@ -360,15 +360,13 @@ static ssize_t autoprobe_show(struct kobj *obj, const struct sysfs_entry *ent,
 	return emit(buf, "%d\n", atomic_load(&drivers_autoprobe));
 }
 
+/* drivers/base/bus.c drivers_autoprobe_store(): "0..." is 0, anything
+ * else 1; never an error. */
 static ssize_t autoprobe_store(struct kobj *obj, const struct sysfs_entry *ent,
 			       const char *buf, size_t count)
 {
-	bool val;
-
 	(void)obj, (void)ent;
-	if (parse_kstrtobool(buf, &val))
-		return -EINVAL;
-	atomic_store(&drivers_autoprobe, val);
+	atomic_store(&drivers_autoprobe, buf[0] != '0');
 	return (ssize_t)count;
 }
 

@@ -200,16 +200,21 @@ static bool fill_node(sysfs_filldir_t fill, void *ctx, struct sysfs_node n,
 int sysfs_readdir(struct sysfs_node dir, uint64_t off, sysfs_filldir_t fill,
 		  void *ctx)
 {
+	const struct sysfs_entry *ent = sysfs_entry(dir);
 	const struct sysfs_entry *dent = visible_dir(dir);
 	struct sysfs_node up = dir, child;
 	uint64_t pos;
 
-	if (!dent)
+	if (!ent || !S_ISDIR(ent->mode))
 		return -ENOENT;
 	if (off < 1 && !fill(ctx, ".", dir, 1))
 		return 0;
 	container_of_node(dir, &up);
 	if (off < 2 && !fill(ctx, "..", up, 2))
+		return 0;
+	/* A directory removed under an open fd lists only its dots, as
+	 * kernfs_fop_readdir() does (kernfs_dir_pos() skips the dead). */
+	if (!dent)
 		return 0;
 	if (off < COLL_BASE) {
 		unsigned int first = off > 3 ? (unsigned int)(off - 3) : 0;
@@ -257,7 +262,10 @@ int sysfs_getattr(struct sysfs_node n, struct stat *st)
 	const struct sysfs_entry *ent = sysfs_entry(n);
 	struct override *ov;
 
-	if (!ent || !sysfs_visible(n))
+	/* Whether @n is visible is the lookup's question: like
+	 * kernfs_iop_getattr(), fstat() of an fd whose node was removed
+	 * still answers. */
+	if (!ent)
 		return -ENOENT;
 	memset(st, 0, sizeof(*st));
 	st->st_ino = sysfs_ino(n);
