@@ -53,14 +53,20 @@ static int fail(const char *what, const char *path)
 }
 
 /* The lock: a second daemon on the same directory is refused, and a
- * killed one lets go of it with its last file descriptor. */
+ * killed one lets go of it with its last file descriptor.  That can come
+ * a moment after its mount died: a restart waits for it up to a second. */
 static int take_lock(const char *dir)
 {
 	st.lock_fd = openat(st.dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (st.lock_fd < 0)
 		return fail("cannot open the lock in", dir);
-	if (flock(st.lock_fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
+	for (int i = 0; i < 20; i++) {
+		if (flock(st.lock_fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			break;
+		g_usleep(50 * 1000);
+	}
 	if (errno == EWOULDBLOCK) {
 		log_err("state directory %s is in use by another mdevfs", dir);
 		return -EBUSY;
@@ -72,6 +78,8 @@ int state_open(const char *dir)
 {
 	int ret;
 
+	if (st.dir_fd >= 0)
+		return -EALREADY;
 	if (g_mkdir_with_parents(dir, 0700))
 		return fail("cannot create", dir);
 	st.dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
