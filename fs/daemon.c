@@ -211,10 +211,12 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	struct daemon d = { .o = o, .parents = parents };
 	int ret = 1;
 
-	g_autofree char *name = control_name(o->mountpoint);
+	g_autofree char *name = NULL;
 
-	if (!name || control_open(&d, name) || daemon_open_state(o) ||
-	    daemon_prepare(&d))
+	if (daemon_open_state(o))
+		return 1;
+	name = control_name(o->mountpoint);
+	if (!name || control_open(&d, name) || daemon_prepare(&d))
 		goto out;
 	if (fuse_set_signal_handlers(d.se))
 		goto out;

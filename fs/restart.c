@@ -81,6 +81,12 @@ int daemon_open_state(const struct daemon_options *o)
 			return -1;
 		}
 		dir = state_default_dir(real);
+		if (!dir) {
+			log_warn("no state directory (not root, and no "
+				 "XDG_RUNTIME_DIR): devices will not survive a "
+				 "crash; choose one with --state-dir");
+			return 0;
+		}
 	}
 	if (state_open(dir))
 		return -1;

@@ -47,7 +47,6 @@ int ida_alloc(struct ida *ida)
 
 int ida_alloc_exact(struct ida *ida, int id)
 {
-	GSequenceIter *it;
 	int ret = id;
 
 	if (id < 0 || id == INT_MAX)
@@ -59,8 +58,9 @@ int ida_alloc_exact(struct ida *ida, int id)
 			g_sequence_append(ida->freed, GINT_TO_POINTER(n));
 		ida->next = id + 1;
 	} else {
-		it = g_sequence_lookup(ida->freed, GINT_TO_POINTER(id),
-				       cmp_int, NULL);
+		GSequenceIter *it = g_sequence_lookup(ida->freed,
+				GINT_TO_POINTER(id), cmp_int, NULL);
+
 		if (it)
 			g_sequence_remove(it);
 		else

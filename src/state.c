@@ -410,8 +410,11 @@ char *state_escape_path(const char *path)
 char *state_default_dir(const char *mountpoint)
 {
 	g_autofree char *escaped = state_escape_path(mountpoint);
+	const char *runtime = g_getenv("XDG_RUNTIME_DIR");
 
 	if (geteuid() == 0)
 		return g_build_filename("/run/mdevfs", escaped, NULL);
-	return g_build_filename(g_get_user_runtime_dir(), "mdevfs", escaped, NULL);
+	if (!runtime || !g_path_is_absolute(runtime))
+		return NULL;
+	return g_build_filename(runtime, "mdevfs", escaped, NULL);
 }

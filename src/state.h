@@ -70,8 +70,9 @@ int state_device_unbound(const struct mdevfs_device *mdev);
 unsigned int state_recover(void);
 
 /* The default directory for @mountpoint: /run/mdevfs/ESCAPED as root,
- * else under the user's runtime directory; ESCAPED is the absolute path
- * escaped as systemd-escape --path does (/mnt/mdevfs: mnt-mdevfs). */
+ * else $XDG_RUNTIME_DIR/mdevfs/ESCAPED (NULL without it); ESCAPED is the
+ * absolute path escaped as systemd-escape --path does (/mnt/mdevfs:
+ * mnt-mdevfs). */
 char *state_default_dir(const char *mountpoint);
 char *state_escape_path(const char *path);
 
