@@ -65,7 +65,7 @@ static int take_lock(const char *dir)
 			return 0;
 		if (errno != EWOULDBLOCK)
 			break;
-		g_usleep(50 * 1000);
+		g_usleep(50000);
 	}
 	if (errno == EWOULDBLOCK) {
 		log_err("state directory %s is in use by another mdevfs", dir);
@@ -215,9 +215,8 @@ int state_device_removed(const struct mdevfs_device *mdev)
 
 	if (!state_enabled())
 		return 0;
-	if (unlinkat(st.devices_fd, mdev->name, 0) && errno != ENOENT)
-		ret = -errno;
-	else if (fsync(st.devices_fd))
+	if ((unlinkat(st.devices_fd, mdev->name, 0) && errno != ENOENT) ||
+	    fsync(st.devices_fd))
 		ret = -errno;
 	if (!ret)
 		return 0;

@@ -96,12 +96,12 @@ START_TEST(every_flipped_byte)
 
 	for (size_t i = 0; i < len; i++) {
 		for (unsigned int bit = 0; bit < 8; bit++) {
-			g_autofree char *bad = g_strndup(text, len);
+			g_autofree unsigned char *bad = (unsigned char *)g_strndup(text, len);
 			g_autofree char *why = NULL;
 			struct state_record r;
 
-			bad[i] ^= (char)(1u << bit);
-			ck_assert_msg(state_record_parse(bad, len, &r, &why) == -EINVAL,
+			bad[i] ^= (unsigned char)(1u << bit);
+			ck_assert_msg(state_record_parse((char *)bad, len, &r, &why) == -EINVAL,
 				      "byte %zu bit %u flipped was accepted", i, bit);
 			ck_assert_ptr_nonnull(why);
 		}
