@@ -70,6 +70,11 @@ echo "crash test: $acked operations acknowledged in all"
 kill -TERM "$pid"
 wait "$pid"
 expect_eq "clean stop" "$?" 0
+no_sanitizer_report() {
+	grep -q "Sanitizer" "$work/daemon.log" && fail "a sanitizer report: $(grep -m3 -A5 Sanitizer "$work/daemon.log")" ||
+		ok "no sanitizer report"
+}
+no_sanitizer_report
 [ -e "$statedir" ] && fail "state directory left after a clean stop" ||
 	ok "state directory gone after a clean stop"
 
@@ -141,4 +146,5 @@ kill -TERM "$pid"
 wait "$pid"
 grep -q "$u2: cannot record it in $full/devices: No space left on device" "$work/daemon.log" &&
 	ok "the failed record is logged" || fail "not logged"
+no_sanitizer_report
 finish
