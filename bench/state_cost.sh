@@ -45,7 +45,7 @@ run() { # LABEL ARGS...
 	fusermount3 -u "$dir"
 	wait
 }
-for round in 1 2; do
+for round in 1 2 3; do
 	run "none (--no-state-dir)" --no-state-dir
 	run "tmpfs" --state-dir "$work/tmpfs/state"
 	run "disk ($(stat -f -c %T "$work/disk"))" --state-dir "$work/disk/state"
