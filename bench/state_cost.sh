@@ -12,7 +12,13 @@ fi
 mdevfs=$(realpath "${1:-build/mdevfs}")
 cycles=${2:-2000}
 work=$(mktemp -d /var/tmp/mdevfs-cost-XXXXXX)
-trap 'for d in "$work"/m*; do fusermount3 -u "$d" 2>/dev/null || true; done; umount "$work/tmpfs" 2>/dev/null || true; rm -rf "$work"' EXIT
+finish() {
+	local d
+	for d in "$work"/m*; do fusermount3 -u "$d" 2>/dev/null || true; done
+	umount "$work/tmpfs" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap finish EXIT
 mkdir "$work/tmpfs" "$work/disk"
 mount -t tmpfs none "$work/tmpfs"
 
@@ -45,7 +51,7 @@ run() { # LABEL ARGS...
 	fusermount3 -u "$dir"
 	wait
 }
-for round in 1 2 3; do
+for _ in 1 2 3; do
 	run "none (--no-state-dir)" --no-state-dir
 	run "tmpfs" --state-dir "$work/tmpfs/state"
 	run "disk ($(stat -f -c %T "$work/disk"))" --state-dir "$work/disk/state"
