@@ -21,9 +21,15 @@
  * started on it) until the Nth request to release it.  (Slow and flaky
  * vendors are the core's fault injection, for every backend.)
  *
- * The parent counts what it did (probes, failures, removes, requests) and
- * what it holds, shown by `mdevfs ctl list`: after every device is gone,
- * its pool is full again and probes - failures == removes.
+ * adopt() takes back what a device held before mdevfs was restarted after
+ * a crash (its units, its simulated user), as probe() does, but fails with
+ * ENOSPC rather than overcommit the pool: the vendor's memory is the
+ * configuration's, so re-taking is all there is to do.
+ *
+ * The parent counts what it did (probes, failures, adoptions, removes,
+ * requests) and what it holds, shown by `mdevfs ctl list`: after every
+ * device is gone, its pool is full again and probes - failures + adopts
+ * == removes.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -39,7 +45,7 @@ struct sample_parent {
 	atomic_ulong free;   /* pool units left */
 	unsigned long total;
 	GPtrArray *types;    /* struct sample_type *, freed with the parent */
-	atomic_ulong probes, probe_failures, removes, requests;
+	atomic_ulong probes, probe_failures, adopts, removes, requests;
 };
 
 struct sample_type {
@@ -177,7 +183,8 @@ static void sample_dev_free(struct sample_dev *sd, guint n)
 	g_free(sd);
 }
 
-static int sample_probe(struct mdevfs_device *dev)
+/* What probe() and adopt() share: the units, the device's state. */
+static int sample_take(struct mdevfs_device *dev)
 {
 	struct mdevfs_type *type = mdevfs_device_type(dev);
 	struct mdevfs_parent *parent = mdevfs_type_parent(type);
@@ -185,11 +192,8 @@ static int sample_probe(struct mdevfs_device *dev)
 	struct sample_type *st = mdevfs_type_drvdata(type);
 	struct sample_dev *sd;
 
-	atomic_fetch_add(&sp->probes, 1);
-	if (!mdevfs_parent_core_counts(parent) && reserve(sp, st)) {
-		atomic_fetch_add(&sp->probe_failures, 1);
+	if (!mdevfs_parent_core_counts(parent) && reserve(sp, st))
 		return -ENOSPC;
-	}
 	sd = sample_dev_new(st);
 	mdevfs_device_set_drvdata(dev, sd);
 	if (st->busy_requests) {
@@ -197,6 +201,34 @@ static int sample_probe(struct mdevfs_device *dev)
 		mdevfs_device_get_user(dev);
 	}
 	return 0;
+}
+
+static int sample_probe(struct mdevfs_device *dev)
+{
+	struct mdevfs_parent *parent = mdevfs_type_parent(mdevfs_device_type(dev));
+	struct sample_parent *sp = mdevfs_parent_drvdata(parent);
+	int ret;
+
+	atomic_fetch_add(&sp->probes, 1);
+	ret = sample_take(dev);
+	if (ret)
+		atomic_fetch_add(&sp->probe_failures, 1);
+	return ret;
+}
+
+static int sample_adopt(struct mdevfs_device *dev)
+{
+	struct mdevfs_parent *parent = mdevfs_type_parent(mdevfs_device_type(dev));
+	struct sample_parent *sp = mdevfs_parent_drvdata(parent);
+	int ret = sample_take(dev);
+
+	if (ret)
+		mdevfs_log(MDEVFS_LOG_WARNING, "%s: %s: not enough units left in "
+			   "the pool to adopt it", mdevfs_parent_name(parent),
+			   mdevfs_device_uuid(dev));
+	else
+		atomic_fetch_add(&sp->adopts, 1);
+	return ret;
 }
 
 /* The simulated VM lets go at the Nth request. */
@@ -242,6 +274,7 @@ static ssize_t sample_parent_status(struct mdevfs_parent *parent, char *buf,
 	unsigned long probes = atomic_load(&sp->probes);
 	unsigned long failures = atomic_load(&sp->probe_failures);
 	unsigned long removes = atomic_load(&sp->removes);
+	unsigned long adopts = atomic_load(&sp->adopts);
 	int n = 0;
 
 	if (!mdevfs_parent_core_counts(parent))
@@ -250,9 +283,9 @@ static ssize_t sample_parent_status(struct mdevfs_parent *parent, char *buf,
 	if (n < 0 || (size_t)n >= size)
 		return n;
 	return n + snprintf(buf + n, size - (size_t)n,
-		"devices=%lu probes=%lu probe_failures=%lu removes=%lu requests=%lu",
-		probes - failures - removes, probes, failures, removes,
-		atomic_load(&sp->requests));
+		"devices=%lu probes=%lu probe_failures=%lu removes=%lu "
+		"requests=%lu adopts=%lu", probes - failures + adopts - removes,
+		probes, failures, removes, atomic_load(&sp->requests), adopts);
 }
 
 static unsigned int sample_get_available(struct mdevfs_type *type)
@@ -307,6 +340,7 @@ const struct mdevfs_backend sample_backend = {
 	.type_init = sample_type_init,
 	.parent_fini = sample_parent_fini,
 	.probe = sample_probe,
+	.adopt = sample_adopt,
 	.remove = sample_remove,
 	.get_available = sample_get_available,
 	.attr_show = sample_attr_show,

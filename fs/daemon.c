@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "state.h"
 #include "uevent_netlink.h"
 
 int daemon_check_fuse_device(void)
@@ -76,14 +77,14 @@ int daemon_check_mountpoint(const char *mountpoint)
 	g_auto(GStrv) mounts = NULL;
 	struct stat st;
 
+	/* A killed mdevfs left its mount: replaced (restart.c). */
+	if (stat(mountpoint, &st) && errno == ENOTCONN &&
+	    daemon_replace_dead_mount(mountpoint))
+		return -1;
 	if (stat(mountpoint, &st)) {
 		int err = errno;
 
-		if (err == ENOTCONN)
-			log_err("mountpoint %s: a dead FUSE mount is there; "
-				"unmount it with fusermount3 -u %s", mountpoint,
-				mountpoint);
-		else if (err == ENOENT)
+		if (err == ENOENT)
 			log_err("mountpoint %s does not exist", mountpoint);
 		else
 			log_err("mountpoint %s: %s", mountpoint, strerror(err));
@@ -150,6 +151,8 @@ int daemon_prepare(struct daemon *d)
 	/* The tree is complete before it is mounted. */
 	if (parents_plug(d, g_steal_pointer(&d->parents)))
 		return -1;
+	/* After a crash: the devices recorded, before anyone can look. */
+	state_recover();
 	d->se = new_session(d->o);
 	return d->se ? 0 : -1;
 }
@@ -208,8 +211,11 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	struct daemon d = { .o = o, .parents = parents };
 	int ret = 1;
 
-	g_autofree char *name = control_name(o->mountpoint);
+	g_autofree char *name = NULL;
 
+	if (daemon_open_state(o))
+		return 1;
+	name = control_name(o->mountpoint);
 	if (!name || control_open(&d, name) || daemon_prepare(&d))
 		goto out;
 	if (fuse_set_signal_handlers(d.se))
@@ -233,5 +239,7 @@ out_signals:
 	fuse_remove_signal_handlers(d.se);
 out:
 	daemon_finish(&d);
+	/* Every device was removed, so was its record. */
+	state_close(true);
 	return ret;
 }

@@ -14,6 +14,8 @@ struct daemon_options {
 	GPtrArray *fuse_opts;   /* -o options for libfuse */
 	unsigned int uevent_routes; /* UEVENT_ROUTES_DEFAULT: decided at start */
 	bool keep_mdevctl_d;    /* run: the host's /etc/mdevctl.d */
+	const char *state_dir;  /* NULL: the default for the mountpoint */
+	bool no_state_dir;      /* no state directory: nothing survives a crash */
 	struct fs_options fs;
 };
 
@@ -24,6 +26,11 @@ int daemon_check_fuse_device(void);
 /* Where mdevfs is mounted (the topmost mount), sorted; a NULL-terminated
  * array for g_strfreev(). */
 char **mdevfs_mountpoints(void);
+/* restart.c: a dead mdevfs mount unmounted, with one line saying so (0),
+ * or why not; the state directory of o->mountpoint opened (0, or -1
+ * after saying why). */
+int daemon_replace_dead_mount(const char *mountpoint);
+int daemon_open_state(const struct daemon_options *o);
 /* Serves @parents on the mountpoint until unmounted or signalled. */
 int daemon_run(const struct daemon_options *o, GPtrArray *parents);
 

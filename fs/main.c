@@ -42,16 +42,24 @@ static void usage(FILE *out)
 "      --uevent=LIST  uevent routes: kernel, udev, both comma-separated,\n"
 "                     or none (default: udev; kernel,udev when mdevfs has\n"
 "                     a network namespace of its own, as in run)\n"
+"      --state-dir=DIR  where devices are recorded, so that a restart\n"
+"                     after a crash brings them back (default:\n"
+"                     /run/mdevfs/MOUNTPOINT escaped as systemd-escape\n"
+"                     --path does; not for run)\n"
+"      --no-state-dir nothing recorded: a crash loses the devices\n"
 "  -o OPT[,OPT...]    FUSE mount options, and mdevfs's own:\n"
 "                       timeout=SECONDS  kernel entry cache (default 60)\n"
 "                       max_threads=N    FUSE worker threads (default 10)\n"
 "                       max_writers=N    writer threads, for the writes\n"
 "                                        beyond half the workers (default 256)\n"
+"                       state_dir=DIR    as --state-dir\n"
 "  -h, --help         show this help\n"
 "  -V, --version      show the version\n"
 "\n"
 "Stop it with fusermount3 -u MOUNTPOINT, SIGTERM or SIGINT: every parent\n"
-"unregisters and its devices are removed.  See docs/ for the details.\n");
+"unregisters and its devices are removed.  Started again on the mount of\n"
+"an mdevfs that was killed, it replaces that mount and brings back the\n"
+"devices it had.  See docs/ for the details.\n");
 }
 
 static int parse_uint(const char *what, const char *v, unsigned int *out)
@@ -85,6 +93,8 @@ static int parse_o(struct daemon_options *o, const char *arg)
 		} else if (v && !strncmp(*p, "max_threads=", 12)) {
 			if (parse_uint("max_threads", v + 1, &o->fs.max_threads))
 				return -1;
+		} else if (v && !strncmp(*p, "state_dir=", 10)) {
+			o->state_dir = v + 1;
 		} else if (v && !strncmp(*p, "max_writers=", 12)) {
 			if (parse_uint("max_writers", v + 1, &o->fs.max_writers))
 				return -1;
@@ -116,6 +126,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "keep-mdevctl-d", no_argument, NULL, 'K' },
 		{ "uevent", required_argument, NULL, 'U' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "no-state-dir", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -132,6 +144,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'd': cli->o.foreground = cli->o.debug = true; break;
 		case 'v': cli->verbose = true; break;
 		case 'K': cli->o.keep_mdevctl_d = true; break;
+		case 'S': cli->o.state_dir = optarg; break;
+		case 'N': cli->o.no_state_dir = true; break;
 		case 'U':
 			if (uevent_routes_parse(optarg, &cli->o.uevent_routes)) {
 				log_err("--uevent=%s: expected kernel, udev, "

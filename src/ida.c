@@ -45,6 +45,31 @@ int ida_alloc(struct ida *ida)
 	return id;
 }
 
+int ida_alloc_exact(struct ida *ida, int id)
+{
+	int ret = id;
+
+	if (id < 0 || id == INT_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&ida->lock);
+	if (id >= ida->next) {
+		/* The numbers skipped become holes, lowest first. */
+		for (int n = ida->next; n < id; n++)
+			g_sequence_append(ida->freed, GINT_TO_POINTER(n));
+		ida->next = id + 1;
+	} else {
+		GSequenceIter *it = g_sequence_lookup(ida->freed,
+				GINT_TO_POINTER(id), cmp_int, NULL);
+
+		if (it)
+			g_sequence_remove(it);
+		else
+			ret = -EBUSY;
+	}
+	pthread_mutex_unlock(&ida->lock);
+	return ret;
+}
+
 void ida_free(struct ida *ida, int id)
 {
 	pthread_mutex_lock(&ida->lock);

@@ -16,6 +16,9 @@ struct ida {
 void ida_init(struct ida *ida);
 void ida_destroy(struct ida *ida);
 int ida_alloc(struct ida *ida);   /* >= 0, or -ENOSPC */
+/* Takes exactly @id back (a restart restores the numbers it handed out):
+ * @id, -EBUSY if it is taken, -EINVAL if it is negative or INT_MAX. */
+int ida_alloc_exact(struct ida *ida, int id);
 void ida_free(struct ida *ida, int id);
 
 #endif /* MDEVFS_IDA_H */

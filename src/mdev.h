@@ -30,6 +30,11 @@ void mdev_unregister_parent(struct mdevfs_parent *parent);
 int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid);
 int mdev_device_remove(struct mdevfs_device *mdev);
 int mdev_device_unbind(struct mdevfs_device *mdev);
+/* A device recorded before a crash, back on @type with its iommu group
+ * and vfio numbers (-EBUSY if one is taken), through the vendor's adopt()
+ * rather than probe(): what a create of @uuid returns otherwise. */
+int mdev_device_restore(struct mdevfs_type *type, const uuid_t uuid,
+			int group, int vfio);
 
 /* Holders: simulated VFIO users, as a VM with the device open.  A device
  * with a holder is in use: a remove waits, calling @request (count 0, 1,

@@ -5,12 +5,12 @@
  *
  *  create: reserve the UUID under mdev_list_lock (EEXIST), take an
  *          instance from the core counter (EUSERS), trylock the parent's
- *          unreg_sem (ENODEV), device_add, bind and probe, type links,
- *          then mark the device active.
+ *          unreg_sem (ENODEV), device_add, bind and probe, record it in
+ *          the state directory, type links, then mark the device active.
  *  remove: claim it under mdev_list_lock (ENODEV, EAGAIN while not
  *          active), trylock unreg_sem (ENODEV), wait while it is in use
- *          (EINTR), type links, device_del (unbind, vendor remove),
- *          release the UUID.
+ *          (EINTR), drop its record, type links, device_del (unbind,
+ *          vendor remove), release the UUID.
  *  unregister: unreg_sem exclusive waits for in-flight creates and removes,
  *          then every child goes, whatever fails, once its users let go.
  */
@@ -22,6 +22,7 @@
 #include "mdev.h"
 #include "mdev_private.h"
 #include "parse.h"
+#include "state.h"
 
 pthread_mutex_t mdev_list_lock = PTHREAD_MUTEX_INITIALIZER;
 /* uuid -> device, from reservation to release: mdev_list_lock; entries
@@ -245,9 +246,32 @@ static void mdev_device_teardown(struct mdevfs_device *mdev)
 	mdev_device_release(mdev);
 }
 
-/* @adopt: the vendor has the device already (adopt() for probe()). */
+/* How a device comes: probed, adopted (the vendor has it already:
+ * adopt() for probe()), or restored from its record after a crash
+ * (adopted, with its numbers; unbound if it was). */
+struct create_how {
+	bool adopt;
+	bool restored;
+	int group, vfio;    /* restored: -1 for a device without a driver */
+};
+
+/* Binds the driver unless a restored device had none, and records the
+ * device unless it comes from its record. */
+static int device_bind_and_record(struct mdevfs_device *mdev)
+{
+	int ret;
+
+	if (mdev->restored && mdev->restore_group < 0)
+		return 0;
+	ret = mdev_device_attach(mdev);
+	if (ret || mdev->restored)
+		return ret;
+	/* Nothing is acknowledged that is not on disk. */
+	return state_device_created(mdev);
+}
+
 static int device_create(struct mdevfs_type *type, const uuid_t uuid,
-			 bool adopt)
+			 const struct create_how *how)
 {
 	struct mdevfs_parent *parent = type->parent;
 	struct mdevfs_device *mdev;
@@ -267,7 +291,10 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 	}
 	/* Reserves the UUID until mdev_device_release(). */
 	mdev = mdev_device_alloc(type, uuid);
-	mdev->adopt = adopt;
+	mdev->adopt = how->adopt;
+	mdev->restored = how->restored;
+	mdev->restore_group = how->group;
+	mdev->restore_vfio = how->vfio;
 	g_hash_table_insert(mdev_uuids, mdev->uuid, mdev);
 	pthread_mutex_unlock(&mdev_list_lock);
 
@@ -281,7 +308,7 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 		goto out_unlock;
 	}
 	mdev_device_add(mdev);
-	ret = mdev_device_attach(mdev);
+	ret = device_bind_and_record(mdev);
 	if (ret)
 		goto out_del;
 	sysfs_write_lock();
@@ -307,7 +334,18 @@ out_release:
 
 int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid)
 {
-	return device_create(type, uuid, false);
+	static const struct create_how probe = { 0 };
+
+	return device_create(type, uuid, &probe);
+}
+
+int mdev_device_restore(struct mdevfs_type *type, const uuid_t uuid,
+			int group, int vfio)
+{
+	const struct create_how how = { .adopt = true, .restored = true,
+					.group = group, .vfio = vfio };
+
+	return device_create(type, uuid, &how);
 }
 
 static int uuid_from_string(const char *text, uuid_t uuid)
@@ -320,11 +358,12 @@ static int uuid_from_string(const char *text, uuid_t uuid)
 
 int mdevfs_type_adopt_device(struct mdevfs_type *type, const char *text)
 {
+	static const struct create_how adopt = { .adopt = true };
 	uuid_t uuid = { 0 };
 
 	if (uuid_from_string(text, uuid))
 		return -EINVAL;
-	return device_create(type, uuid, true);
+	return device_create(type, uuid, &adopt);
 }
 
 /* Claims @mdev for a remove or an unbind: it must still be the device of
@@ -362,8 +401,11 @@ int mdev_device_remove(struct mdevfs_device *mdev)
 	/* Failing leaves the device inactive: unregistration removes it. */
 	if (pthread_rwlock_tryrdlock(&parent->unreg_sem))
 		return -ENODEV;
-	/* Interrupted, the device is left as it was, removable again. */
+	/* Interrupted, the device is left as it was, removable again; so it
+	 * is if its record cannot go. */
 	ret = mdev_wait_unused(mdev, true);
+	if (!ret)
+		ret = state_device_removed(mdev);
 	if (!ret)
 		mdev_device_teardown(mdev);
 	pthread_rwlock_unlock(&parent->unreg_sem);
@@ -392,6 +434,9 @@ int mdev_device_unbind(struct mdevfs_device *mdev)
 		ret = -ENODEV;
 	else
 		ret = mdev_wait_unused(mdev, true);
+	/* Recorded unbound first: its numbers are free for others now. */
+	if (!ret)
+		ret = state_device_unbound(mdev);
 	if (!ret)
 		mdev_device_release_driver(mdev);
 	pthread_rwlock_unlock(&parent->unreg_sem);
@@ -446,6 +491,9 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 		struct kobj *obj = g_ptr_array_index(children, i);
 
 		mdev_wait_unused(to_mdev(obj), false);
+		/* The device goes for its clients: its record too (logged
+		 * if it cannot, as nothing stops this loop). */
+		state_device_removed(to_mdev(obj));
 		mdev_device_teardown(to_mdev(obj));
 		kobj_put(obj);
 	}

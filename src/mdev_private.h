@@ -127,6 +127,9 @@ struct mdevfs_device {
 	bool active;              /* created and not being removed; mdev_list_lock */
 	bool adopt;               /* created by mdevfs_type_adopt_device() */
 	bool inited;              /* the vendor's init() succeeded: release() due */
+	bool restored;            /* brought back from its record after a crash */
+	int restore_group;        /* restored: the numbers to take back */
+	int restore_vfio;
 	int group;                /* iommu group, with DEV_F_VFIO; sysfs_rwsem */
 	int vfio;                 /* vfio-dev index, with DEV_F_VFIO; sysfs_rwsem */
 	void *drvdata;

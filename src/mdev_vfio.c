@@ -38,14 +38,22 @@ static void slot_set(GPtrArray *array, int index, void *value)
 	array->pdata[index] = value;
 }
 
+/* The lowest free number, or the device's own again when it is restored
+ * after a crash (state.c), so clients that knew it find it unchanged. */
+static int number_alloc(struct ida *ida, const struct mdevfs_device *mdev,
+			int restore)
+{
+	return mdev->restored ? ida_alloc_exact(ida, restore) : ida_alloc(ida);
+}
+
 int mdev_vfio_register(struct mdevfs_device *mdev)
 {
 	int group, vfio;
 
-	group = ida_alloc(&group_ida);
+	group = number_alloc(&group_ida, mdev, mdev->restore_group);
 	if (group < 0)
 		return group;
-	vfio = ida_alloc(&vfio_ida);
+	vfio = number_alloc(&vfio_ida, mdev, mdev->restore_vfio);
 	if (vfio < 0) {
 		ida_free(&group_ida, group);
 		return vfio;

@@ -94,9 +94,12 @@ struct mdevfs_backend {
 
 	/* Takes over a device the vendor already has instead of probing a
 	 * new one (found behind mdevfs's back by a backend, see
-	 * mdevfs_type_adopt_device()); called where a create calls probe(),
-	 * and followed by init() as a probe is.  Optional: without it,
-	 * adopting fails with -EOPNOTSUPP. */
+	 * mdevfs_type_adopt_device(), or recorded before mdevfs was killed
+	 * and restored at its restart: then it takes back what the device
+	 * held, see docs/crash-safety.md); called where a create calls
+	 * probe(), and followed by init() as a probe is.  Optional: without
+	 * it, adopting fails with -EOPNOTSUPP (and a restore sets the
+	 * device's record aside). */
 	int (*adopt)(struct mdevfs_device *dev);
 
 	/* The parent is registered and mdevfs serves it: a backend starts

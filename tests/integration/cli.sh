@@ -70,15 +70,28 @@ grep -q "opcode: LOOKUP" "$log" && ok "-d logs FUSE requests" ||
 	fail "-d logged no request: $(head -c 300 "$log")"
 rm -f "$log"
 
-# A daemon killed with SIGKILL leaves a dead mount: say so.
+# A daemon killed with SIGKILL leaves a dead mount: a new mdevfs replaces
+# it and says so (crash.sh checks what it brings back).  A dead FUSE mount
+# of another file system is left alone: say so.
 new_mountpoint m
 "$MDEVFS" -f "$m" 2>/dev/null &
 pid=$!
 wait_mounted "$m"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-expect_err "dead mount" "a dead FUSE mount is there; unmount it with fusermount3 -u $m" \
+expect_out "a dead mdevfs mount is replaced" "mdevfs: replacing the dead mdevfs mount on $m" \
 	"$MDEVFS" "$m"
+[ -d "$m/class/mdev_bus/mtty" ] && ok "serving again" || fail "not serving again"
+expect_err "a live one is busy" "mdevfs is already mounted there" "$MDEVFS" "$m"
+fusermount3 -u "$m"
+new_mountpoint m
+"$MDEVFS" -f --no-state-dir -o subtype=other "$m" 2>/dev/null &
+pid=$!
+wait_mounted "$m"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+expect_err "another file system's dead mount" \
+	"a dead FUSE mount is there; unmount it with fusermount3 -u $m" "$MDEVFS" "$m"
 fusermount3 -u "$m"
 
 # No /dev/fuse: one clear line.
