@@ -89,6 +89,26 @@ static int scan_lines(struct config_file *cf, const char *text)
 	return 0;
 }
 
+/* GKeyFile's own errors (an invalid key or group name, ...) name no line:
+ * it parses line by line and stops at the first bad one, so the first
+ * prefix of the text it refuses ends with that line.  0 if none does. */
+static unsigned int keyfile_error_line(const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(GString) prefix = g_string_new(NULL);
+
+	for (unsigned int i = 0; lines[i]; i++) {
+		g_autoptr(GKeyFile) kf = g_key_file_new();
+
+		g_string_append(prefix, lines[i]);
+		g_string_append_c(prefix, '\n');
+		if (!g_key_file_load_from_data(kf, prefix->str, prefix->len,
+					       G_KEY_FILE_NONE, NULL))
+			return i + 1;
+	}
+	return 0;
+}
+
 int config_file_load(struct config_file *cf, const char *name,
 		     const char *text)
 {
@@ -108,6 +128,10 @@ int config_file_load(struct config_file *cf, const char *name,
 	if (scan_lines(cf, text))
 		return -EINVAL;
 	if (!g_key_file_load_from_data(cf->kf, text, -1, G_KEY_FILE_NONE, &err)) {
+		unsigned int line = keyfile_error_line(text);
+
+		if (line)
+			return syntax_error(name, line, err->message);
 		log_err("%s: %s", name, err->message);
 		return -EINVAL;
 	}
