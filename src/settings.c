@@ -184,6 +184,10 @@ static void vreport(struct mdevfs_settings *s, const char *key,
 	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	unsigned int line = config_line(s->cf, s->group, key);
 
+	/* A key that is missing has no line: its group's is the place. */
+	if (!line)
+		line = config_line(s->cf, s->group, NULL);
+
 	s->failed = true;
 	if (key)
 		log_err("%s:%u: [%s] %s: %s", s->cf->name, line, s->group, key, msg);
