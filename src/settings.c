@@ -178,10 +178,30 @@ void settings_free(struct mdevfs_settings *s)
 	g_free(s);
 }
 
+/* A value quoted in a message holds what GKeyFile unescaped (a\n in the
+ * file is a newline): escaped again, a message stays one line of the log. */
+static char *one_line(const char *msg)
+{
+	GString *out = g_string_sized_new(strlen(msg));
+
+	for (const char *p = msg; *p; p++) {
+		if (*p == '\n')
+			g_string_append(out, "\\n");
+		else if (*p == '\t')
+			g_string_append(out, "\\t");
+		else if ((unsigned char)*p < ' ' || *p == 0x7f)
+			g_string_append_printf(out, "\\x%02x", (unsigned char)*p);
+		else
+			g_string_append_c(out, *p);
+	}
+	return g_string_free(out, FALSE);
+}
+
 static void vreport(struct mdevfs_settings *s, const char *key,
 		    const char *fmt, va_list ap)
 {
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	g_autofree char *raw = g_strdup_vprintf(fmt, ap);
+	g_autofree char *msg = one_line(raw);
 	unsigned int line = config_line(s->cf, s->group, key);
 
 	/* A key that is missing has no line: its group's is the place. */

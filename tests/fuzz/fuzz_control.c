@@ -33,7 +33,8 @@
 #define REQUEST_MAX 4096 /* the command line's limit in run_command_line() */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* libFuzzer's signature. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) // NOLINT(readability-non-const-parameter)
 {
 	(void)argc, (void)argv;
 	setenv("MDEVFS_PLUGIN_DIR", "/nonexistent/mdevfs-fuzz", 1);

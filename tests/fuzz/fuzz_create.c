@@ -96,8 +96,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len, i;
 	g_autofree char *create = NULL;
 	unsigned int devices, avail;
-	char name[UUID_STR_LEN];
-	uuid_t uuid;
 	ssize_t ret;
 
 	if (size < 2) /* a zero-length write never reaches the store */
@@ -115,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(ret == -EINVAL, "bad UUID accepted: %zd", ret);
 	} else {
 		g_autofree char *text = g_strndup(buf, 36);
+		char name[UUID_STR_LEN];
+		uuid_t uuid;
 
 		FUZZ_CHECK(uuid_parse(text, uuid) == 0, "libuuid refuses %s", text);
 		uuid_unparse_lower(uuid, name);

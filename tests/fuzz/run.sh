@@ -35,7 +35,7 @@ for h in $harnesses; do
 	"$bin" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
 		-timeout=20 -max_len=4096 -print_final_stats=1 \
 		-artifact_prefix="$artifacts/" "$corpus" >"$work/$h.log" 2>&1 || rc=$?
-	grep -E '^#[0-9]+ +DONE|^Done [0-9]+ runs|stat::number_of_executed_units' \
+	grep -E '^#[0-9]+[[:space:]]+DONE|^Done [0-9]+ runs|stat::number_of_executed_units' \
 		"$work/$h.log" || true
 	if [ "$rc" -ne 0 ]; then
 		tail -n 60 "$work/$h.log"
