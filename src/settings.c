@@ -94,19 +94,19 @@ static int scan_lines(struct config_file *cf, const char *text)
  * prefix of the text it refuses ends with that line.  0 if none does. */
 static unsigned int keyfile_error_line(const char *text)
 {
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	g_autoptr(GString) prefix = g_string_new(NULL);
+	unsigned int line = 1;
 
-	for (unsigned int i = 0; lines[i]; i++) {
+	for (const char *p = text;; line++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl + 1 - text) : strlen(text);
 		g_autoptr(GKeyFile) kf = g_key_file_new();
 
-		g_string_append(prefix, lines[i]);
-		g_string_append_c(prefix, '\n');
-		if (!g_key_file_load_from_data(kf, prefix->str, prefix->len,
-					       G_KEY_FILE_NONE, NULL))
-			return i + 1;
+		if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, NULL))
+			return line;
+		if (!nl)
+			return 0;
+		p = nl + 1;
 	}
-	return 0;
 }
 
 int config_file_load(struct config_file *cf, const char *name,
