@@ -61,13 +61,14 @@ static int scan_lines(struct config_file *cf, const char *text)
 	g_autofree char *group = NULL;
 
 	for (unsigned int i = 0; lines[i]; i++) {
-		const char *l = lines[i] + strspn(lines[i], " \t");
+		/* GKeyFile's g_ascii_isspace(): "\r\r[group]" is a group. */
+		const char *l = lines[i] + strspn(lines[i], " \t\r\f");
 		unsigned int no = i + 1, first;
 		g_autofree char *key = NULL;
 		g_autofree char *k = NULL;
 		const char *err;
 
-		if (!*l || *l == '#' || *l == '\r')
+		if (!*l || *l == '#')
 			continue;
 		err = scan_line(l, &group, &key);
 		if (err)

@@ -66,6 +66,7 @@ static const struct { const char *text, *want; } bad[] = {
 	{ PARENT TYPE, "test.conf:1: [parent mtty] pool: missing: set pool" },
 	{ PARENT "pool = 1\nb[c = 1\n" TYPE, "test.conf:6: Invalid key name: b[c" },
 	{ PARENT "pool = 1\n[type mtty 1]\r", "test.conf:6: Key file contains line" },
+	{ PARENT "pool = 1\n\r\r[tipe x]\n" TYPE, "test.conf:6: [tipe x]: expected [parent NAME]" },
 	{ PARENT "pool = 1\ndevice_driver = x\\ny\n" TYPE, "test.conf:6: [parent mtty] device_driver: 'x\\ny' is not a valid name" },
 	{ PARENT "pool = 1\nuevent = A=1;foo\n" TYPE, "test.conf:6: [parent mtty] uevent: 'foo' is not KEY=VALUE" },
 	{ PARENT "pool = 1\nmax_instances = 5000000000\n" TYPE, "test.conf:6: [parent mtty] max_instances: expected an integer" },
