@@ -317,6 +317,21 @@ static int run_command_line(struct conn *c)
 	return 2;
 }
 
+int control_serve(struct daemon *d, int fd)
+{
+	struct conn c = { .d = d, .fd = fd, .in = g_string_new(NULL),
+			  .requests = { -1, -1 } };
+	int status = run_command_line(&c);
+
+	say(&c, 'x', "%d", status);
+	if (c.requests[0] >= 0) {
+		close(c.requests[0]);
+		close(c.requests[1]);
+	}
+	g_string_free(c.in, TRUE);
+	return status;
+}
+
 static bool authorized(struct conn *c)
 {
 	struct ucred cred;

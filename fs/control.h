@@ -33,6 +33,13 @@ char *control_name(const char *mountpoint);
 /* The abstract address of @name. */
 socklen_t control_address(const char *name, struct sockaddr_un *sa);
 
+/* One request on the connected @fd, answered up to its "x STATUS" line:
+ * what a connection runs once its peer is authorized, without the socket
+ * server around it (tests/fuzz/fuzz_control.c calls it on a socketpair).
+ * Returns the status; @fd stays open. */
+struct daemon;
+int control_serve(struct daemon *d, int fd);
+
 /* ctl.c: `mdevfs ctl ...`, the client. */
 int ctl_main(int argc, char **argv);
 

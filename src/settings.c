@@ -61,13 +61,14 @@ static int scan_lines(struct config_file *cf, const char *text)
 	g_autofree char *group = NULL;
 
 	for (unsigned int i = 0; lines[i]; i++) {
-		const char *l = lines[i] + strspn(lines[i], " \t");
+		/* GKeyFile's g_ascii_isspace(): "\r\r[group]" is a group. */
+		const char *l = lines[i] + strspn(lines[i], " \t\r\f");
 		unsigned int no = i + 1, first;
 		g_autofree char *key = NULL;
 		g_autofree char *k = NULL;
 		const char *err;
 
-		if (!*l || *l == '#' || *l == '\r')
+		if (!*l || *l == '#')
 			continue;
 		err = scan_line(l, &group, &key);
 		if (err)
@@ -89,6 +90,26 @@ static int scan_lines(struct config_file *cf, const char *text)
 	return 0;
 }
 
+/* GKeyFile's own errors (an invalid key or group name, ...) name no line:
+ * it parses line by line and stops at the first bad one, so the first
+ * prefix of the text it refuses ends with that line.  0 if none does. */
+static unsigned int keyfile_error_line(const char *text)
+{
+	unsigned int line = 1;
+
+	for (const char *p = text;; line++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl + 1 - text) : strlen(text);
+		g_autoptr(GKeyFile) kf = g_key_file_new();
+
+		if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, NULL))
+			return line;
+		if (!nl)
+			return 0;
+		p = nl + 1;
+	}
+}
+
 int config_file_load(struct config_file *cf, const char *name,
 		     const char *text)
 {
@@ -108,6 +129,10 @@ int config_file_load(struct config_file *cf, const char *name,
 	if (scan_lines(cf, text))
 		return -EINVAL;
 	if (!g_key_file_load_from_data(cf->kf, text, -1, G_KEY_FILE_NONE, &err)) {
+		unsigned int line = keyfile_error_line(text);
+
+		if (line)
+			return syntax_error(name, line, err->message);
 		log_err("%s: %s", name, err->message);
 		return -EINVAL;
 	}
@@ -154,11 +179,35 @@ void settings_free(struct mdevfs_settings *s)
 	g_free(s);
 }
 
+/* A value quoted in a message holds what GKeyFile unescaped (a\n in the
+ * file is a newline): escaped again, a message stays one line of the log. */
+static char *one_line(const char *msg)
+{
+	GString *out = g_string_sized_new(strlen(msg));
+
+	for (const char *p = msg; *p; p++) {
+		if (*p == '\n')
+			g_string_append(out, "\\n");
+		else if (*p == '\t')
+			g_string_append(out, "\\t");
+		else if ((unsigned char)*p < ' ' || *p == 0x7f)
+			g_string_append_printf(out, "\\x%02x", (unsigned char)*p);
+		else
+			g_string_append_c(out, *p);
+	}
+	return g_string_free(out, FALSE);
+}
+
 static void vreport(struct mdevfs_settings *s, const char *key,
 		    const char *fmt, va_list ap)
 {
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	g_autofree char *raw = g_strdup_vprintf(fmt, ap);
+	g_autofree char *msg = one_line(raw);
 	unsigned int line = config_line(s->cf, s->group, key);
+
+	/* A key that is missing has no line: its group's is the place. */
+	if (!line)
+		line = config_line(s->cf, s->group, NULL);
 
 	s->failed = true;
 	if (key)
