@@ -85,6 +85,6 @@ int security_drop_privileges(void)
 		log_warn("%u threads started before the capabilities were "
 			 "dropped keep theirs", threads - 1);
 	kept = capng_print_caps_text(CAPNG_PRINT_BUFFER, CAPNG_EFFECTIVE);
-	log_info("capabilities kept: %s", kept && strcmp(kept, "none") ? kept : "none");
+	log_info("capabilities kept: %s", kept ? kept : "none");
 	return 0;
 }
