@@ -332,14 +332,25 @@ int control_serve(struct daemon *d, int fd)
 	return status;
 }
 
-static bool authorized(struct conn *c)
+/*
+ * SO_PEERCRED: the peer's effective uid when it connected, as this
+ * daemon's user namespace sees it (root of a user namespace is its owner
+ * here).  Root controls any mdevfs; a root daemon serves nobody else.  A
+ * daemon of an ordinary user (its own mount, which only it can use) also
+ * serves that user: the socket is its own, as its files are.
+ */
+static bool authorized(struct conn *c, uid_t *uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
+	*uid = (uid_t)-1;
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
 		return false;
-	return cred.uid == 0 || cred.uid == geteuid();
+	*uid = cred.uid;
+	if (cred.uid == 0)
+		return true;
+	return geteuid() != 0 && cred.uid == geteuid();
 }
 
 static void conn_free(struct conn *c)
@@ -357,13 +368,17 @@ static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
 	struct control *ctl = c->ctl;
+	uid_t uid;
 	int status;
 
-	if (authorized(c)) {
+	if (authorized(c, &uid)) {
 		status = run_command_line(c);
 	} else {
-		say(c, 'e', "permission denied: only root and the daemon's "
-		    "user may control it");
+		log_warn("ctl: refused a client of uid %d", (int)uid);
+		say(c, 'e', geteuid() == 0 ?
+		    "permission denied: only root may control this mdevfs" :
+		    "permission denied: only root and the daemon's user may "
+		    "control this mdevfs");
 		status = 1;
 	}
 	say(c, 'x', "%d", status);

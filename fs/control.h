@@ -7,8 +7,8 @@
  * test's `unshare -n`, or `mdevfs run`'s own).  Its name is
  * "mdevfs-ctl:" followed by the mountpoint's real path (or a SHA-256 of it
  * when too long), or "mdevfs-ctl:run:PID" for `mdevfs run`, which gives it
- * to COMMAND as $MDEVFS_CTL.  Only root and the daemon's own user may talk
- * to it (SO_PEERCRED).
+ * to COMMAND as $MDEVFS_CTL.  Only root may talk to it (SO_PEERCRED), and
+ * the daemon's own user if that is not root (docs/security.md).
  *
  * The client sends one line, "COMMAND ARG...\n", and for `register` the
  * configuration text up to its end of stream.  The daemon answers with

@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "security.h"
 #include "state.h"
 #include "uevent_netlink.h"
 
@@ -230,7 +231,7 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 		log_set_level(MDEVFS_LOG_INFO);
 	}
 	log_info("serving %u parents on %s", parents_count(&d), o->mountpoint);
-	if (control_start(&d) == 0)
+	if (security_drop_privileges() == 0 && control_start(&d) == 0)
 		ret = daemon_serve(&d) ? 1 : 0;
 	daemon_stop(&d);
 	fuse_session_unmount(d.se);

@@ -286,6 +286,11 @@ int uevent_netlink_open(unsigned int routes)
 	return 0;
 }
 
+unsigned int uevent_netlink_routes(void)
+{
+	return nl.fd >= 0 ? nl.routes : 0;
+}
+
 void uevent_netlink_counts(struct uevent_counts *c)
 {
 	for (int r = 0; r < 2; r++) {

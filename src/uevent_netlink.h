@@ -38,6 +38,8 @@ int uevent_netlink_open(unsigned int routes);
 void uevent_netlink_send(const struct uevent *ev);
 /* Logs what was sent and what failed, and closes the socket. */
 void uevent_netlink_close(void);
+/* The routes open now (UEVENT_ROUTE_*): none if the socket failed. */
+unsigned int uevent_netlink_routes(void);
 
 struct uevent_counts {
 	uint64_t sent[2], failed[2]; /* by route: 0 kernel, 1 udev */

@@ -232,7 +232,7 @@ START_TEST(clients_that_exit_with_thousands_of_fds_open)
 {
 	const unsigned long want = 4000;
 	const int rounds = 3;
-	long rss0, rss1, rss2;
+	long rss0, rss1;
 	unsigned int fds0, fds1, threads0;
 	double t;
 
@@ -266,7 +266,8 @@ START_TEST(clients_that_exit_with_thousands_of_fds_open)
 	ck_assert_uint_eq(fds1, fds0);
 	ck_assert_int_lt(rss1 - rss0, RSS_SLACK_KIB);
 	if (drop_caches()) {
-		rss2 = settle(fds0, rss0);
+		long rss2 = settle(fds0, rss0);
+
 		printf("careless clients: after drop_caches (FORGETs) VmRSS %ld KiB\n",
 		       rss2);
 		ck_assert_int_lt(rss2 - rss0, RSS_SLACK_KIB);
@@ -277,12 +278,13 @@ END_TEST
 
 int main(void)
 {
+	const char *slack = getenv("MDEVFS_BOUNDS_RSS_KIB");
 	Suite *s = suite_create("fs-bounds");
 	TCase *tc = tcase_create("bounds");
 
 	harness_require_private_namespaces();
-	if (getenv("MDEVFS_BOUNDS_RSS_KIB"))
-		rss_slack_kib = strtol(getenv("MDEVFS_BOUNDS_RSS_KIB"), NULL, 10);
+	if (slack)
+		rss_slack_kib = strtol(slack, NULL, 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, a_million_failed_creates);
