@@ -3,11 +3,11 @@
 # python loop of open/write/close, as mdevctl does it) with no state
 # directory, with one on a tmpfs (what /run usually is) and with one on the
 # file system under /var/tmp (a disk: every record is an fsync).  As root;
-# it mounts in a namespace of its own.  Usage: bench/state_cost.sh
+# it mounts and sends its uevents in namespaces of its own.  Usage: bench/state_cost.sh
 # [MDEVFS] [CYCLES]
 set -eu
 if [ -z "${STATE_COST_INSIDE:-}" ]; then
-	STATE_COST_INSIDE=1 exec unshare -m --propagation private "$0" "$@"
+	STATE_COST_INSIDE=1 exec unshare -m -n --propagation private "$0" "$@"
 fi
 mdevfs=$(realpath "${1:-build/mdevfs}")
 cycles=${2:-2000}
