@@ -29,6 +29,9 @@ double now_ms(void);
 /* mdevfs with the bench parents, each type's vendor taking @delay_ms in
  * probe and remove; and the baseline.  Both return 0 or exit. */
 void mdevfs_up(struct daemon *d, unsigned int delay_ms);
+/* The same with up to two more options (NULL: none). */
+void mdevfs_up_with(struct daemon *d, unsigned int delay_ms, const char *opt1,
+		    const char *opt2);
 void baseline_up(struct daemon *d);
 /* SIGTERM until exit: ms from the signal to the mount gone. */
 double daemon_down(struct daemon *d);

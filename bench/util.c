@@ -88,9 +88,15 @@ static void new_mountpoint(struct daemon *d, const char *label)
 
 void mdevfs_up(struct daemon *d, unsigned int delay_ms)
 {
+	mdevfs_up_with(d, delay_ms, NULL, NULL);
+}
+
+void mdevfs_up_with(struct daemon *d, unsigned int delay_ms, const char *opt1,
+		    const char *opt2)
+{
 	GString *conf = g_string_new(NULL);
 	char *argv[] = { (char *)MDEVFS_BIN, (char *)"-f", (char *)"-c",
-			 d->conf, d->dir, NULL };
+			 d->conf, d->dir, (char *)opt1, (char *)opt2, NULL };
 	int fd;
 
 	new_mountpoint(d, "mdevfs");

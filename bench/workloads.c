@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <glib.h>
+
 #include "bench.h"
 
 #define US(ms) ((ms) * 1000.0)
@@ -54,14 +56,12 @@ static void cycle_free(struct cycle_stats *s)
 	samples_free(&s->remove);
 }
 
-void bench_cycle(FILE *md, const char *outdir, struct daemon *m, struct daemon *b)
+/* @rounds rounds of @per_round cycles on each side, in alternating order:
+ * each round's ratio of times (@m's / @b's) goes to @ratios. */
+static void interleave(struct daemon *m, struct daemon *b, int rounds,
+		       int per_round, struct cycle_stats *sm,
+		       struct cycle_stats *sb, struct samples *ratios)
 {
-	/* Short rounds: a burst of someone else's load hits both sides. */
-	int rounds = (int)(400 * bench_scale) + 20, per_round = 10;
-	struct cycle_stats sm = { 0 }, sb = { 0 };
-	struct samples ratios = { 0 };
-	FILE *dat;
-
 	for (int i = 0; i < 200; i++) { /* warm up both */
 		one_cycle(m, NULL);
 		one_cycle(b, NULL);
@@ -71,15 +71,58 @@ void bench_cycle(FILE *md, const char *outdir, struct daemon *m, struct daemon *
 		double sum[2] = { 0, 0 };
 
 		for (int o = 0; o < 2; o++) {
-			struct cycle_stats *st = order[o] == m ? &sm : &sb;
+			struct cycle_stats *st = order[o] == m ? sm : sb;
 			double t0 = now_ms();
 
 			for (int i = 0; i < per_round; i++)
 				one_cycle(order[o], st);
 			sum[order[o] == m ? 0 : 1] = now_ms() - t0;
 		}
-		samples_add(&ratios, sum[0] / sum[1]);
+		samples_add(ratios, sum[0] / sum[1]);
 	}
+}
+
+/* What the features a cycle pays for cost: mdevfs without its crash
+ * records, then also without uevents, each against the baseline. */
+static void cycle_parts(FILE *md, struct daemon *b, int rounds, int per_round)
+{
+	static const char *const opts[][2] = {
+		{ "--no-state-dir", NULL },
+		{ "--no-state-dir", "--uevent=none" },
+	};
+
+	fprintf(md, "What the cycle pays for, each variant against the baseline "
+		"in %d interleaved rounds of its own:\n\n", rounds);
+	fprintf(md, "| mdevfs | median of the rounds' ratios | p10-p90 |\n");
+	fprintf(md, "| --- | ---: | ---: |\n");
+	for (size_t v = 0; v < G_N_ELEMENTS(opts); v++) {
+		struct cycle_stats sm = { 0 }, sb = { 0 };
+		struct samples ratios = { 0 };
+		struct daemon m;
+
+		mdevfs_up_with(&m, 0, opts[v][0], opts[v][1]);
+		interleave(&m, b, rounds, per_round, &sm, &sb, &ratios);
+		daemon_down(&m);
+		fprintf(md, "| `%s%s%s` | %.2f | %.2f-%.2f |\n", opts[v][0],
+			opts[v][1] ? " " : "", opts[v][1] ? opts[v][1] : "",
+			samples_pct(&ratios, 50), samples_pct(&ratios, 10),
+			samples_pct(&ratios, 90));
+		cycle_free(&sm);
+		cycle_free(&sb);
+		samples_free(&ratios);
+	}
+	fprintf(md, "\n");
+}
+
+void bench_cycle(FILE *md, const char *outdir, struct daemon *m, struct daemon *b)
+{
+	/* Short rounds: a burst of someone else's load hits both sides. */
+	int rounds = (int)(400 * bench_scale) + 20, per_round = 10;
+	struct cycle_stats sm = { 0 }, sb = { 0 };
+	struct samples ratios = { 0 };
+	FILE *dat;
+
+	interleave(m, b, rounds, per_round, &sm, &sb, &ratios);
 	results.cycle_ratio_rounds = samples_pct(&ratios, 50);
 	results.cycle_ratio_mean = samples_mean(&sm.cycle) / samples_mean(&sb.cycle);
 	results.cycle_ratio_p50 = samples_pct(&sm.cycle, 50) / samples_pct(&sb.cycle, 50);
@@ -100,6 +143,7 @@ void bench_cycle(FILE *md, const char *outdir, struct daemon *m, struct daemon *
 		"%.2f-%.2f.\n\n", rounds, per_round, per_round,
 		samples_pct(&ratios, 50), samples_pct(&ratios, 10),
 		samples_pct(&ratios, 90));
+	cycle_parts(md, b, rounds / 2, per_round);
 
 	dat = open_out(outdir, "cycle.dat");
 	fprintf(dat, "# percentile mdevfs_us baseline_us\n");
