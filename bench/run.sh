@@ -40,6 +40,8 @@ cmake --build "$build" -j"$(nproc)" --target mdevbench >/dev/null
 out=$(mktemp -d /tmp/mdevbench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 load=$(cut -d' ' -f1-3 /proc/loadavg)
+# Before the plots are written: they are part of the tree.
+commit=$(git -C "$here" describe --always --dirty 2>/dev/null || echo unknown)
 start=$(date +%s)
 # shellcheck disable=SC2086
 unshare --mount --net --propagation private "$build/bench/mdevbench" "$out" $quick
@@ -56,7 +58,6 @@ mkdir -p "$here/docs/bench"
 gnuplot -e "dat='$out'; png='$here/docs/bench'" "$here/bench/plots.gp"
 
 doc=$here/docs/BENCHMARKS.md
-commit=$(git -C "$here" describe --always --dirty 2>/dev/null || echo unknown)
 {
 	cat <<-HEAD
 	# Benchmarks
