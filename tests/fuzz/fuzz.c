@@ -24,6 +24,15 @@ void fuzz_fail(const char *file, int line, const char *cond,
 	abort();
 }
 
+/* libFuzzer's signature. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) // NOLINT(readability-non-const-parameter)
+{
+	(void)argc, (void)argv;
+	setenv("MDEVFS_PLUGIN_DIR", "/nonexistent/mdevfs-fuzz", 1);
+	log_set_level(MDEVFS_LOG_ERR);
+	return 0;
+}
+
 GPtrArray *fuzz_tree_setup(const char *conf)
 {
 	GPtrArray *parents;

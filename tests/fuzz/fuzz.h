@@ -29,6 +29,9 @@ void fuzz_fail(const char *file, int line, const char *cond,
 
 /* libFuzzer's entry point, which every harness defines. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Its set-up, here for all: only errors are logged, and no plugin
+ * directory is found (an input may name a plugin). */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* A fresh core with the parents of @conf (NULL: the built-in samples)
  * added and registered; the teardown unregisters them and ends the core. */

@@ -25,16 +25,6 @@
 
 #define NAME "fuzz.conf"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-/* libFuzzer's signature. */
-int LLVMFuzzerInitialize(int *argc, char ***argv) // NOLINT(readability-non-const-parameter)
-{
-	(void)argc, (void)argv;
-	setenv("MDEVFS_PLUGIN_DIR", "/nonexistent/mdevfs-fuzz", 1);
-	log_set_level(MDEVFS_LOG_ERR);
-	return 0;
-}
-
 static bool loads_plugin_path(const char *text)
 {
 	for (const char *p = text; (p = strstr(p, "plugin:")); p++) {

@@ -32,16 +32,6 @@
 #define RESIDENT "f00dfa11-5eed-4e11-a0de-000000000001"
 #define REQUEST_MAX 4096 /* the command line's limit in run_command_line() */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-/* libFuzzer's signature. */
-int LLVMFuzzerInitialize(int *argc, char ***argv) // NOLINT(readability-non-const-parameter)
-{
-	(void)argc, (void)argv;
-	setenv("MDEVFS_PLUGIN_DIR", "/nonexistent/mdevfs-fuzz", 1);
-	log_set_level(MDEVFS_LOG_ERR);
-	return 0;
-}
-
 static void daemon_up(struct daemon *d)
 {
 	g_autofree char *create = fuzz_create_path("mtty", "mtty-1");
