@@ -20,6 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages="cmake gcc make pkg-config libfuse3-dev fuse3 uuid-dev libglib2.0-dev
+          libjson-glib-dev libcap-ng-dev python3
           check util-linux gnuplot-nox"
 missing=
 for p in $packages; do
@@ -53,6 +54,11 @@ fi
 # What crash safety costs: the state directory on a tmpfs (a host's /run,
 # what mdevbench measured), on this machine's disk, and none.
 "$here/bench/state_cost.sh" "$build/mdevfs" 2000 >"$out/state_cost.txt"
+# The cycle again with every process on one CPU: no wake-up crosses CPUs.
+mkdir "$out/cpu0"
+taskset -c 0 unshare --mount --net --propagation private \
+	"$build/bench/mdevbench" "$out/cpu0" --only=cycle >/dev/null
+took=$(( $(date +%s) - start ))
 
 mkdir -p "$here/docs/bench"
 gnuplot -e "dat='$out'; png='$here/docs/bench'" "$here/bench/plots.gp"
@@ -131,6 +137,15 @@ doc=$here/docs/BENCHMARKS.md
 	\`\`\`
 
 	STATE
+	cat <<-CPU0
+	## The cycle on one CPU
+
+	The same cycle section, run again with every process (driver, both
+	daemons, their threads) on CPU 0 (\`taskset -c 0\`), so that no
+	wake-up crosses CPUs; see "What the numbers say" for why this is shown.
+
+	CPU0
+	sed '1{/^## /d}' "$out/cpu0/results.md"
 	cat "$here/bench/analysis.md"
 } >"$doc"
 echo "wrote $doc and docs/bench/*.png in $took s"
