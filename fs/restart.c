@@ -6,6 +6,8 @@
  * them once the parents are registered.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -47,10 +49,83 @@ static int detach(const char *path)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
 }
 
+/* The FUSE connection of the topmost mount on @path: its device number
+ * (major 0) from /proc/self/mountinfo, which names it in fusectl; or -1. */
+static long mount_connection(const char *path)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	long conn = -1;
+
+	if (!g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
+		return -1;
+	lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, " ", 6);
+		g_autofree char *mp = NULL;
+		unsigned int major, minor;
+
+		if (g_strv_length(f) < 6 ||
+		    sscanf(f[2], "%u:%u", &major, &minor) != 2)
+			continue;
+		mp = g_strcompress(f[4]);
+		if (!strcmp(mp, path))
+			conn = major == 0 ? (long)minor : -1; /* later is on top */
+	}
+	return conn;
+}
+
+/* In place: g_file_set_contents() would rename a new file over it. */
+static int write_abort(const char *connections, long conn)
+{
+	g_autofree char *abort_file = g_strdup_printf("%s/%ld/abort",
+						      connections, conn);
+	int fd = open(abort_file, O_WRONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, "1", 1) == 1 ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/* A killed daemon can leave a thread the kernel cannot end: one that was
+ * sending an invalidation and waits for a directory lock held by a lookup,
+ * which waits for an answer from the daemon's dead workers.  Aborting the
+ * connection (fusectl's `abort`) fails that lookup, so the thread ends and
+ * the dead daemon lets go of its state directory.  As root, fusectl is
+ * mounted for the moment if the host has not mounted it. */
+static void abort_connection(long conn)
+{
+	g_autofree char *tmp = NULL;
+
+	if (write_abort("/sys/fs/fuse/connections", conn) == 0) {
+		log_info("aborted FUSE connection %ld of the dead mount", conn);
+		return;
+	}
+	if (geteuid() != 0)
+		return;
+	tmp = g_dir_make_tmp("mdevfs-fusectl-XXXXXX", NULL);
+	if (!tmp)
+		return;
+	if (mount("fusectl", tmp, "fusectl", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) == 0) {
+		if (write_abort(tmp, conn))
+			log_warn("cannot abort FUSE connection %ld", conn);
+		else
+			log_info("aborted FUSE connection %ld of the dead mount",
+				 conn);
+		umount2(tmp, MNT_DETACH);
+	}
+	rmdir(tmp);
+}
+
 int daemon_replace_dead_mount(const char *mountpoint)
 {
 	g_autofree char *path = absolute_path(mountpoint);
 	g_auto(GStrv) mounts = mdevfs_mountpoints();
+	long conn;
 	int ret;
 
 	if (!path || !g_strv_contains((const char *const *)mounts, path)) {
@@ -59,6 +134,9 @@ int daemon_replace_dead_mount(const char *mountpoint)
 		return -ENOTCONN;
 	}
 	log_warn("replacing the dead mdevfs mount on %s", path);
+	conn = mount_connection(path);
+	if (conn >= 0)
+		abort_connection(conn);
 	ret = detach(path);
 	if (ret)
 		log_err("mountpoint %s: cannot unmount the dead mdevfs: %s",

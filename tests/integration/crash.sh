@@ -61,6 +61,10 @@ for round in $(seq "$rounds"); do
 done
 expect_eq "replaced the dead mount each time" \
 	"$(grep -c "replacing the dead mdevfs mount on $m" "$work/daemon.log")" "$killed"
+# A thread of a killed daemon may wait in the kernel for an answer only
+# the dead daemon could give; aborting its connection ends it.
+expect_eq "aborted the dead connection each time" \
+	"$(grep -c "aborted FUSE connection [0-9]* of the dead mount" "$work/daemon.log")" "$killed"
 echo "crash test: $killed kills survived; $(tail -1 <<<"$out")"
 acked=$(grep -h '^ack ' "$work"/logs/*.log | wc -l)
 echo "crash test: $acked operations acknowledged in all"
