@@ -78,10 +78,15 @@ int daemon_check_mountpoint(const char *mountpoint)
 	g_auto(GStrv) mounts = NULL;
 	struct stat st;
 
-	/* A killed mdevfs left its mount: replaced (restart.c). */
-	if (stat(mountpoint, &st) && errno == ENOTCONN &&
-	    daemon_replace_dead_mount(mountpoint))
+	/* A killed mdevfs left its mount: replaced (restart.c); asked first
+	 * whether its daemon is a zombie, whose mount would not answer. */
+	if (daemon_mount_killed(mountpoint)) {
+		if (daemon_replace_dead_mount(mountpoint))
+			return -1;
+	} else if (stat(mountpoint, &st) && errno == ENOTCONN &&
+		   daemon_replace_dead_mount(mountpoint)) {
 		return -1;
+	}
 	if (stat(mountpoint, &st)) {
 		int err = errno;
 

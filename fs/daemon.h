@@ -30,6 +30,9 @@ char **mdevfs_mountpoints(void);
  * or why not; the state directory of o->mountpoint opened (0, or -1
  * after saying why). */
 int daemon_replace_dead_mount(const char *mountpoint);
+/* Whether @mountpoint's mdevfs was killed but keeps a stuck thread (its
+ * mount would not answer: it must not be looked at). */
+bool daemon_mount_killed(const char *mountpoint);
 int daemon_open_state(const struct daemon_options *o);
 /* Serves @parents on the mountpoint until unmounted or signalled. */
 int daemon_run(const struct daemon_options *o, GPtrArray *parents);

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "state.h"
@@ -119,6 +121,56 @@ static void abort_connection(long conn)
 		umount2(tmp, MNT_DETACH);
 	}
 	rmdir(tmp);
+}
+
+/* The state of process @pid ('R', 'S', 'Z'...), or 0 if there is none. */
+static char process_state(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+	g_autofree char *text = NULL;
+	const char *end;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	end = strrchr(text, ')'); /* the command may hold anything */
+	if (!end || end[1] != ' ')
+		return 0;
+	return end[2];
+}
+
+/* The daemon that listens on @path's control socket, when its main thread
+ * is a zombie: killed, but with a thread the kernel cannot end (sending an
+ * invalidation that waits for a lock held by a request to this very
+ * daemon).  Its mount is dead, yet asking the mount would hang. */
+static bool held_by_killed_daemon(const char *path)
+{
+	g_autofree char *name = g_strconcat(CONTROL_PREFIX, path, NULL);
+	struct sockaddr_un sa;
+	socklen_t len = control_address(name, &sa);
+	struct ucred cred = { 0 };
+	socklen_t cred_len = sizeof(cred);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool zombie = false;
+
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&sa, len) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0)
+		zombie = cred.pid > 0 && process_state(cred.pid) == 'Z';
+	close(fd);
+	if (zombie)
+		log_info("the mdevfs on %s (pid %d) was killed, and one of its "
+			 "threads waits in the kernel for it", path, (int)cred.pid);
+	return zombie;
+}
+
+bool daemon_mount_killed(const char *mountpoint)
+{
+	g_autofree char *path = absolute_path(mountpoint);
+	g_auto(GStrv) mounts = mdevfs_mountpoints();
+
+	return path && g_strv_contains((const char *const *)mounts, path) &&
+	       held_by_killed_daemon(path);
 }
 
 int daemon_replace_dead_mount(const char *mountpoint)
