@@ -83,8 +83,10 @@ int daemon_check_mountpoint(const char *mountpoint)
 	if (daemon_mount_killed(mountpoint)) {
 		if (daemon_replace_dead_mount(mountpoint))
 			return -1;
-	} else if (stat(mountpoint, &st) && errno == ENOTCONN &&
+	} else if (stat(mountpoint, &st) &&
+		   (errno == ENOTCONN || errno == ECONNABORTED) &&
 		   daemon_replace_dead_mount(mountpoint)) {
+		/* ECONNABORTED: the stat was in flight as the daemon died */
 		return -1;
 	}
 	if (stat(mountpoint, &st)) {

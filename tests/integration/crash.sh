@@ -57,6 +57,12 @@ for round in $(seq "$rounds"); do
 	old=$pid
 	kill -KILL "$old"
 	killed=$((killed + 1))
+	# Until its main thread has ended (the zombie is what tells a restart
+	# that the daemon behind a mount is dead), as an operator would see it.
+	for _ in $(seq 500); do
+		[ "$(sed 's/.*) //' /proc/"$old"/stat 2>/dev/null | cut -c1)" = Z ] && break
+		sleep 0.01
+	done
 	start
 	wait "$storm_pid" || fail "round $round: a writer failed"
 	wait "$old" 2>/dev/null
