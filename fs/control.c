@@ -72,6 +72,22 @@ socklen_t control_address(const char *name, struct sockaddr_un *sa)
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
 }
 
+int control_connect(const char *name)
+{
+	struct sockaddr_un sa;
+	socklen_t len = control_address(name, &sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, len) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	return -err;
+}
+
 /* One line to the client: 'o' (its stdout), 'e' (stderr) or 'x' (exit). */
 static void say(struct conn *c, char kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

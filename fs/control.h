@@ -32,6 +32,8 @@
 char *control_name(const char *mountpoint);
 /* The abstract address of @name. */
 socklen_t control_address(const char *name, struct sockaddr_un *sa);
+/* A socket connected to the daemon of @name, or -errno. */
+int control_connect(const char *name);
 
 /* One request on the connected @fd, answered up to its "x STATUS" line:
  * what a connection runs once its peer is authorized, without the socket

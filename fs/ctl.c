@@ -73,16 +73,13 @@ static char *find_name(const char *mountpoint)
 
 static int connect_to(const char *name)
 {
-	struct sockaddr_un sa;
-	socklen_t len = control_address(name, &sa);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = control_connect(name);
 
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len) == 0)
+	if (fd >= 0)
 		return fd;
-	log_err(errno == ECONNREFUSED ?
+	log_err(fd == -ECONNREFUSED ?
 		"ctl: no mdevfs answers at @%s (is it running, in this "
-		"network namespace?)" : "ctl: @%s: %s", name, g_strerror(errno));
-	close(fd);
+		"network namespace?)" : "ctl: @%s: %s", name, g_strerror(-fd));
 	return -1;
 }
 

@@ -37,39 +37,59 @@ static gint compare_strings(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The mountpoints whose topmost mount is an mdevfs, from
- * /proc/self/mountinfo (which escapes blanks in paths as \040). */
-char **mdevfs_mountpoints(void)
+/* The topmost mount of every mountpoint, from /proc/self/mountinfo (which
+ * escapes blanks in paths as \040): its path, and 1 + its FUSE connection
+ * (the minor of its device, major 0, which names it in fusectl) if it is
+ * an mdevfs, else 0. */
+static GHashTable *topmost_mounts(void)
 {
-	g_autoptr(GHashTable) top = g_hash_table_new_full(g_str_hash, g_str_equal,
-							  g_free, NULL);
+	GHashTable *top = g_hash_table_new_full(g_str_hash, g_str_equal,
+						g_free, NULL);
 	g_autofree char *text = NULL;
 	g_auto(GStrv) lines = NULL;
-	GPtrArray *found = g_ptr_array_new();
-	GHashTableIter it;
-	gpointer mp, mdevfs;
 
 	if (g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
 		lines = g_strsplit(text, "\n", -1);
 	for (char **l = lines; l && *l; l++) {
 		g_auto(GStrv) f = g_strsplit(*l, " ", -1);
 		guint n = g_strv_length(f), dash = 6;
+		unsigned int major, minor;
+		gsize conn = 0;
 
 		while (dash < n && strcmp(f[dash], "-") != 0)
 			dash++;
 		if (n < 5 || dash + 1 >= n)
 			continue;
+		if (!strcmp(f[dash + 1], "fuse.mdevfs") &&
+		    sscanf(f[2], "%u:%u", &major, &minor) == 2 && major == 0)
+			conn = (gsize)minor + 1;
 		/* a later line is a mount on top of an earlier one */
-		g_hash_table_insert(top, g_strcompress(f[4]),
-			GINT_TO_POINTER(!strcmp(f[dash + 1], "fuse.mdevfs")));
+		g_hash_table_insert(top, g_strcompress(f[4]), GSIZE_TO_POINTER(conn));
 	}
+	return top;
+}
+
+char **mdevfs_mountpoints(void)
+{
+	g_autoptr(GHashTable) top = topmost_mounts();
+	GPtrArray *found = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer mp, conn;
+
 	g_hash_table_iter_init(&it, top);
-	while (g_hash_table_iter_next(&it, &mp, &mdevfs))
-		if (GPOINTER_TO_INT(mdevfs))
+	while (g_hash_table_iter_next(&it, &mp, &conn))
+		if (conn)
 			g_ptr_array_add(found, g_strdup(mp));
 	g_ptr_array_sort(found, compare_strings);
 	g_ptr_array_add(found, NULL);
 	return (char **)g_ptr_array_free(found, FALSE);
+}
+
+long mdevfs_mount_connection(const char *path)
+{
+	g_autoptr(GHashTable) top = topmost_mounts();
+
+	return (long)GPOINTER_TO_SIZE(g_hash_table_lookup(top, path)) - 1;
 }
 
 int daemon_check_mountpoint(const char *mountpoint)

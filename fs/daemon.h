@@ -26,6 +26,9 @@ int daemon_check_fuse_device(void);
 /* Where mdevfs is mounted (the topmost mount), sorted; a NULL-terminated
  * array for g_strfreev(). */
 char **mdevfs_mountpoints(void);
+/* The FUSE connection of the mdevfs mounted (topmost) on the absolute
+ * @path, as fusectl names it, or -1 if none is. */
+long mdevfs_mount_connection(const char *path);
 /* restart.c: a dead mdevfs mount unmounted, with one line saying so (0),
  * or why not; the state directory of o->mountpoint opened (0, or -1
  * after saying why). */

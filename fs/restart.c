@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -49,32 +48,6 @@ static int detach(const char *path)
 		return -ENOENT;
 	}
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
-}
-
-/* The FUSE connection of the topmost mount on @path: its device number
- * (major 0) from /proc/self/mountinfo, which names it in fusectl; or -1. */
-static long mount_connection(const char *path)
-{
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-	long conn = -1;
-
-	if (!g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
-		return -1;
-	lines = g_strsplit(text, "\n", -1);
-	for (char **l = lines; *l; l++) {
-		g_auto(GStrv) f = g_strsplit(*l, " ", 6);
-		g_autofree char *mp = NULL;
-		unsigned int major, minor;
-
-		if (g_strv_length(f) < 6 ||
-		    sscanf(f[2], "%u:%u", &major, &minor) != 2)
-			continue;
-		mp = g_strcompress(f[4]);
-		if (!strcmp(mp, path))
-			conn = major == 0 ? (long)minor : -1; /* later is on top */
-	}
-	return conn;
 }
 
 /* In place: g_file_set_contents() would rename a new file over it. */
@@ -145,17 +118,14 @@ static char process_state(pid_t pid)
 static bool held_by_killed_daemon(const char *path)
 {
 	g_autofree char *name = g_strconcat(CONTROL_PREFIX, path, NULL);
-	struct sockaddr_un sa;
-	socklen_t len = control_address(name, &sa);
 	struct ucred cred = { 0 };
 	socklen_t cred_len = sizeof(cred);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = control_connect(name);
 	bool zombie = false;
 
 	if (fd < 0)
 		return false;
-	if (connect(fd, (struct sockaddr *)&sa, len) == 0 &&
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0)
 		zombie = cred.pid > 0 && process_state(cred.pid) == 'Z';
 	close(fd);
 	if (zombie)
@@ -167,28 +137,24 @@ static bool held_by_killed_daemon(const char *path)
 bool daemon_mount_killed(const char *mountpoint)
 {
 	g_autofree char *path = absolute_path(mountpoint);
-	g_auto(GStrv) mounts = mdevfs_mountpoints();
 
-	return path && g_strv_contains((const char *const *)mounts, path) &&
+	return path && mdevfs_mount_connection(path) >= 0 &&
 	       held_by_killed_daemon(path);
 }
 
 int daemon_replace_dead_mount(const char *mountpoint)
 {
 	g_autofree char *path = absolute_path(mountpoint);
-	g_auto(GStrv) mounts = mdevfs_mountpoints();
-	long conn;
+	long conn = path ? mdevfs_mount_connection(path) : -1;
 	int ret;
 
-	if (!path || !g_strv_contains((const char *const *)mounts, path)) {
+	if (conn < 0) {
 		log_err("mountpoint %s: a dead FUSE mount is there; unmount it "
 			"with fusermount3 -u %s", mountpoint, mountpoint);
 		return -ENOTCONN;
 	}
 	log_warn("replacing the dead mdevfs mount on %s", path);
-	conn = mount_connection(path);
-	if (conn >= 0)
-		abort_connection(conn);
+	abort_connection(conn);
 	ret = detach(path);
 	if (ret)
 		log_err("mountpoint %s: cannot unmount the dead mdevfs: %s",
