@@ -3,6 +3,11 @@
  * The control socket's server: one thread accepts, a thread per connection
  * runs its command, so an unregistration waiting for a slow vendor holds
  * up no other command.  The protocol is in control.h.
+ *
+ * The socket is bound from the daemon's first step to its last: its name
+ * is the mountpoint's lock (restart.c).  Commands run while the daemon
+ * serves; while it stops, the acceptor answers every client itself with
+ * one line saying so.  Before it serves nobody accepts: a client waits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +22,15 @@
 
 #include "config.h"
 #include "control.h"
+#include "control_conn.h"
 #include "daemon.h"
 #include "fs.h"
 #include "log.h"
 #include "macro.h"
 #include "mdev.h"
+#include "mount.h"
+
+enum control_phase { CONTROL_STARTING, CONTROL_SERVING, CONTROL_STOPPING };
 
 struct control {
 	int listen_fd;
@@ -31,26 +40,19 @@ struct control {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;      /* a connection ended */
 	GList *conns;             /* struct conn *; lock */
-	bool stopping;            /* lock */
-};
-
-struct conn {
-	struct daemon *d;
-	struct control *ctl;
-	int fd;
-	GString *in;              /* read, not yet used */
-	int requests[2];          /* hold: a pipe of request counts */
+	unsigned int nconns;      /* lock */
+	enum control_phase phase; /* lock */
 };
 
 char *control_name(const char *mountpoint)
 {
-	g_autofree char *real = realpath(mountpoint, NULL);
+	g_autofree char *path = mount_absolute_path(mountpoint);
 
-	if (!real) {
+	if (!path) {
 		log_err("mountpoint %s: %s", mountpoint, g_strerror(errno));
 		return NULL;
 	}
-	return g_strconcat(CONTROL_PREFIX, real, NULL);
+	return g_strconcat(CONTROL_PREFIX, path, NULL);
 }
 
 socklen_t control_address(const char *name, struct sockaddr_un *sa)
@@ -88,266 +90,6 @@ int control_connect(const char *name)
 	return -err;
 }
 
-/* One line to the client: 'o' (its stdout), 'e' (stderr) or 'x' (exit). */
-static void say(struct conn *c, char kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(struct conn *c, char kind, const char *fmt, ...)
-{
-	g_autoptr(GString) line = g_string_new(NULL);
-	va_list ap;
-
-	g_string_append_printf(line, "%c ", kind);
-	va_start(ap, fmt);
-	g_string_append_vprintf(line, fmt, ap);
-	va_end(ap);
-	g_string_append_c(line, '\n');
-	/* A client that went away loses the rest; nothing else changes. */
-	(void)!send(c->fd, line->str, line->len, MSG_NOSIGNAL);
-}
-
-/* Every line of @text. */
-static void say_lines(struct conn *c, char kind, const char *text)
-{
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-
-	for (char **l = lines; *l; l++)
-		if (**l)
-			say(c, kind, "%s", *l);
-}
-
-/* Reads more of the stream; 0 at its end, -1 on an error. */
-static ssize_t read_more(struct conn *c)
-{
-	char buf[4096];
-	ssize_t n;
-
-	do
-		n = read(c->fd, buf, sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	if (n > 0)
-		g_string_append_len(c->in, buf, n);
-	return n;
-}
-
-static int cmd_list(struct conn *c, char **args)
-{
-	g_autoptr(GString) out = g_string_new(NULL);
-
-	(void)args;
-	parents_list(c->d, out);
-	say_lines(c, 'o', out->str);
-	return 0;
-}
-
-/* The configuration text follows the command line to the end of stream. */
-static int cmd_register(struct conn *c, char **args)
-{
-	g_autoptr(GString) errors = g_string_new(NULL);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	GPtrArray *parents;
-	ssize_t n;
-	int ret;
-
-	while ((n = read_more(c)) > 0)
-		if (c->in->len > CONTROL_MAX_CONFIG)
-			break;
-	if (n != 0) {
-		say(c, 'e', "%s: %s", args[0], n < 0 ? g_strerror(errno) :
-		    "the configuration is larger than 1 MiB");
-		return 1;
-	}
-	log_capture(errors);
-	ret = config_load_text(args[0], c->in->str, &parents);
-	if (!ret) {
-		for (guint i = 0; i < parents->len; i++)
-			g_ptr_array_add(names, g_strdup(mdevfs_parent_name(
-				g_ptr_array_index(parents, i))));
-		ret = parents_plug(c->d, parents);
-	}
-	log_capture(NULL);
-	if (ret)
-		log_info("ctl: register %s failed", args[0]);
-	say_lines(c, 'e', errors->str);
-	for (guint i = 0; !ret && i < names->len; i++)
-		say(c, 'o', "registered %s", (char *)g_ptr_array_index(names, i));
-	return ret ? 1 : 0;
-}
-
-static int cmd_unregister(struct conn *c, char **args)
-{
-	int status = 0;
-
-	for (char **name = args; *name; name++) {
-		int ret = parents_unplug(c->d, *name);
-
-		if (!ret)
-			say(c, 'o', "unregistered %s", *name);
-		else if (ret == -ENOENT)
-			say(c, 'e', "%s: no such parent", *name);
-		else
-			say(c, 'e', "%s: being registered or unregistered; "
-			    "try again", *name);
-		status |= ret != 0;
-	}
-	return status;
-}
-
-static int cmd_vanish(struct conn *c, char **args)
-{
-	int ret = parents_vanish(c->d, args[0]);
-
-	if (!ret)
-		say(c, 'o', "%s vanished", args[0]);
-	else if (ret == -ENOENT)
-		say(c, 'e', "%s: no such parent", args[0]);
-	else
-		say(c, 'e', "%s: being registered or unregistered; try again",
-		    args[0]);
-	return ret ? 1 : 0;
-}
-
-/* fault PARENT TYPE [KEY=VALUE...]: applied in order, all or up to the
- * first bad one, which is reported. */
-static int cmd_fault(struct conn *c, char **args)
-{
-	g_autoptr(GString) errors = g_string_new(NULL);
-	g_autoptr(GString) out = g_string_new(NULL);
-	int ret;
-
-	log_capture(errors);
-	ret = parents_fault(c->d, args[0], args[1], args + 2, out);
-	log_capture(NULL);
-	say_lines(c, 'e', errors->str);
-	if (ret == -ENOENT)
-		say(c, 'e', "%s %s: no such parent or type", args[0], args[1]);
-	say_lines(c, 'o', out->str);
-	return ret ? 1 : 0;
-}
-
-/* Called by the core under its lock: must not block. */
-static void hold_request(void *ctx, unsigned int count)
-{
-	struct conn *c = ctx;
-
-	(void)!write(c->requests[1], &count, sizeof(count));
-}
-
-/* Until the client closes (or the daemon stops), passing requests on. */
-static void hold_until_closed(struct conn *c)
-{
-	struct pollfd fds[] = {
-		{ .fd = c->fd, .events = POLLIN },
-		{ .fd = c->requests[0], .events = POLLIN },
-	};
-	unsigned int count;
-
-	for (;;) {
-		if (poll(fds, G_N_ELEMENTS(fds), -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (fds[1].revents & POLLIN)
-			while (read(c->requests[0], &count, sizeof(count)) ==
-			       sizeof(count))
-				say(c, 'o', "request %u", count);
-		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			g_string_truncate(c->in, 0);
-			if (read_more(c) <= 0)
-				return;
-		}
-	}
-}
-
-static int cmd_hold(struct conn *c, char **args)
-{
-	struct mdev_holder *holder;
-	uuid_t uuid;
-	int ret;
-
-	if (uuid_parse(args[0], uuid)) {
-		say(c, 'e', "%s: not a UUID", args[0]);
-		return 1;
-	}
-	if (pipe2(c->requests, O_CLOEXEC | O_NONBLOCK)) {
-		say(c, 'e', "%s", g_strerror(errno));
-		return 1;
-	}
-	ret = mdev_hold(uuid, hold_request, c, &holder);
-	if (ret) {
-		say(c, 'e', "%s: no such device, or being created or removed",
-		    args[0]);
-		return 1;
-	}
-	say(c, 'o', "holding %s", args[0]);
-	hold_until_closed(c);
-	mdev_unhold(holder);
-	return 0;
-}
-
-static const struct command {
-	const char *name;
-	int min_args, max_args; /* -1: any number */
-	int (*run)(struct conn *c, char **args);
-} commands[] = {
-	{ "list", 0, 0, cmd_list },
-	{ "register", 1, 1, cmd_register },
-	{ "unregister", 1, -1, cmd_unregister },
-	{ "hold", 1, 1, cmd_hold },
-	{ "vanish", 1, 1, cmd_vanish },
-	{ "fault", 2, -1, cmd_fault },
-};
-
-/* The command line: one line of shell-quoted words. */
-static int run_command_line(struct conn *c)
-{
-	g_auto(GStrv) argv = NULL;
-	char *nl;
-	int argc;
-
-	while (!(nl = memchr(c->in->str, '\n', c->in->len)))
-		if (c->in->len > 4096 || read_more(c) <= 0) {
-			say(c, 'e', "no command");
-			return 1;
-		}
-	*nl = '\0';
-	if (!g_shell_parse_argv(c->in->str, &argc, &argv, NULL)) {
-		say(c, 'e', "cannot parse the command line");
-		return 1;
-	}
-	g_string_erase(c->in, 0, nl + 1 - c->in->str);
-	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-		const struct command *cmd = &commands[i];
-
-		if (strcmp(cmd->name, argv[0]) != 0)
-			continue;
-		if (argc - 1 < cmd->min_args ||
-		    (cmd->max_args >= 0 && argc - 1 > cmd->max_args)) {
-			say(c, 'e', "%s: wrong number of arguments", argv[0]);
-			return 2;
-		}
-		return cmd->run(c, argv + 1);
-	}
-	say(c, 'e', "%s: unknown command", argv[0]);
-	return 2;
-}
-
-int control_serve(struct daemon *d, int fd)
-{
-	struct conn c = { .d = d, .fd = fd, .in = g_string_new(NULL),
-			  .requests = { -1, -1 } };
-	int status = run_command_line(&c);
-
-	say(&c, 'x', "%d", status);
-	if (c.requests[0] >= 0) {
-		close(c.requests[0]);
-		close(c.requests[1]);
-	}
-	g_string_free(c.in, TRUE);
-	return status;
-}
-
 /*
  * SO_PEERCRED: the peer's effective uid when it connected, as this
  * daemon's user namespace sees it (root of a user namespace is its owner
@@ -355,13 +97,13 @@ int control_serve(struct daemon *d, int fd)
  * daemon of an ordinary user (its own mount, which only it can use) also
  * serves that user: the socket is its own, as its files are.
  */
-static bool authorized(struct conn *c, uid_t *uid)
+static bool authorized(int fd, uid_t *uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
 	*uid = (uid_t)-1;
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
 		return false;
 	*uid = cred.uid;
 	if (cred.uid == 0)
@@ -384,26 +126,24 @@ static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
 	struct control *ctl = c->ctl;
-	uid_t uid;
-	int status;
 
-	if (authorized(c, &uid)) {
-		status = run_command_line(c);
-	} else {
-		log_warn("ctl: refused a client of uid %d", (int)uid);
-		say(c, 'e', geteuid() == 0 ?
-		    "permission denied: only root may control this mdevfs" :
-		    "permission denied: only root and the daemon's user may "
-		    "control this mdevfs");
-		status = 1;
-	}
-	say(c, 'x', "%d", status);
+	conn_serve(c);
 	pthread_mutex_lock(&ctl->lock);
 	ctl->conns = g_list_remove(ctl->conns, c);
+	ctl->nconns--;
 	conn_free(c);
 	pthread_cond_broadcast(&ctl->cond);
 	pthread_mutex_unlock(&ctl->lock);
 	return NULL;
+}
+
+/* The answer a client gets without a thread of its own, and its end. */
+static void answer_and_close(int fd, const char *text, int status)
+{
+	g_autofree char *lines = g_strdup_printf("e %s\nx %d\n", text, status);
+
+	(void)!send(fd, lines, strlen(lines), MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
 }
 
 static void accept_one(struct control *ctl, struct daemon *d)
@@ -411,9 +151,37 @@ static void accept_one(struct control *ctl, struct daemon *d)
 	struct conn *c;
 	pthread_t thread;
 	int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	enum control_phase phase;
+	unsigned int nconns;
+	uid_t uid;
 
 	if (fd < 0)
 		return; /* EAGAIN: the client gave up meanwhile */
+	/* Before anything else: nobody else can take a connection's place. */
+	if (!authorized(fd, &uid)) {
+		log_warn("ctl: refused a client of uid %d", (int)uid);
+		answer_and_close(fd, geteuid() == 0 ?
+			"permission denied: only root may control this mdevfs" :
+			"permission denied: only root and the daemon's user may "
+			"control this mdevfs", 1);
+		return;
+	}
+	pthread_mutex_lock(&ctl->lock);
+	phase = ctl->phase;
+	nconns = ctl->nconns;
+	pthread_mutex_unlock(&ctl->lock);
+	if (phase == CONTROL_STOPPING) {
+		g_autofree char *why = g_strdup_printf(CONTROL_STOPPING_FMT,
+			(int)getpid(), mdev_device_count());
+
+		answer_and_close(fd, why, CONTROL_EX_STOPPING);
+		return;
+	}
+	if (nconns >= CONTROL_MAX_CONNS) {
+		answer_and_close(fd, "too many control connections at once; "
+				 "try again", 1);
+		return;
+	}
 	c = g_new0(struct conn, 1);
 	c->d = d;
 	c->ctl = ctl;
@@ -421,10 +189,11 @@ static void accept_one(struct control *ctl, struct daemon *d)
 	c->in = g_string_new(NULL);
 	c->requests[0] = c->requests[1] = -1;
 	pthread_mutex_lock(&ctl->lock);
-	if (ctl->stopping || thread_spawn(&thread, conn_main, c)) {
+	if (thread_spawn(&thread, conn_main, c)) {
 		conn_free(c);
 	} else {
 		ctl->conns = g_list_prepend(ctl->conns, c);
+		ctl->nconns++;
 		pthread_detach(thread);
 	}
 	pthread_mutex_unlock(&ctl->lock);
@@ -472,10 +241,13 @@ int control_open(struct daemon *d, const char *name)
 	if (ctl->listen_fd < 0 || ctl->stop_fd < 0 ||
 	    bind(ctl->listen_fd, (struct sockaddr *)&sa, len) ||
 	    listen(ctl->listen_fd, 128)) {
-		log_err("control socket @%s: %s%s", name, g_strerror(errno),
-			errno == EADDRINUSE ? " (another mdevfs serves there)" : "");
-		control_stop(d);
-		return -1;
+		int err = errno;
+
+		/* Taken: restart.c asks who holds it. */
+		if (err != EADDRINUSE)
+			log_err("control socket @%s: %s", name, g_strerror(err));
+		control_close(d);
+		return -err;
 	}
 	return 0;
 }
@@ -487,6 +259,13 @@ int control_start(struct daemon *d)
 
 	a->d = d;
 	a->ctl = ctl;
+	/* Again after fuse_daemonize(): SO_PEERCRED gives a client the pid
+	 * of the last listen(), which must be this daemon's, not its dead
+	 * parent's (restart.c looks at it). */
+	listen(ctl->listen_fd, 128);
+	pthread_mutex_lock(&ctl->lock);
+	ctl->phase = CONTROL_SERVING;
+	pthread_mutex_unlock(&ctl->lock);
 	if (thread_spawn(&ctl->acceptor, acceptor_main, a)) {
 		log_err("cannot start the control socket's thread");
 		g_free(a);
@@ -496,26 +275,37 @@ int control_start(struct daemon *d)
 	return 0;
 }
 
+/* Every connection ends (holds let go); clients from now on are told
+ * that the daemon stops. */
+static void end_connections(struct control *ctl)
+{
+	pthread_mutex_lock(&ctl->lock);
+	ctl->phase = CONTROL_STOPPING;
+	for (GList *l = ctl->conns; l; l = l->next)
+		shutdown(((struct conn *)l->data)->fd, SHUT_RDWR);
+	while (ctl->conns)
+		pthread_cond_wait(&ctl->cond, &ctl->lock);
+	pthread_mutex_unlock(&ctl->lock);
+}
+
 void control_stop(struct daemon *d)
+{
+	if (d->control)
+		end_connections(d->control);
+}
+
+void control_close(struct daemon *d)
 {
 	struct control *ctl = move_ptr(d->control);
 	uint64_t one = 1;
 
 	if (!ctl)
 		return;
-	pthread_mutex_lock(&ctl->lock);
-	ctl->stopping = true;
-	pthread_mutex_unlock(&ctl->lock);
+	end_connections(ctl);
 	if (ctl->started) {
 		(void)!write(ctl->stop_fd, &one, sizeof(one));
 		pthread_join(ctl->acceptor, NULL);
 	}
-	pthread_mutex_lock(&ctl->lock);
-	for (GList *l = ctl->conns; l; l = l->next)
-		shutdown(((struct conn *)l->data)->fd, SHUT_RDWR);
-	while (ctl->conns)
-		pthread_cond_wait(&ctl->cond, &ctl->lock);
-	pthread_mutex_unlock(&ctl->lock);
 	if (ctl->listen_fd >= 0)
 		close(ctl->listen_fd);
 	if (ctl->stop_fd >= 0)

@@ -26,9 +26,21 @@
 #define CONTROL_PREFIX "mdevfs-ctl:"
 #define CONTROL_ENV "MDEVFS_CTL"
 #define CONTROL_MAX_CONFIG (1 << 20)
+/* A command line longer than this is refused. */
+#define CONTROL_MAX_LINE 4096
+/* Connections at once; more are answered "too many" and closed. */
+#define CONTROL_MAX_CONNS 128
+/* A client that sends nothing for this long is told so and closed. */
+#define CONTROL_IDLE_SECONDS 10
+/* The answer to every request while the daemon stops (its exit status
+ * CONTROL_EX_STOPPING, "try again"): a daemon starting on the same
+ * mountpoint reads it to know what it waits for. */
+#define CONTROL_STOPPING_FMT "mdevfs is stopping (pid %d, %u devices left to remove)"
+#define CONTROL_EX_STOPPING 75
 
 /* The name for the daemon serving @mountpoint (freed by the caller), or
- * NULL after saying why. */
+ * NULL after saying why; the same as the daemon binds, without looking at
+ * the mountpoint itself (mount_absolute_path()). */
 char *control_name(const char *mountpoint);
 /* The abstract address of @name. */
 socklen_t control_address(const char *name, struct sockaddr_un *sa);

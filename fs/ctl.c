@@ -16,6 +16,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "mount.h"
 
 static void usage(FILE *out)
 {
@@ -26,6 +27,8 @@ static void usage(FILE *out)
 "inside `mdevfs run`, else the only mdevfs mounted).  Only root may use it\n"
 "(and the user who started it, for an mdevfs not run as root).\n"
 "\n"
+"  status               serving, the daemon's pid, its devices and parents\n"
+"                       (exit status 75 while it stops: try again)\n"
 "  list                 the parents: name, state, path, devices, and\n"
 "                       what the vendor holds\n"
 "  register FILE        plug the parents of a configuration file (- for\n"
@@ -62,7 +65,7 @@ static char *find_name(const char *mountpoint)
 		return control_name(mountpoint);
 	if (env && *env)
 		return g_strdup(env);
-	mounts = mdevfs_mountpoints();
+	mounts = mount_mdevfs_paths();
 	if (g_strv_length(mounts) == 1)
 		return control_name(mounts[0]);
 	list = g_strjoinv(", ", mounts);

@@ -32,106 +32,6 @@ int daemon_check_fuse_device(void)
 	return -1;
 }
 
-static gint compare_strings(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The topmost mount of every mountpoint, from /proc/self/mountinfo (which
- * escapes blanks in paths as \040): its path, and 1 + its FUSE connection
- * (the minor of its device, major 0, which names it in fusectl) if it is
- * an mdevfs, else 0. */
-static GHashTable *topmost_mounts(void)
-{
-	GHashTable *top = g_hash_table_new_full(g_str_hash, g_str_equal,
-						g_free, NULL);
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-
-	if (g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
-		lines = g_strsplit(text, "\n", -1);
-	for (char **l = lines; l && *l; l++) {
-		g_auto(GStrv) f = g_strsplit(*l, " ", -1);
-		guint n = g_strv_length(f), dash = 6;
-		unsigned int major, minor;
-		gsize conn = 0;
-
-		while (dash < n && strcmp(f[dash], "-") != 0)
-			dash++;
-		if (n < 5 || dash + 1 >= n)
-			continue;
-		if (!strcmp(f[dash + 1], "fuse.mdevfs") &&
-		    sscanf(f[2], "%u:%u", &major, &minor) == 2 && major == 0)
-			conn = (gsize)minor + 1;
-		/* a later line is a mount on top of an earlier one */
-		g_hash_table_insert(top, g_strcompress(f[4]), GSIZE_TO_POINTER(conn));
-	}
-	return top;
-}
-
-char **mdevfs_mountpoints(void)
-{
-	g_autoptr(GHashTable) top = topmost_mounts();
-	GPtrArray *found = g_ptr_array_new();
-	GHashTableIter it;
-	gpointer mp, conn;
-
-	g_hash_table_iter_init(&it, top);
-	while (g_hash_table_iter_next(&it, &mp, &conn))
-		if (conn)
-			g_ptr_array_add(found, g_strdup(mp));
-	g_ptr_array_sort(found, compare_strings);
-	g_ptr_array_add(found, NULL);
-	return (char **)g_ptr_array_free(found, FALSE);
-}
-
-long mdevfs_mount_connection(const char *path)
-{
-	g_autoptr(GHashTable) top = topmost_mounts();
-
-	return (long)GPOINTER_TO_SIZE(g_hash_table_lookup(top, path)) - 1;
-}
-
-int daemon_check_mountpoint(const char *mountpoint)
-{
-	g_autofree char *real = NULL;
-	g_auto(GStrv) mounts = NULL;
-	struct stat st;
-
-	/* A killed mdevfs left its mount: replaced (restart.c); asked first
-	 * whether its daemon is a zombie, whose mount would not answer. */
-	if (daemon_mount_killed(mountpoint)) {
-		if (daemon_replace_dead_mount(mountpoint))
-			return -1;
-	} else if (stat(mountpoint, &st) &&
-		   (errno == ENOTCONN || errno == ECONNABORTED) &&
-		   daemon_replace_dead_mount(mountpoint)) {
-		/* ECONNABORTED: the stat was in flight as the daemon died */
-		return -1;
-	}
-	if (stat(mountpoint, &st)) {
-		int err = errno;
-
-		if (err == ENOENT)
-			log_err("mountpoint %s does not exist", mountpoint);
-		else
-			log_err("mountpoint %s: %s", mountpoint, strerror(err));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_err("mountpoint %s is not a directory", mountpoint);
-		return -1;
-	}
-	real = realpath(mountpoint, NULL);
-	mounts = mdevfs_mountpoints();
-	if (real && g_strv_contains((const char *const *)mounts, real)) {
-		log_err("mountpoint %s is busy: mdevfs is already mounted there",
-			mountpoint);
-		return -1;
-	}
-	return 0;
-}
-
 static void log_from_fuse(enum fuse_log_level level, const char *fmt,
 			  va_list ap)
 {
@@ -141,22 +41,30 @@ static void log_from_fuse(enum fuse_log_level level, const char *fmt,
 	mdevfs_log((int)level, "fuse: %s", msg);
 }
 
-static struct fuse_session *new_session(const struct daemon_options *o)
+/* The -o list: mdevfs's own mount options, then the user's.  libfuse
+ * checks it (and takes "debug"); the mount uses it (tree_mount.c). */
+static char *mount_options(const struct daemon_options *o)
+{
+	GString *opts = g_string_new("fsname=mdevfs,subtype=mdevfs");
+
+	g_string_append(opts, geteuid() == 0 ? ",allow_other,default_permissions" :
+					       ",default_permissions");
+	for (guint i = 0; i < o->fuse_opts->len; i++)
+		g_string_append_printf(opts, ",%s",
+				       (char *)g_ptr_array_index(o->fuse_opts, i));
+	return g_string_free(opts, FALSE);
+}
+
+static struct fuse_session *new_session(struct daemon *d)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	g_autofree char *base = g_strdup_printf("fsname=mdevfs,subtype=mdevfs%s",
-		geteuid() == 0 ? ",allow_other,default_permissions" :
-				 ",default_permissions");
 	struct fuse_session *se;
 
+	d->mount_opts = mount_options(d->o);
 	fuse_opt_add_arg(&args, "mdevfs");
 	fuse_opt_add_arg(&args, "-o");
-	fuse_opt_add_arg(&args, base);
-	for (guint i = 0; i < o->fuse_opts->len; i++) {
-		fuse_opt_add_arg(&args, "-o");
-		fuse_opt_add_arg(&args, g_ptr_array_index(o->fuse_opts, i));
-	}
-	if (o->debug)
+	fuse_opt_add_arg(&args, d->mount_opts);
+	if (d->o->debug)
 		fuse_opt_add_arg(&args, "-d");
 	se = fuse_session_new(&args, &mdevfs_ops, sizeof(mdevfs_ops), NULL);
 	fuse_opt_free_args(&args);
@@ -165,6 +73,7 @@ static struct fuse_session *new_session(const struct daemon_options *o)
 
 int daemon_prepare(struct daemon *d)
 {
+	d->prepared = true;
 	fuse_set_log_func(log_from_fuse);
 	fs_set_options(&d->o->fs);
 	sysfs_set_owner(geteuid(), getegid());
@@ -181,7 +90,7 @@ int daemon_prepare(struct daemon *d)
 		return -1;
 	/* After a crash: the devices recorded, before anyone can look. */
 	state_recover();
-	d->se = new_session(d->o);
+	d->se = new_session(d);
 	return d->se ? 0 : -1;
 }
 
@@ -218,6 +127,12 @@ void daemon_stop(struct daemon *d)
 
 void daemon_finish(struct daemon *d)
 {
+	if (d->parents)
+		config_free_parents(d->parents);
+	g_clear_pointer(&d->mount_opts, g_free);
+	g_clear_pointer(&d->mount.path, g_free);
+	if (!d->prepared)
+		return;
 	daemon_stop(d); /* a no-op when done already */
 	if (d->se)
 		fuse_session_destroy(d->se);
@@ -225,13 +140,35 @@ void daemon_finish(struct daemon *d)
 	uevent_netlink_close();
 	fs_close_files();
 	handles_fini();
-	if (d->parents)
-		config_free_parents(d->parents);
-	if (d->plugged) {
-		g_ptr_array_free(d->plugged, TRUE);
-		pthread_mutex_destroy(&d->lock);
-		pthread_cond_destroy(&d->unplugged);
+	g_ptr_array_free(d->plugged, TRUE);
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->unplugged);
+}
+
+/* The mountpoint taken, the state directory opened, the tree complete
+ * and mounted: 0, or -1 after saying why. */
+static int daemon_start(struct daemon *d)
+{
+	int dead_id;
+
+	d->mount.path = mount_absolute_path(d->o->mountpoint);
+	if (!d->mount.path) {
+		log_err("mountpoint %s does not exist", d->o->mountpoint);
+		return -1;
 	}
+	if (daemon_claim_mountpoint(d, d->mount.path) ||
+	    daemon_inspect_mountpoint(d->mount.path, &dead_id) ||
+	    daemon_open_state(d->o, d->mount.path) || daemon_prepare(d))
+		return -1;
+	if (fuse_set_signal_handlers(d->se))
+		return -1;
+	/* Everything is ready: only now does a dead mount go. */
+	if (tree_mount(&d->mount, d->se, d->mount_opts, dead_id)) {
+		fuse_remove_signal_handlers(d->se);
+		return -1;
+	}
+	d->served = true;
+	return 0;
 }
 
 int daemon_run(const struct daemon_options *o, GPtrArray *parents)
@@ -239,19 +176,8 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	struct daemon d = { .o = o, .parents = parents };
 	int ret = 1;
 
-	g_autofree char *name = NULL;
-
-	if (daemon_open_state(o))
-		return 1;
-	name = control_name(o->mountpoint);
-	if (!name || control_open(&d, name) || daemon_prepare(&d))
+	if (daemon_start(&d))
 		goto out;
-	if (fuse_set_signal_handlers(d.se))
-		goto out;
-	if (fuse_session_mount(d.se, o->mountpoint)) {
-		log_err("cannot mount on %s", o->mountpoint);
-		goto out_signals;
-	}
 	if (!o->foreground) {
 		fuse_daemonize(0);
 		log_to_syslog();
@@ -261,13 +187,19 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	if (security_drop_privileges() == 0 && control_start(&d) == 0)
 		ret = daemon_serve(&d) ? 1 : 0;
 	daemon_stop(&d);
-	fuse_session_unmount(d.se);
+	tree_unmount(&d.mount, d.se);
 	log_info("unmounted %s", o->mountpoint);
-out_signals:
 	fuse_remove_signal_handlers(d.se);
 out:
+	/* A start that failed keeps what was recorded: its devices were
+	 * restored from their records, not removed by anyone. */
+	if (!d.served)
+		(void)state_close(false);
 	daemon_finish(&d);
-	/* Every device was removed, so was its record. */
-	state_close(true);
+	/* Every device was removed, so was its record: else say which. */
+	if (state_close(true))
+		ret = 1;
+	/* Last: a daemon starting on this mountpoint waited for this. */
+	control_close(&d);
 	return ret;
 }

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "fs.h"
+#include "mount.h"
 
 struct daemon_options {
 	const char *mountpoint;
@@ -19,35 +20,34 @@ struct daemon_options {
 	struct fs_options fs;
 };
 
-/* One clear line and a non-zero return when the mountpoint or /dev/fuse
- * will not do. */
-int daemon_check_mountpoint(const char *mountpoint);
+/* One clear line and a non-zero return when /dev/fuse will not do. */
 int daemon_check_fuse_device(void);
-/* Where mdevfs is mounted (the topmost mount), sorted; a NULL-terminated
- * array for g_strfreev(). */
-char **mdevfs_mountpoints(void);
-/* The FUSE connection of the mdevfs mounted (topmost) on the absolute
- * @path, as fusectl names it, or -1 if none is. */
-long mdevfs_mount_connection(const char *path);
-/* restart.c: a dead mdevfs mount unmounted, with one line saying so (0),
- * or why not; the state directory of o->mountpoint opened (0, or -1
- * after saying why). */
-int daemon_replace_dead_mount(const char *mountpoint);
-/* Whether @mountpoint's mdevfs was killed but keeps a stuck thread (its
- * mount would not answer: it must not be looked at). */
-bool daemon_mount_killed(const char *mountpoint);
-int daemon_open_state(const struct daemon_options *o);
 /* Serves @parents on the mountpoint until unmounted or signalled. */
 int daemon_run(const struct daemon_options *o, GPtrArray *parents);
 
 struct control;
+struct daemon;
 struct mdevfs_parent;
+
+/* restart.c, taking a mountpoint, each 0 or -1 after one line saying why.
+ * Claim: binds the control socket's name for the absolute @path (d->control),
+ * waiting up to a minute for a daemon still starting or stopping there;
+ * refuses one that serves.  Inspect (with the name held): the mountpoint
+ * will do, and *@dead_id is the id of a dead mdevfs mount on it to
+ * replace (0: none).  Open state: the state directory for @path locked. */
+int daemon_claim_mountpoint(struct daemon *d, const char *path);
+int daemon_inspect_mountpoint(const char *path, int *dead_id);
+int daemon_open_state(const struct daemon_options *o, const char *path);
 
 /* The steps daemon_run() and `mdevfs run` share. */
 struct daemon {
 	const struct daemon_options *o;
 	GPtrArray *parents;       /* the configuration's: plugged at prepare */
 	struct fuse_session *se;
+	struct tree_mount mount;
+	char *mount_opts;         /* -o for libfuse and the mount */
+	bool prepared;            /* daemon_prepare() ran: daemon_finish() undoes */
+	bool served;              /* the tree was mounted */
 	pthread_mutex_t lock;
 	GPtrArray *plugged;       /* struct plugged *, in plug order; lock */
 	unsigned int unplugging;  /* threads unplugging gone parents; lock */
@@ -98,10 +98,13 @@ unsigned int parents_count(struct daemon *d);
 int parents_show(struct daemon *d);
 
 /* control.c: the control socket `mdevfs ctl` talks to, an abstract unix
- * socket (see control.h).  Opened before the daemon forks, started after;
- * stopping ends every connection (holds let go) and waits for them. */
+ * socket (see control.h).  Opened first (0, -EADDRINUSE if another daemon
+ * holds the name, or -errno after saying why), started once serving;
+ * stopping ends every connection (holds let go) and waits for them, and
+ * clients are told the daemon stops until it closes, last of all. */
 int control_open(struct daemon *d, const char *name);
 int control_start(struct daemon *d);
 void control_stop(struct daemon *d);
+void control_close(struct daemon *d);
 
 #endif /* MDEVFS_DAEMON_H */

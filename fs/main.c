@@ -201,7 +201,7 @@ static int serve_mode(struct cli *cli, GPtrArray *parents)
 		break;
 	}
 	o->mountpoint = cli->rest[0];
-	if (daemon_check_fuse_device() || daemon_check_mountpoint(o->mountpoint)) {
+	if (daemon_check_fuse_device()) {
 		config_free_parents(parents);
 		return 1;
 	}

@@ -1,54 +1,47 @@
 // SPDX-License-Identifier: MIT
 /*
- * Starting again after a crash (docs/crash-safety.md): the dead mount a
- * killed mdevfs left is replaced, and the state directory where the
- * devices are recorded is opened, so that daemon_prepare() can restore
- * them once the parents are registered.
+ * Taking a mountpoint (docs/crash-safety.md).
+ *
+ * The daemon that serves a mountpoint holds its control socket's name, an
+ * abstract unix socket bound from the daemon's first step to its last
+ * (after its unmount and its state directory).  Binding it is atomic, and
+ * the kernel lets go of it when the process ends, however it ends; so it
+ * is the mountpoint's lock: only its holder looks at the mountpoint's
+ * mounts or changes them.  Two mdevfs started at once on a dead mount
+ * cannot both replace it, and one started while the last is stopping
+ * waits for it instead of racing its unmount and its state directory.
+ *
+ * A killed daemon can keep its name: one of its threads was sending an
+ * invalidation that waits for a directory lock held by a lookup, which
+ * waits for an answer from the dead workers.  The kernel cannot end that
+ * thread; aborting the connection (fusectl's `abort`) fails the lookup,
+ * the thread ends, and the name and the state directory's lock go.  Such
+ * a daemon is known by its main thread being a zombie, and its mount must
+ * not be looked at (a stat() of it would wait for ever too).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "mount.h"
 #include "state.h"
 
-/* The absolute path of @mountpoint without looking at the mountpoint
- * itself, which a dead mount makes unreadable (ENOTCONN). */
-static char *absolute_path(const char *mountpoint)
-{
-	g_autofree char *dir = g_path_get_dirname(mountpoint);
-	g_autofree char *base = g_path_get_basename(mountpoint);
-	g_autofree char *real = realpath(dir, NULL);
-
-	if (!real || !strcmp(base, ".") || !strcmp(base, "..") ||
-	    !strcmp(base, "/"))
-		return NULL;
-	return g_build_filename(real, base, NULL);
-}
-
-/* Lazily: whatever still has the dead mount open keeps it, harmlessly. */
-static int detach(const char *path)
-{
-	const char *argv[] = { "fusermount3", "-u", "-z", path, NULL };
-	g_autoptr(GError) err = NULL;
-	int status = 0;
-
-	if (geteuid() == 0)
-		return umount2(path, MNT_DETACH) ? -errno : 0;
-	if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
-			  NULL, NULL, NULL, &status, &err)) {
-		log_err("fusermount3: %s", err->message);
-		return -ENOENT;
-	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
-}
+/* How long a start waits for the daemon before it on its mountpoint to
+ * finish starting or stopping (removing every device can take a while). */
+#define CLAIM_WAIT_SECONDS 60
+/* How long the holder's answer to `status` may take: a daemon that has
+ * not started its control socket's thread (it is starting) says nothing. */
+#define STATUS_WAIT_MS 200
 
 /* In place: g_file_set_contents() would rename a new file over it. */
 static int write_abort(const char *connections, long conn)
@@ -65,12 +58,7 @@ static int write_abort(const char *connections, long conn)
 	return ret;
 }
 
-/* A killed daemon can leave a thread the kernel cannot end: one that was
- * sending an invalidation and waits for a directory lock held by a lookup,
- * which waits for an answer from the daemon's dead workers.  Aborting the
- * connection (fusectl's `abort`) fails that lookup, so the thread ends and
- * the dead daemon lets go of its state directory.  As root, fusectl is
- * mounted for the moment if the host has not mounted it. */
+/* As root, fusectl is mounted for the moment if the host has not. */
 static void abort_connection(long conn)
 {
 	g_autofree char *tmp = NULL;
@@ -111,78 +99,176 @@ static char process_state(pid_t pid)
 	return end[2];
 }
 
-/* The daemon that listens on @path's control socket, when its main thread
- * is a zombie: killed, but with a thread the kernel cannot end (sending an
- * invalidation that waits for a lock held by a request to this very
- * daemon).  Its mount is dead, yet asking the mount would hang. */
-static bool held_by_killed_daemon(const char *path)
+enum holder_kind { HOLDER_GONE, HOLDER_KILLED, HOLDER_STARTING,
+		   HOLDER_SERVING, HOLDER_STOPPING };
+
+struct holder {
+	enum holder_kind kind;
+	int pid;
+	unsigned int devices;
+};
+
+/* The holder's answer to `status` (control.c's cmd_status(), or the
+ * acceptor's line while it stops); nothing yet: it is starting. */
+static void read_status(int fd, struct holder *h)
 {
-	g_autofree char *name = g_strconcat(CONTROL_PREFIX, path, NULL);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[512];
+	ssize_t n;
+
+	h->kind = HOLDER_STARTING;
+	(void)!send(fd, "status\n", 7, MSG_NOSIGNAL);
+	if (poll(&pfd, 1, STATUS_WAIT_MS) != 1)
+		return;
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (sscanf(buf, "o serving pid=%d devices=%u", &h->pid, &h->devices) == 2)
+		h->kind = HOLDER_SERVING;
+	else if (sscanf(buf, "e " CONTROL_STOPPING_FMT, &h->pid, &h->devices) == 2)
+		h->kind = HOLDER_STOPPING;
+}
+
+/* Who holds the control socket's @name. */
+static struct holder ask_holder(const char *name)
+{
+	struct holder h = { .kind = HOLDER_GONE };
 	struct ucred cred = { 0 };
-	socklen_t cred_len = sizeof(cred);
+	socklen_t len = sizeof(cred);
 	int fd = control_connect(name);
-	bool zombie = false;
 
 	if (fd < 0)
-		return false;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0)
-		zombie = cred.pid > 0 && process_state(cred.pid) == 'Z';
+		return h; /* it went meanwhile */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		h.pid = cred.pid;
+	if (h.pid > 0 && process_state(h.pid) == 'Z')
+		h.kind = HOLDER_KILLED;
+	else
+		read_status(fd, &h);
 	close(fd);
-	if (zombie)
+	return h;
+}
+
+static void abort_killed(const char *path, const struct holder *h, bool *said)
+{
+	struct mount_top top = mount_topmost(path);
+
+	if (!*said)
 		log_info("the mdevfs on %s (pid %d) was killed, and one of its "
-			 "threads waits in the kernel for it", path, (int)cred.pid);
-	return zombie;
+			 "threads waits in the kernel for it", path, h->pid);
+	*said = true;
+	if (top.mdevfs && top.conn >= 0)
+		abort_connection(top.conn);
 }
 
-bool daemon_mount_killed(const char *mountpoint)
+static void say_waiting(const char *path, const struct holder *h, bool *said)
 {
-	g_autofree char *path = absolute_path(mountpoint);
-
-	return path && mdevfs_mount_connection(path) >= 0 &&
-	       held_by_killed_daemon(path);
+	if (*said)
+		return;
+	*said = true;
+	if (h->kind == HOLDER_STOPPING)
+		log_warn("waiting for the mdevfs on %s (pid %d) to stop: it is "
+			 "removing its devices (%u left)", path, h->pid, h->devices);
+	else
+		log_warn("waiting for the mdevfs on %s (pid %d): it is starting",
+			 path, h->pid);
 }
 
-int daemon_replace_dead_mount(const char *mountpoint)
+int daemon_claim_mountpoint(struct daemon *d, const char *path)
 {
-	g_autofree char *path = absolute_path(mountpoint);
-	long conn = path ? mdevfs_mount_connection(path) : -1;
-	int ret;
+	g_autofree char *name = g_strconcat(CONTROL_PREFIX, path, NULL);
+	gint64 deadline = g_get_monotonic_time() +
+			  (gint64)CLAIM_WAIT_SECONDS * G_USEC_PER_SEC;
+	bool said = false;
 
-	if (conn < 0) {
+	for (;;) {
+		int ret = control_open(d, name);
+		struct holder h;
+
+		if (ret != -EADDRINUSE)
+			return ret;
+		h = ask_holder(name);
+		if (h.kind == HOLDER_SERVING) {
+			log_err("mountpoint %s is busy: mdevfs is already mounted "
+				"there (pid %d)", path, h.pid);
+			return -EBUSY;
+		}
+		if (h.kind == HOLDER_KILLED)
+			abort_killed(path, &h, &said);
+		else if (h.kind != HOLDER_GONE)
+			say_waiting(path, &h, &said);
+		if (g_get_monotonic_time() > deadline) {
+			log_err("the mdevfs on %s (pid %d) is still %s after %d s; "
+				"not waiting longer", path, h.pid,
+				h.kind == HOLDER_STOPPING ? "stopping" : "there",
+				CLAIM_WAIT_SECONDS);
+			return -EBUSY;
+		}
+		g_usleep(20000);
+	}
+}
+
+/* A FUSE mount on top of @path whose daemon is gone: one of mdevfs's is
+ * replaced (its id in *@dead_id), another file system's is not. */
+static int dead_mount(const char *path, struct mount_top top, int *dead_id)
+{
+	if (!top.mdevfs) {
 		log_err("mountpoint %s: a dead FUSE mount is there; unmount it "
-			"with fusermount3 -u %s", mountpoint, mountpoint);
-		return -ENOTCONN;
+			"with fusermount3 -u %s", path, path);
+		return -1;
 	}
 	log_warn("replacing the dead mdevfs mount on %s", path);
-	abort_connection(conn);
-	ret = detach(path);
-	if (ret)
-		log_err("mountpoint %s: cannot unmount the dead mdevfs: %s",
-			mountpoint, g_strerror(-ret));
-	return ret;
+	/* Ends any thread of the dead daemon the kernel still holds. */
+	abort_connection(top.conn);
+	*dead_id = top.id;
+	return 0;
 }
 
-int daemon_open_state(const struct daemon_options *o)
+int daemon_inspect_mountpoint(const char *path, int *dead_id)
 {
-	g_autofree char *real = NULL, *dir = NULL;
+	struct mount_top top = mount_topmost(path);
+	struct stat st;
+
+	*dead_id = 0;
+	if (stat(path, &st)) {
+		int err = errno;
+
+		/* ECONNABORTED: the stat was in flight as the daemon died */
+		if (top.fuse && (err == ENOTCONN || err == ECONNABORTED))
+			return dead_mount(path, top, dead_id);
+		if (err == ENOENT)
+			log_err("mountpoint %s does not exist", path);
+		else
+			log_err("mountpoint %s: %s", path, strerror(err));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("mountpoint %s is not a directory", path);
+		return -1;
+	}
+	/* Alive, yet nobody here holds its name: served from elsewhere
+	 * (another network namespace). */
+	if (top.mdevfs) {
+		log_err("mountpoint %s is busy: mdevfs is already mounted there",
+			path);
+		return -1;
+	}
+	return 0;
+}
+
+int daemon_open_state(const struct daemon_options *o, const char *path)
+{
+	g_autofree char *dir = NULL;
 
 	if (o->no_state_dir)
 		return 0;
-	if (o->state_dir) {
-		dir = g_strdup(o->state_dir);
-	} else {
-		real = realpath(o->mountpoint, NULL);
-		if (!real) {
-			log_err("mountpoint %s: %s", o->mountpoint, g_strerror(errno));
-			return -1;
-		}
-		dir = state_default_dir(real);
-		if (!dir) {
-			log_warn("no state directory (not root, and no "
-				 "XDG_RUNTIME_DIR): devices will not survive a "
-				 "crash; choose one with --state-dir");
-			return 0;
-		}
+	dir = o->state_dir ? g_strdup(o->state_dir) : state_default_dir(path);
+	if (!dir) {
+		log_warn("no state directory (not root, and no XDG_RUNTIME_DIR): "
+			 "devices will not survive a crash; choose one with "
+			 "--state-dir");
+		return 0;
 	}
 	if (state_open(dir))
 		return -1;

@@ -379,10 +379,9 @@ static int serve_command(struct run *r, char **argv, const char *control)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigaction(SIGUSR1, &usr1, NULL); /* no SA_RESTART */
 	session = r->d.se;
-	if (fuse_session_mount(r->d.se, TREE)) {
-		log_err("run: cannot mount the tree");
+	r->d.mount.path = g_strdup(TREE);
+	if (tree_mount(&r->d.mount, r->d.se, r->d.mount_opts, 0))
 		return -1;
-	}
 	if (pthread_create(&r->loop, NULL, loop_main, r))
 		return -1;
 	if (show_tree(r) || control_start(&r->d))
@@ -437,8 +436,9 @@ out:
 	unmount_all(&r);
 	/* The last bind gone, the connection is over: this only frees. */
 	if (r.d.se)
-		fuse_session_unmount(r.d.se);
+		tree_unmount(&r.d.mount, r.d.se);
 	daemon_finish(&r.d);
+	control_close(&r.d);
 	g_hash_table_destroy(r.classes);
 	g_hash_table_destroy(r.shown);
 	pthread_mutex_destroy(&r.lock);

@@ -60,6 +60,8 @@ struct mdev_waiter {
 void mdev_waiter_enter(struct mdev_waiter *waiter);
 void mdev_interrupt(struct mdev_waiter *waiter);
 
+/* Devices in the tree now, of every parent. */
+unsigned int mdev_device_count(void);
 /* A parent as `mdevfs ctl list` shows it. */
 const char *mdev_parent_path(const struct mdevfs_parent *parent);
 unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);

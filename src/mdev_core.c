@@ -77,6 +77,16 @@ struct kobj *mdev_root(void) { return &root; }
 GTree *mdev_all_devices(void) { return all_devices; }
 GTree *mdev_all_parents(void) { return all_parents; }
 
+unsigned int mdev_device_count(void)
+{
+	unsigned int n;
+
+	sysfs_read_lock();
+	n = (unsigned int)g_tree_nnodes(all_devices);
+	sysfs_read_unlock();
+	return n;
+}
+
 struct mdevfs_device *mdev_find_locked(const uuid_t uuid)
 {
 	return g_hash_table_lookup(mdev_uuids, uuid);
@@ -491,9 +501,9 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 		struct kobj *obj = g_ptr_array_index(children, i);
 
 		mdev_wait_unused(to_mdev(obj), false);
-		/* The device goes for its clients: its record too (logged
-		 * if it cannot, as nothing stops this loop). */
-		state_device_removed(to_mdev(obj));
+		/* The device goes for its clients: its record too, now or,
+		 * since nothing stops this loop, later (state.c). */
+		state_device_gone(to_mdev(obj));
 		mdev_device_teardown(to_mdev(obj));
 		kobj_put(obj);
 	}

@@ -44,6 +44,11 @@ const char *state_dir(void)
 	return st.dir;
 }
 
+int state_devices_fd(void)
+{
+	return st.devices_fd;
+}
+
 static int fail(const char *what, const char *path)
 {
 	int err = errno;
@@ -107,28 +112,8 @@ int state_open(const char *dir)
 	return 0;
 
 out_close:
-	state_close(false);
+	(void)state_close(false);
 	return ret;
-}
-
-static void close_fd_of(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-void state_close(bool forget)
-{
-	/* After a clean stop devices/ is empty unless records were set
-	 * aside; an empty directory is left to nobody. */
-	if (forget && st.dir && unlinkat(st.dir_fd, "devices", AT_REMOVEDIR) == 0 &&
-	    unlinkat(st.dir_fd, "lock", 0) == 0)
-		rmdir(st.dir);
-	close_fd_of(&st.devices_fd);
-	close_fd_of(&st.lock_fd);
-	close_fd_of(&st.dir_fd);
-	g_clear_pointer(&st.dir, g_free);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -146,8 +131,10 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* NAME.tmp written and synced, renamed NAME, the directory synced. */
-static int write_durably(const char *name, const char *text, size_t len)
+/* NAME.tmp written and synced, renamed NAME, the directory synced.  On an
+ * error NAME may have been replaced already (the directory's sync
+ * failed): the caller puts back what was there. */
+static int put_record(const char *name, const char *text)
 {
 	g_autofree char *tmp = g_strconcat(name, ".tmp", NULL);
 	int fd, ret;
@@ -156,7 +143,7 @@ static int write_durably(const char *name, const char *text, size_t len)
 		    0600);
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, text, len);
+	ret = write_all(fd, text, strlen(text));
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
@@ -170,33 +157,147 @@ static int write_durably(const char *name, const char *text, size_t len)
 	return fsync(st.devices_fd) ? -errno : 0;
 }
 
-static int record_device(const struct mdevfs_device *mdev, bool bound)
+/* NAME unlinked and the directory synced; 0 if there was none. */
+static int drop_record(const char *name)
+{
+	if (unlinkat(st.devices_fd, name, 0))
+		return errno == ENOENT ? 0 : -errno;
+	return fsync(st.devices_fd) ? -errno : 0;
+}
+
+static bool record_exists(const char *name)
+{
+	return faccessat(st.devices_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/*
+ * Repairs: records that must be put back as they were (a text) or must
+ * go (NULL) after a change failed halfway, or that a parent's
+ * unregistration could not delete.  Until then the tree and the records
+ * disagree, so each is tried again before every later change of the
+ * directory and at the stop.  A change of a UUID's record drops its
+ * repair first (the change says what the record must be now); @lock is
+ * held while a repair runs, so the two never overlap.
+ */
+static struct {
+	pthread_mutex_t lock;
+	GHashTable *pending; /* name -> text or NULL; lock */
+} repairs = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int repair_one(const char *name, const char *text)
+{
+	return text ? put_record(name, text) : drop_record(name);
+}
+
+static gboolean repaired(gpointer name, gpointer text, gpointer unused)
+{
+	(void)unused;
+	return repair_one(name, text) == 0;
+}
+
+static void repairs_run(void)
+{
+	pthread_mutex_lock(&repairs.lock);
+	if (repairs.pending && g_hash_table_size(repairs.pending))
+		g_hash_table_foreach_remove(repairs.pending, repaired, NULL);
+	pthread_mutex_unlock(&repairs.lock);
+}
+
+static void repair_later(const char *name, const char *text)
+{
+	pthread_mutex_lock(&repairs.lock);
+	if (!repairs.pending)
+		repairs.pending = g_hash_table_new_full(g_str_hash, g_str_equal,
+							g_free, g_free);
+	g_hash_table_replace(repairs.pending, g_strdup(name), g_strdup(text));
+	pthread_mutex_unlock(&repairs.lock);
+}
+
+/* The start of every change of @name's record. */
+static void repair_forget(const char *name)
+{
+	repairs_run();
+	pthread_mutex_lock(&repairs.lock);
+	if (repairs.pending)
+		g_hash_table_remove(repairs.pending, name);
+	pthread_mutex_unlock(&repairs.lock);
+}
+
+/* After a failed change: @name back to @text (NULL: none), now or later. */
+static void put_back(const char *name, const char *text)
+{
+	int ret = repair_one(name, text);
+
+	/* Unlinked, but the directory's sync failed: gone for any daemon
+	 * that comes next. */
+	if (!ret || (!text && !record_exists(name)))
+		return;
+	log_err("%s: cannot put its record in %s/devices back: %s; trying "
+		"again at every change and at the stop", name, st.dir,
+		g_strerror(-ret));
+	repair_later(name, text);
+}
+
+/* The writer's errno for a failed change.  A state directory deleted
+ * under the daemon makes every create fail with ENOENT, which a writer
+ * would take for "no such type": EIO, and the log says why. */
+static int change_failed(const char *name, const char *what, int ret)
+{
+	log_err("%s: cannot %s in %s/devices: %s", name, what, st.dir,
+		g_strerror(-ret));
+	if (ret != -ENOENT && ret != -ENOTDIR && ret != -ESTALE)
+		return ret;
+	log_err("state directory %s is gone (deleted under mdevfs?): creates "
+		"fail until mdevfs is started again", st.dir);
+	return -EIO;
+}
+
+static char *record_text(const struct mdevfs_device *mdev, bool bound)
 {
 	struct state_record r = {
 		.parent = mdev->parent->name, .type = mdev->type->sysfs_name,
 		.bound = bound, .group = mdev->group, .vfio = mdev->vfio,
 	};
-	g_autofree char *text = NULL;
 	size_t len;
-	int ret;
 
 	g_strlcpy(r.uuid, mdev->name, sizeof(r.uuid));
-	text = state_record_format(&r, &len);
-	ret = write_durably(mdev->name, text, len);
-	if (ret)
-		log_err("%s: cannot record it in %s/devices: %s", mdev->name,
-			st.dir, g_strerror(-ret));
-	return ret;
+	return state_record_format(&r, &len);
 }
 
 int state_device_created(const struct mdevfs_device *mdev)
 {
-	return state_enabled() ? record_device(mdev, true) : 0;
+	g_autofree char *text = NULL;
+	int ret;
+
+	if (!state_enabled())
+		return 0;
+	repair_forget(mdev->name);
+	text = record_text(mdev, true);
+	ret = put_record(mdev->name, text);
+	if (!ret)
+		return 0;
+	/* The create is undone: so is its record, if it got that far. */
+	put_back(mdev->name, NULL);
+	return change_failed(mdev->name, "record it", ret);
 }
 
 int state_device_unbound(const struct mdevfs_device *mdev)
 {
-	return state_enabled() ? record_device(mdev, false) : 0;
+	g_autofree char *text = NULL;
+	int ret;
+
+	if (!state_enabled())
+		return 0;
+	repair_forget(mdev->name);
+	text = record_text(mdev, false);
+	ret = put_record(mdev->name, text);
+	if (!ret)
+		return 0;
+	/* It stays bound: so does its record. */
+	g_free(text);
+	text = record_text(mdev, true);
+	put_back(mdev->name, text);
+	return change_failed(mdev->name, "record it unbound", ret);
 }
 
 static bool device_bound(const struct mdevfs_device *mdev)
@@ -211,209 +312,83 @@ static bool device_bound(const struct mdevfs_device *mdev)
 
 int state_device_removed(const struct mdevfs_device *mdev)
 {
-	int ret = 0;
-
-	if (!state_enabled())
-		return 0;
-	if ((unlinkat(st.devices_fd, mdev->name, 0) && errno != ENOENT) ||
-	    fsync(st.devices_fd))
-		ret = -errno;
-	if (!ret)
-		return 0;
-	log_err("%s: cannot drop its record in %s/devices: %s", mdev->name,
-		st.dir, g_strerror(-ret));
-	/* Unlinked but perhaps not for good: the device stays, so does its
-	 * record (the write says why it cannot, if it cannot). */
-	if (faccessat(st.devices_fd, mdev->name, F_OK, 0))
-		record_device(mdev, device_bound(mdev));
-	return ret;
-}
-
-/* ---- recovery ---------------------------------------------------------- */
-
-/* Renames @name NAME.SUFFIX (NAME.SUFFIX.1, ... if taken): kept for a
- * person to look at, never read again. */
-static char *set_aside(const char *name, const char *suffix)
-{
-	for (int i = 0; i < 100; i++) {
-		g_autofree char *to = i ? g_strdup_printf("%s.%s.%d", name, suffix, i) :
-					  g_strdup_printf("%s.%s", name, suffix);
-
-		if (renameat2(st.devices_fd, name, st.devices_fd, to,
-			      RENAME_NOREPLACE) == 0) {
-			fsync(st.devices_fd);
-			return g_build_filename(st.dir, "devices", to, NULL);
-		}
-		if (errno != EEXIST)
-			break;
-	}
-	log_err("state directory: cannot set %s/devices/%s aside: %s", st.dir,
-		name, g_strerror(errno));
-	return g_strdup("(not moved)");
-}
-
-static struct mdevfs_type *find_type(const char *parent, const char *type,
-				     char **why)
-{
-	struct mdevfs_type *found = NULL;
-	struct mdevfs_parent *p = NULL;
-	uint64_t pos = 0;
-	struct kobj *obj;
-
-	sysfs_read_lock();
-	for (; (obj = id_tree_next(mdev_all_parents(), &pos)); pos++)
-		if (!strcmp(to_parent(obj)->name, parent)) {
-			p = to_parent(obj);
-			break;
-		}
-	for (unsigned int i = 0; p && i < p->ntypes; i++)
-		if (!strcmp(p->types[i]->sysfs_name, type))
-			found = p->types[i];
-	sysfs_read_unlock();
-	if (!p)
-		*why = g_strdup_printf("parent %s is not registered", parent);
-	else if (!found)
-		*why = g_strdup_printf("parent %s has no type %s", parent, type);
-	return found;
-}
-
-/* Reads and checks devices/@name: 0, or -EINVAL with *@why. */
-static int read_record(const char *name, struct state_record *r, char **why)
-{
-	g_autofree char *path = g_build_filename(st.dir, "devices", name, NULL);
 	g_autofree char *text = NULL;
-	g_autoptr(GError) err = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &text, &len, &err)) {
-		*why = g_strdup(err->message);
-		return -EINVAL;
-	}
-	if (state_record_parse(text, len, r, why))
-		return -EINVAL;
-	if (strcmp(r->uuid, name) != 0) {
-		*why = g_strdup_printf("it names device %s", r->uuid);
-		state_record_clear(r);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* One record back as a device; false if it was set aside. */
-static bool restore_one(const char *name)
-{
-	g_autofree char *why = NULL, *aside = NULL;
-	struct state_record r;
-	struct mdevfs_type *type;
-	uuid_t uuid;
 	int ret;
 
-	if (read_record(name, &r, &why)) {
-		aside = set_aside(name, "corrupt");
-		log_err("state: %s/devices/%s: %s; not restored, moved to %s",
-			st.dir, name, why, aside);
-		return false;
-	}
-	type = find_type(r.parent, r.type, &why);
-	uuid_parse(r.uuid, uuid);
-	ret = type ? mdev_device_restore(type, uuid, r.group, r.vfio) : -ENOENT;
-	if (ret) {
-		aside = set_aside(name, "orphan");
-		log_err("state: %s/devices/%s: device %s (%s %s) not restored: %s; "
-			"record moved to %s", st.dir, name, r.uuid, r.parent, r.type,
-			why ? why : g_strerror(-ret), aside);
-	}
-	state_record_clear(&r);
-	return ret == 0;
-}
-
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in devices/, sorted; unfinished writes (NAME.tmp: creates
- * that were never acknowledged) are deleted. */
-static GPtrArray *list_records(void)
-{
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	int fd = openat(st.devices_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	const struct dirent *de;
-
-	if (!dir) {
-		fail("cannot list devices/ in", st.dir);
-		if (fd >= 0)
-			close(fd);
-		return names;
-	}
-	while ((de = readdir(dir))) {
-		if (g_str_has_suffix(de->d_name, ".tmp")) {
-			log_info("state: %s/devices/%s: a create never acknowledged; "
-				 "deleted", st.dir, de->d_name);
-			unlinkat(st.devices_fd, de->d_name, 0);
-		} else if (strlen(de->d_name) == UUID_STR_LEN - 1) {
-			g_ptr_array_add(names, g_strdup(de->d_name));
-		}
-	}
-	closedir(dir);
-	g_ptr_array_sort(names, compare_names);
-	return names;
-}
-
-unsigned int state_recover(void)
-{
-	g_autoptr(GPtrArray) names = NULL;
-	unsigned int restored = 0;
-
 	if (!state_enabled())
 		return 0;
-	names = list_records();
-	for (guint i = 0; i < names->len; i++)
-		restored += restore_one(g_ptr_array_index(names, i));
-	if (names->len)
-		log_info("restored %u of %u devices recorded in %s", restored,
-			 names->len, st.dir);
-	return restored;
-}
-
-/* ---- where ---------------------------------------------------------------- */
-
-/* systemd-escape --path: slashes trimmed and turned into '-', everything
- * but [A-Za-z0-9:_.] (and a leading '.') as \xNN, "/" alone as "-".
- * Two paths never share a name. */
-char *state_escape_path(const char *path)
-{
-	g_autofree char *trimmed = g_strdup(path);
-	GString *out = g_string_new(NULL);
-	char *p = trimmed;
-
-	while (*p == '/')
-		p++;
-	for (size_t n = strlen(p); n && p[n - 1] == '/'; n--)
-		p[n - 1] = '\0';
-	if (!*p)
-		g_string_append_c(out, '-');
-	for (const char *c = p; *c; c++) {
-		if (*c == '/')
-			g_string_append_c(out, '-');
-		else if (g_ascii_isalnum(*c) || *c == ':' || *c == '_' ||
-			 (*c == '.' && c != p))
-			g_string_append_c(out, *c);
-		else
-			g_string_append_printf(out, "\\x%02x", (unsigned char)*c);
+	repair_forget(mdev->name);
+	ret = drop_record(mdev->name);
+	if (!ret)
+		return 0;
+	/* The device stays, whole and removable: so does its record (the
+	 * unlink may have happened before the sync failed). */
+	if (!record_exists(mdev->name)) {
+		text = record_text(mdev, device_bound(mdev));
+		put_back(mdev->name, text);
 	}
-	return g_string_free(out, FALSE);
+	return change_failed(mdev->name, "drop its record", ret);
 }
 
-char *state_default_dir(const char *mountpoint)
+void state_device_gone(const struct mdevfs_device *mdev)
 {
-	g_autofree char *escaped = state_escape_path(mountpoint);
-	const char *runtime = g_getenv("XDG_RUNTIME_DIR");
+	int ret;
 
-	if (geteuid() == 0)
-		return g_build_filename("/run/mdevfs", escaped, NULL);
-	if (!runtime || !g_path_is_absolute(runtime))
-		return NULL;
-	return g_build_filename(runtime, "mdevfs", escaped, NULL);
+	if (!state_enabled())
+		return;
+	repair_forget(mdev->name);
+	ret = drop_record(mdev->name);
+	if (!ret || !record_exists(mdev->name))
+		return;
+	log_err("%s: removed with its parent, but its record in %s/devices "
+		"cannot be deleted: %s; trying again at every change and at the "
+		"stop", mdev->name, st.dir, g_strerror(-ret));
+	repair_later(mdev->name, NULL);
+}
+
+static void close_fd_of(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* The repairs left after a last try, each named: 0, or -EIO if any. */
+static int repairs_report(void)
+{
+	GHashTableIter it;
+	gpointer name, text;
+	guint left;
+
+	repairs_run();
+	pthread_mutex_lock(&repairs.lock);
+	left = repairs.pending ? g_hash_table_size(repairs.pending) : 0;
+	if (left) {
+		g_hash_table_iter_init(&it, repairs.pending);
+		while (g_hash_table_iter_next(&it, &name, &text))
+			log_err("state: %s/devices/%s %s; the next start goes by "
+				"what is there", st.dir, (char *)name, text ?
+				"could not be put back as it was" :
+				"belongs to a removed device and could not be "
+				"deleted: delete it, or the next start restores it");
+	}
+	g_clear_pointer(&repairs.pending, g_hash_table_destroy);
+	pthread_mutex_unlock(&repairs.lock);
+	return left ? -EIO : 0;
+}
+
+int state_close(bool forget)
+{
+	int ret = st.dir ? repairs_report() : 0;
+
+	/* After a clean stop devices/ is empty unless records were set
+	 * aside; an empty directory is left to nobody. */
+	if (forget && st.dir && unlinkat(st.dir_fd, "devices", AT_REMOVEDIR) == 0 &&
+	    unlinkat(st.dir_fd, "lock", 0) == 0)
+		rmdir(st.dir);
+	close_fd_of(&st.devices_fd);
+	close_fd_of(&st.lock_fd);
+	close_fd_of(&st.dir_fd);
+	g_clear_pointer(&st.dir, g_free);
+	return ret;
 }

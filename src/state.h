@@ -26,6 +26,9 @@ struct mdevfs_device;
 #define STATE_RECORD_VERSION 1
 /* Numbers above this are not ones mdevfs hands out: a corrupt record. */
 #define STATE_MAX_NUMBER (1 << 20)
+/* No record is larger (they are about 250 bytes): a larger file is not
+ * read. */
+#define STATE_MAX_RECORD 4096
 
 struct state_record {
 	char uuid[UUID_STR_LEN];  /* lowercase */
@@ -51,19 +54,30 @@ void state_record_clear(struct state_record *r);
  * 0, or -errno after logging why (in use by another mdevfs, say). */
 int state_open(const char *dir);
 /* Lets the directory go.  @forget: a clean stop, whose devices were all
- * removed; the directory goes too if nothing else is left in it. */
-void state_close(bool forget);
+ * removed; the directory goes too if nothing else is left in it.  -EIO
+ * (each named in the log) if records that had to be repaired could not
+ * be: the next start goes by what is on disk. */
+int state_close(bool forget);
 bool state_enabled(void);
 const char *state_dir(void);
+/* state_recover.c's way in: devices/ of the open directory. */
+int state_devices_fd(void);
 
-/* The core's hooks, no-ops while no directory is open.  Created: the
- * record is on disk when it returns 0 (else -errno, nothing written).
- * Removed: the record is gone from disk when it returns 0. */
+/* The core's hooks, no-ops while no directory is open.  Each keeps "a
+ * device is there if and only if its record is": a change that fails
+ * puts the record back as it was (or, if even that fails, tries again
+ * before every later change and at the stop) and returns the writer's
+ * -errno.  Created: the record is on disk when it returns 0.  Removed
+ * (by its user): the record is gone when it returns 0, else the device
+ * stays and so does its record.  Unbound from its driver (the kernel's
+ * unbind): recorded without numbers, before they are freed, so a restore
+ * does not claim them. */
 int state_device_created(const struct mdevfs_device *mdev);
 int state_device_removed(const struct mdevfs_device *mdev);
-/* Unbound from its driver (the kernel's unbind): recorded without
- * numbers, before they are freed, so a restore does not claim them. */
 int state_device_unbound(const struct mdevfs_device *mdev);
+/* Removed with its parent (unregistration, a vanished parent, the stop),
+ * which nothing can refuse: the record goes, or is deleted later. */
+void state_device_gone(const struct mdevfs_device *mdev);
 
 /* After the configuration's parents are registered: every record back as
  * a device, or set aside with a message.  The number restored. */
