@@ -229,13 +229,27 @@ static void loopback_up(void)
 	close(fd);
 }
 
+/* Whether this process's user namespace is not the host's (its uid_map
+ * is not the identity over every uid). */
+static bool in_user_namespace(void)
+{
+	g_autofree char *map = NULL;
+	unsigned long inside, outside, count;
+
+	if (!g_file_get_contents("/proc/self/uid_map", &map, NULL, NULL))
+		return false;
+	return sscanf(map, "%lu %lu %lu", &inside, &outside, &count) != 3 ||
+	       inside != 0 || outside != 0 || count != 4294967295UL;
+}
+
 /* The namespaces, the staging tmpfs and the overlay, shared so that
  * COMMAND's copy of it gets the binds made later. */
 static int enter_namespaces(struct run *r)
 {
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET)) {
-		log_err("run: cannot make a mount and network namespace: %s",
-			strerror(errno));
+		log_err("run: cannot make a mount and network namespace: %s%s",
+			strerror(errno), errno == EPERM ?
+			" (it needs CAP_SYS_ADMIN, which this process lacks)" : "");
 		return -1;
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
@@ -246,9 +260,15 @@ static int enter_namespaces(struct run *r)
 	    make_dirs(TREE, NULL))
 		return -1;
 	/* lowerdir is looked up before the overlay covers it: the real sysfs */
-	if (do_mount(r->mounts, "mdevfs", "/sys", "overlay", 0,
-		     "lowerdir=/sys,upperdir=" STAGE "/upper,workdir=" STAGE "/work"))
+	if (mount("mdevfs", "/sys", "overlay", 0,
+		  "lowerdir=/sys,upperdir=" STAGE "/upper,workdir=" STAGE "/work")) {
+		/* In a user namespace the kernel refuses an overlay on sysfs. */
+		log_err("run: cannot put an overlay on /sys: %s%s", strerror(errno),
+			in_user_namespace() ? " (in a user namespace: `mdevfs run` "
+			"needs root of the host's user namespace)" : "");
 		return -1;
+	}
+	g_ptr_array_add(r->mounts, g_strdup("/sys"));
 	if (mount(NULL, "/sys", NULL, MS_SHARED, NULL))
 		return fail("cannot make shared", "/sys");
 	return 0;

@@ -15,7 +15,11 @@ writers=8
 new_mountpoint m
 work=$(mktemp -d /tmp/mdevfs-crash-XXXXXX)
 statedir=
-trap 'cleanup; rm -rf "$work" ${statedir:+"$statedir"}' EXIT
+# A failed run keeps its logs (the writers', the daemons') for a person.
+pid=
+trap 'kill -KILL $pid 2>/dev/null; cleanup
+if [ "$FAILS" -ne 0 ]; then echo "logs kept in $work"; else rm -rf "$work"; fi
+rm -rf ${statedir:+"$statedir"}' EXIT
 mkdir "$work/logs"
 
 # start [ARGS...]: mdevfs -f on $m (replacing a dead mount), its log kept

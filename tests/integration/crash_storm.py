@@ -55,10 +55,25 @@ def readlink_or_none(path):
         return None
 
 
+class NotServing(OSError):
+    """The tree is not there: no daemon has it mounted (yet)."""
+
+
 def seen(mount, u):
-    """(parent, type, group, vfio) of device u, or None if it is absent."""
+    """(parent, type, group, vfio) of device u, or None if it is absent.
+
+    Only a tree that is there says a device is absent: an unmounted
+    mountpoint (the moment a restart on an old kernel replaces the dead
+    mount) says nothing of it, and a writer that took it for absent would
+    expect acknowledged devices to be gone (the failure CI saw once)."""
+    tree = os.path.join(mount, "bus/mdev/devices")
     d = device_dir(mount, u)
+    # Before and after the look: the tree may come or go meanwhile.
+    if not os.path.isdir(tree):
+        raise NotServing(errno.ENOTCONN, "no tree at " + mount)
     link = readlink_or_none(d)
+    if not os.path.isdir(tree):
+        raise NotServing(errno.ENOTCONN, "no tree at " + mount)
     if link is None:
         return None
     parent = link.split("/")[-2]

@@ -179,6 +179,44 @@ echo 1 >"$m/bus/mdev/devices/$u/remove" && ok "removable after" || fail "not rem
 expect_eq "ctl hold of no device" "$(ctl hold "$u" 2>&1)" \
 	"$u: no such device, or being created or removed"
 
+# --- the control socket's bounds: line length, idle clients, how many -----
+# 300 clients that say nothing: 128 get a thread each, the others are told
+# "too many" at once; each is closed after 10 s of silence, and `ctl`
+# works again.  A command line over 4096 bytes is named as such.
+out=$(python3 - "mdevfs-ctl:$m" "/proc/$daemon/task" <<'EOF'
+import os, socket, sys, time
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect("\0" + sys.argv[1])
+    return s
+s = conn()
+s.sendall(b"x" * 5000)
+print(s.recv(200).decode().splitlines()[0])
+idle = [conn() for _ in range(300)]
+time.sleep(0.5)
+threads = len(os.listdir(sys.argv[2]))
+refused = 0
+for c in idle:
+    c.settimeout(0.05)
+    try:
+        refused += c.recv(100).startswith(b"e too many")
+    except socket.timeout:
+        pass
+print("threads", threads, "refused", refused)
+idle[0].settimeout(30)
+print(idle[0].recv(100).decode().splitlines()[0])
+EOF
+)
+expect_eq "a command line over 4096 bytes" "$(sed -n 1p <<<"$out")" \
+	"e the command line is longer than 4096 bytes"
+read -r _ threads _ refused <<<"$(sed -n 2p <<<"$out")"
+expect_eq "300 idle clients: the ones beyond 128 are refused at once" "$refused" 172
+[ "$threads" -lt 200 ] && ok "and the daemon's threads stay bounded ($threads)" ||
+	fail "$threads threads"
+expect_eq "an idle client is told, then closed" "$(sed -n 3p <<<"$out")" \
+	"e no command within 10 s"
+expect_eq "ctl works again" "$(ctl status | cut -d' ' -f1)" serving
+
 # --- in mdevfs run, ctl finds its daemon --------------------------------
 "$MDEVFS" run -- bash -c "
 	'$MDEVFS' ctl register '$conf/hot0.conf' >/dev/null &&
