@@ -58,10 +58,17 @@ static int write_abort(const char *connections, long conn)
 	return ret;
 }
 
-/* As root, fusectl is mounted for the moment if the host has not. */
+/* As root, fusectl is mounted for the moment if the host has not.  Once
+ * per connection: a killed daemon's stuck one is aborted while its name
+ * is claimed, and found dead again when the mountpoint is looked at. */
 static void abort_connection(long conn)
 {
+	static long aborted = -1; /* one start, one mountpoint: main thread */
 	g_autofree char *tmp = NULL;
+
+	if (conn == aborted)
+		return;
+	aborted = conn;
 
 	if (write_abort("/sys/fs/fuse/connections", conn) == 0) {
 		log_info("aborted FUSE connection %ld of the dead mount", conn);

@@ -264,40 +264,35 @@ static char *record_text(const struct mdevfs_device *mdev, bool bound)
 	return state_record_format(&r, &len);
 }
 
-int state_device_created(const struct mdevfs_device *mdev)
+/* @mdev recorded @bound; on a failure its record is put back as it was:
+ * none before a create (@had_record false), bound before an unbind. */
+static int change_record(const struct mdevfs_device *mdev, bool bound,
+			 bool had_record, const char *what)
 {
-	g_autofree char *text = NULL;
+	g_autofree char *text = NULL, *old = NULL;
 	int ret;
 
 	if (!state_enabled())
 		return 0;
 	repair_forget(mdev->name);
-	text = record_text(mdev, true);
+	text = record_text(mdev, bound);
 	ret = put_record(mdev->name, text);
 	if (!ret)
 		return 0;
-	/* The create is undone: so is its record, if it got that far. */
-	put_back(mdev->name, NULL);
-	return change_failed(mdev->name, "record it", ret);
+	if (had_record)
+		old = record_text(mdev, true);
+	put_back(mdev->name, old);
+	return change_failed(mdev->name, what, ret);
+}
+
+int state_device_created(const struct mdevfs_device *mdev)
+{
+	return change_record(mdev, true, false, "record it");
 }
 
 int state_device_unbound(const struct mdevfs_device *mdev)
 {
-	g_autofree char *text = NULL;
-	int ret;
-
-	if (!state_enabled())
-		return 0;
-	repair_forget(mdev->name);
-	text = record_text(mdev, false);
-	ret = put_record(mdev->name, text);
-	if (!ret)
-		return 0;
-	/* It stays bound: so does its record. */
-	g_free(text);
-	text = record_text(mdev, true);
-	put_back(mdev->name, text);
-	return change_failed(mdev->name, "record it unbound", ret);
+	return change_record(mdev, false, true, "record it unbound");
 }
 
 static bool device_bound(const struct mdevfs_device *mdev)

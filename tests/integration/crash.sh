@@ -23,19 +23,9 @@ rm -rf ${statedir:+"$statedir"}' EXIT
 mkdir "$work/logs"
 
 # start [ARGS...]: mdevfs -f on $m (replacing a dead mount), its log kept
-start() {
-	"$MDEVFS" -f "$@" "$m" 2>>"$work/daemon.log" &
-	pid=$!
-	# Not wait_mounted: the dead mount it replaces is a FUSE mount too.
-	for _ in $(seq 500); do
-		[ -d "$m/class/mdev_bus" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	fail "mount"
-	cat "$work/daemon.log"
-	exit 1
-}
+# (the storm's in daemon.log, the rest's in records.log)
+log="$work/daemon.log"
+start() { start_on "$m" "$log" "$@"; }
 
 kill_daemon() {
 	kill -KILL "$pid"
@@ -93,7 +83,7 @@ kill -TERM "$pid"
 wait "$pid"
 expect_eq "clean stop" "$?" 0
 no_sanitizer_report() {
-	grep -q "Sanitizer" "$work/daemon.log" && fail "a sanitizer report: $(grep -m3 -A5 Sanitizer "$work/daemon.log")" ||
+	grep -q "Sanitizer" "$log" && fail "a sanitizer report: $(grep -m3 -A5 Sanitizer "$log")" ||
 		ok "no sanitizer report"
 }
 no_sanitizer_report
@@ -118,25 +108,25 @@ truncate -s 50 "$sd/devices/$a"                         # torn
 sed -i 's/^parent=mtty$/parent=mtyy/' "$sd/devices/$b"  # garbled
 printf '[parent mtty]\nclass = mtty\ndriver = mtty\nbackend = sample\n' >"$work/mtty.conf"
 printf 'device_api = vfio-pci\npool = 24\n[type mtty 1]\n[type mtty 2]\ncost = 2\n' >>"$work/mtty.conf"
-: >"$work/daemon.log"
+log="$work/records.log"
 start --state-dir "$sd" -c "$work/mtty.conf"           # no mdpy: d's parent is gone
-log=$(cat "$work/daemon.log")
+text=$(cat "$log")
 for x in "$a:torn or cut short" "$b:checksum mismatch: torn or corrupt"; do
 	u=${x%%:*}
-	[[ "$log" == *"$sd/devices/$u: "*"${x#*:}; not restored, moved to $sd/devices/$u.corrupt"* ]] &&
-		ok "corrupt record reported by name: ${x#*:}" || fail "no report for $u: $log"
+	[[ "$text" == *"$sd/devices/$u: "*"${x#*:}; not restored, moved to $sd/devices/$u.corrupt"* ]] &&
+		ok "corrupt record reported by name: ${x#*:}" || fail "no report for $u: $text"
 	[ -e "$m/bus/mdev/devices/$u" ] && fail "$u restored from a corrupt record" ||
 		ok "not restored from a corrupt record"
 	[ -f "$sd/devices/$u.corrupt" ] && [ ! -e "$sd/devices/$u" ] && ok "set aside" || fail "not set aside"
 done
-[[ "$log" == *"$sd/devices/$d: device $d (mdpy vga) not restored: parent mdpy is not registered; record moved to $sd/devices/$d.orphan"* ]] &&
-	ok "orphan reported" || fail "no orphan report: $log"
+[[ "$text" == *"$sd/devices/$d: device $d (mdpy vga) not restored: parent mdpy is not registered; record moved to $sd/devices/$d.orphan"* ]] &&
+	ok "orphan reported" || fail "no orphan report: $text"
 [ -f "$sd/devices/$d.orphan" ] && ok "orphan set aside" || fail "orphan not set aside"
 expect_eq "the intact one is back" "$(ls "$m/bus/mdev/devices")" "$c"
 expect_eq "with its group" "$(readlink "$m/bus/mdev/devices/$c/iommu_group")" "$group_c"
 expect_eq "and its units" "$(cat "$m/class/mdev_bus/mtty/mdev_supported_types/mtty-1/available_instances")" 22
-grep -q "restored 1 of 4 devices recorded in $sd" "$work/daemon.log" && ok "summary" ||
-	fail "summary: $log"
+grep -q "restored 1 of 4 devices recorded in $sd" "$log" && ok "summary" ||
+	fail "summary: $text"
 
 # Another mdevfs cannot take the same state directory.
 new_mountpoint m2
@@ -166,7 +156,7 @@ expect_eq "remove" "$(write_errno "$m/bus/mdev/devices/$u1/remove" 1)" OK
 expect_eq "then there is room" "$(write_errno "$types/create" "$u2")" OK
 kill -TERM "$pid"
 wait "$pid"
-grep -q "$u2: cannot record it in $full/devices: No space left on device" "$work/daemon.log" &&
+grep -q "$u2: cannot record it in $full/devices: No space left on device" "$log" &&
 	ok "the failed record is logged" || fail "not logged"
 no_sanitizer_report
 finish

@@ -45,6 +45,25 @@ wait_mounted() { # DIR
 	return 1
 }
 
+# start_on DIR LOG [ARGS...]: mdevfs -f ARGS DIR in the background, its
+# stderr added to LOG, its pid in $pid; returns once the tree is there
+# (not wait_mounted: a dead mount it replaces is a FUSE mount too), else
+# fails, kills it and exits.
+start_on() {
+	local dir=$1 log=$2
+	shift 2
+	"$MDEVFS" -f "$@" "$dir" 2>>"$log" &
+	pid=$!
+	for _ in $(seq 500); do
+		[ -d "$dir/class/mdev_bus" ] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	fail "mount on $dir: $(tail -5 "$log")"
+	kill -KILL "$pid" 2>/dev/null
+	exit 1
+}
+
 # The pid of the mdevfs serving DIR.
 daemon_pid() {
 	local p

@@ -32,17 +32,7 @@ sd="$ff/state"
 log="$work/daemon.log"
 
 # start [ARGS]: mdevfs on $m with its state on faultfs
-start() {
-	"$MDEVFS" -f --state-dir "$sd" "$@" "$m" 2>>"$log" &
-	pid=$!
-	for _ in $(seq 500); do
-		[ -d "$m/class/mdev_bus" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	fail "mount: $(tail -3 "$log")"
-	exit 1
-}
+start() { start_on "$m" "$log" --state-dir "$sd" "$@"; }
 kill_daemon() { kill -KILL "$pid"; wait "$pid" 2>/dev/null; }
 stop_daemon() { kill -TERM "$pid"; wait "$pid"; }
 faults() { printf '%s\n' "$@" >"$back/.faults"; }
