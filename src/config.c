@@ -214,6 +214,7 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 	struct mdevfs_settings *s = settings_new(&l->cf, group);
 	struct mdevfs_parent *parent;
 	const char *api = NULL;
+	bool core_ok;
 
 	if (!name_valid(name)) {
 		settings_group_error(s, "'%s' is not a valid device name", name);
@@ -223,7 +224,8 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 	}
 	parent = mdev_parent_new(name, NULL);
 	g_ptr_array_add(l->parents, parent);
-	if (parse_parent_keys(s, l->cf.name, parent, &api) ||
+	core_ok = parse_parent_keys(s, l->cf.name, parent, &api) == 0;
+	if (!core_ok ||
 	    (parent->backend->parent_init &&
 	     parent->backend->parent_init(parent, s)))
 		l->failed = true;
@@ -231,8 +233,10 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 		parent->initialized = true;
 	if (api)
 		g_hash_table_insert(l->device_apis, g_strdup(name), g_strdup(api));
-	/* Without a backend, all its keys would be reported as unknown. */
-	if (!parent->backend || settings_finish(s))
+	/* The backend reads its keys only once the core's are right (and
+	 * there is no backend without them): else each of its keys would be
+	 * reported as unknown, after the one error that matters. */
+	if (!core_ok || settings_finish(s))
 		l->failed = true;
 	settings_free(s);
 }

@@ -111,6 +111,27 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* One message, not followed by others it caused. */
+static bool one_line(const char *out)
+{
+	const char *nl = strchr(out, '\n');
+
+	return nl && !nl[1];
+}
+
+/* A refused core key of a parent keeps its backend from reading the rest:
+ * those keys are not reported as unknown on top of it. */
+START_TEST(core_error_alone)
+{
+	int ret;
+	g_autofree char *out = load_errors(PARENT "pool = 1\n"
+					   "max_instances = x\n" TYPE, &ret);
+
+	ck_assert_int_eq(ret, -EINVAL);
+	ck_assert_msg(one_line(out), "got '%s'", out);
+}
+END_TEST
+
 static const char pci_conf[] =
 	"[parent 0000:00:02.0]\n"
 	"bus = pci\n"
@@ -179,6 +200,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, mdev_core_init, mdev_core_fini);
 	tcase_add_loop_test(tc, refused, 0, G_N_ELEMENTS(bad));
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, core_error_alone);
 	tcase_add_test(tc, pci_parent);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
