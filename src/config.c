@@ -151,11 +151,39 @@ static int parse_backend(struct mdevfs_settings *s,
 	return error ? mdevfs_settings_error(s, "backend", "%s", error) : 0;
 }
 
+/* The directory of the vendor's device attributes.  The kernel refuses a
+ * group named like a file the device has (sysfs_create_group(): kernfs's
+ * -EEXIST, "cannot create duplicate filename"), and so does this. */
+static int parse_vendor_group(struct mdevfs_settings *s,
+			      struct mdevfs_parent *parent)
+{
+	const char *group = NULL;
+
+	if (mdevfs_settings_string(s, "vendor_group", &group) == -EINVAL)
+		return -EINVAL;
+	if (!group)
+		return 0;
+	/* empty: the attributes sit in the device's own directory */
+	if (!*group) {
+		g_clear_pointer(&parent->vendor_group, g_free);
+		return 0;
+	}
+	if (get_name(s, "vendor_group", &group, false))
+		return -EINVAL;
+	if (mdev_dir_core_name(group))
+		return mdevfs_settings_error(s, "vendor_group", "'%s' is taken: "
+			"the core has an entry of that name in every device's "
+			"directory", group);
+	g_free(parent->vendor_group);
+	parent->vendor_group = g_strdup(group);
+	return 0;
+}
+
 /* The core's keys of [parent NAME]. */
 static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 			     struct mdevfs_parent *parent, const char **api)
 {
-	const char *driver, *dev_driver = NULL, *backend, *group = NULL;
+	const char *driver, *dev_driver = NULL, *backend;
 	unsigned long max;
 	int ret = 0;
 
@@ -168,15 +196,8 @@ static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 	if (get_name(s, "device_driver", &dev_driver, false) == -EINVAL)
 		ret = -EINVAL;
 	parent->type_prefix = g_strdup(dev_driver ? dev_driver : parent->subsys_name);
-	/* empty: the attributes sit in the device's own directory */
-	if (mdevfs_settings_string(s, "vendor_group", &group) == 0 && !*group) {
-		g_clear_pointer(&parent->vendor_group, g_free);
-	} else if (group && get_name(s, "vendor_group", &group, false) == 0) {
-		g_free(parent->vendor_group);
-		parent->vendor_group = g_strdup(group);
-	} else if (group) {
+	if (parse_vendor_group(s, parent))
 		ret = -EINVAL;
-	}
 	if (mdevfs_settings_string(s, "device_api", api) == -EINVAL)
 		ret = -EINVAL;
 	switch (mdevfs_settings_uint(s, "max_instances", UINT_MAX, &max)) {
