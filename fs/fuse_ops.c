@@ -6,7 +6,8 @@
  * Caching: entries and file attributes are cached for opts.timeout and
  * dropped by the notifier as soon as they vanish; directory attributes
  * (their nlink changes) are never cached; file data is never cached
- * (direct_io), since every read must run the attribute's show.
+ * (direct_io), since every read must run the attribute's show, but for
+ * the page a MAP_PRIVATE mapping reads (read_for_page_cache()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -362,12 +363,51 @@ static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * A read for the page cache, which a direct_io file gets only from a
+ * MAP_PRIVATE mapping (the kernel's FUSE lets it through to
+ * generic_file_mmap(), where sysfs refuses every mmap with ENODEV) or from
+ * readahead(2).  Its error would be SIGBUS for the process touching the
+ * page, and a short reply would shrink the file's cached size below the
+ * page it stats as: so the reply is always the page, the value padded with
+ * NULs, or only NULs when show fails.  docs/bad-input.md has the rest.
+ */
+static void read_for_page_cache(fuse_req_t req, fuse_ino_t ino, size_t size,
+				off_t off)
+{
+	char page[PAGE_SIZE];
+	ssize_t ret;
+
+	if (off >= PAGE_SIZE) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	/* what a failing show left in the page is not shown */
+	ret = MAX(sysfs_show(node_of(ino), page), 0);
+	memset(page + ret, 0, PAGE_SIZE - (size_t)ret);
+	fuse_reply_buf(req, page + off, MIN(size, PAGE_SIZE - (size_t)off));
+}
+
+/* A read(2), pread(2) or readv(2) of a direct_io file names its task's
+ * files as lock owner (fuse_send_read() sets FUSE_READ_LOCKOWNER); the
+ * page cache's reads (fuse_read_folio(), fuse_readahead()) leave the owner
+ * 0, which libfuse copies as it is: so in Linux 6.1 and in 6.18 alike.  A
+ * kernel thread has no files, and its read looks like the page cache's. */
+static bool from_page_cache(const struct fuse_file_info *fi)
+{
+	return fi->lock_owner == 0;
+}
+
 static void mdevfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			struct fuse_file_info *fi)
 {
 	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
 	ssize_t ret = 0;
 
+	if (from_page_cache(fi)) {
+		read_for_page_cache(req, ino, size, off);
+		return;
+	}
 	pthread_mutex_lock(&of->lock);
 	if (off == 0 || !of->valid) {
 		ret = sysfs_show(node_of(ino), of->buf);

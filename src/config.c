@@ -151,11 +151,39 @@ static int parse_backend(struct mdevfs_settings *s,
 	return error ? mdevfs_settings_error(s, "backend", "%s", error) : 0;
 }
 
+/* The directory of the vendor's device attributes.  The kernel refuses a
+ * group named like a file the device has (sysfs_create_group(): kernfs's
+ * -EEXIST, "cannot create duplicate filename"), and so does this. */
+static int parse_vendor_group(struct mdevfs_settings *s,
+			      struct mdevfs_parent *parent)
+{
+	const char *group = NULL;
+
+	if (mdevfs_settings_string(s, "vendor_group", &group) == -EINVAL)
+		return -EINVAL;
+	if (!group)
+		return 0;
+	/* empty: the attributes sit in the device's own directory */
+	if (!*group) {
+		g_clear_pointer(&parent->vendor_group, g_free);
+		return 0;
+	}
+	if (get_name(s, "vendor_group", &group, false))
+		return -EINVAL;
+	if (mdev_dir_core_name(group))
+		return mdevfs_settings_error(s, "vendor_group", "'%s' is taken: "
+			"the core has an entry of that name in every device's "
+			"directory", group);
+	g_free(parent->vendor_group);
+	parent->vendor_group = g_strdup(group);
+	return 0;
+}
+
 /* The core's keys of [parent NAME]. */
 static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 			     struct mdevfs_parent *parent, const char **api)
 {
-	const char *driver, *dev_driver = NULL, *backend, *group = NULL;
+	const char *driver, *dev_driver = NULL, *backend;
 	unsigned long max;
 	int ret = 0;
 
@@ -168,15 +196,8 @@ static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 	if (get_name(s, "device_driver", &dev_driver, false) == -EINVAL)
 		ret = -EINVAL;
 	parent->type_prefix = g_strdup(dev_driver ? dev_driver : parent->subsys_name);
-	/* empty: the attributes sit in the device's own directory */
-	if (mdevfs_settings_string(s, "vendor_group", &group) == 0 && !*group) {
-		g_clear_pointer(&parent->vendor_group, g_free);
-	} else if (group && get_name(s, "vendor_group", &group, false) == 0) {
-		g_free(parent->vendor_group);
-		parent->vendor_group = g_strdup(group);
-	} else if (group) {
+	if (parse_vendor_group(s, parent))
 		ret = -EINVAL;
-	}
 	if (mdevfs_settings_string(s, "device_api", api) == -EINVAL)
 		ret = -EINVAL;
 	switch (mdevfs_settings_uint(s, "max_instances", UINT_MAX, &max)) {
@@ -214,6 +235,7 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 	struct mdevfs_settings *s = settings_new(&l->cf, group);
 	struct mdevfs_parent *parent;
 	const char *api = NULL;
+	bool core_ok;
 
 	if (!name_valid(name)) {
 		settings_group_error(s, "'%s' is not a valid device name", name);
@@ -223,7 +245,8 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 	}
 	parent = mdev_parent_new(name, NULL);
 	g_ptr_array_add(l->parents, parent);
-	if (parse_parent_keys(s, l->cf.name, parent, &api) ||
+	core_ok = parse_parent_keys(s, l->cf.name, parent, &api) == 0;
+	if (!core_ok ||
 	    (parent->backend->parent_init &&
 	     parent->backend->parent_init(parent, s)))
 		l->failed = true;
@@ -231,8 +254,10 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 		parent->initialized = true;
 	if (api)
 		g_hash_table_insert(l->device_apis, g_strdup(name), g_strdup(api));
-	/* Without a backend, all its keys would be reported as unknown. */
-	if (!parent->backend || settings_finish(s))
+	/* The backend reads its keys only once the core's are right (and
+	 * there is no backend without them): else each of its keys would be
+	 * reported as unknown, after the one error that matters. */
+	if (!core_ok || settings_finish(s))
 		l->failed = true;
 	settings_free(s);
 }

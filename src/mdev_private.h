@@ -155,6 +155,13 @@ enum {
 	R_BUS_UEVENT, R_DEVICES, R_KERNEL, R_IOMMU_GROUPS, R_NR
 };
 
+/* mdev_sysfs_device.c: is @name one of the core's entries in a device's
+ * own directory (uevent, remove, power, vfio-dev, ...)?  Read from the
+ * device table itself, so what a vendor may not be called cannot drift
+ * from what the tree holds.  The vendor's group directory and attributes
+ * are not among them. */
+bool mdev_dir_core_name(const char *name);
+
 /* mdev_objects.c and mdev_tree.c: allocation and release; the kobj types
  * themselves are defined next to their tables (mdev_sysfs_*.c). */
 struct mdevfs_device *mdev_device_alloc(struct mdevfs_type *type,

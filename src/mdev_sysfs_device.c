@@ -278,19 +278,22 @@ static const struct sysfs_entry *mdev_extra_entry(struct kobj *obj,
 
 static const struct sysfs_entry mdev_entries[D_NR];
 
+bool mdev_dir_core_name(const char *name)
+{
+	for (unsigned int s = 0; s < D_NR; s++)
+		if (mdev_entries[s].dir == D_DIR && mdev_entries[s].name &&
+		    !strcmp(mdev_entries[s].name, name))
+			return true;
+	return false;
+}
+
 /* Is @name taken in the directory the type's attributes go to? */
 static bool attr_name_taken(const struct mdevfs_type *type, const char *name)
 {
 	for (unsigned int i = 0; i < type->nvattrs; i++)
 		if (!strcmp(type->vattrs[i].name, name))
 			return true;
-	if (type->parent->vendor_group)
-		return false;
-	for (unsigned int s = 0; s < D_NR; s++)
-		if (mdev_entries[s].dir == D_DIR && mdev_entries[s].name &&
-		    !strcmp(mdev_entries[s].name, name))
-			return true;
-	return false;
+	return !type->parent->vendor_group && mdev_dir_core_name(name);
 }
 
 int mdevfs_type_add_attr(struct mdevfs_type *type, const char *name,

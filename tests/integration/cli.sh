@@ -19,6 +19,21 @@ expect_err "bad config names file, line and key" \
 	"$MDEVFS" -c "$conf" /tmp
 lines=$("$MDEVFS" -c "$conf" /tmp 2>&1 | wc -l)
 expect_eq "bad config: one line" "$lines" 1
+# kernfs refuses a second entry of one name in a directory: a vendor group
+# named like a core entry of the device's directory, or a vendor attribute
+# in that directory named so, is refused by --check in one line, exit 1.
+check_refused() { # WHAT 'parent lines' 'type lines' 'the one line'
+	printf '[parent p]\nclass = c\ndriver = d\nbackend = sample\npool = 1\n%b\n[type p a]\ndevice_api = vfio-pci\n%b\n' "$2" "$3" >"$conf"
+	out=$("$MDEVFS" --check -c "$conf" 2>&1)
+	expect_eq "--check: $1: exit status" "$?" 1
+	expect_eq "--check: $1: one line" "$out" "mdevfs: $conf:$4"
+}
+check_refused "vendor_group named like a core file" 'vendor_group = remove' '' \
+	"6: [parent p] vendor_group: 'remove' is taken: the core has an entry of that name in every device's directory"
+check_refused "vendor_group named like a core directory" 'vendor_group = vfio-dev' '' \
+	"6: [parent p] vendor_group: 'vfio-dev' is taken: the core has an entry of that name in every device's directory"
+check_refused "attribute named like a core entry" 'vendor_group =' 'attr.power = x' \
+	"9: [type p a] attr.power: cannot add attribute 'power': File exists"
 expect_err "missing config" "Failed to open file" "$MDEVFS" -c /nonexistent.conf /tmp
 "$MDEVFS" --check >/dev/null && ok "--check of the built-in config" || fail "--check"
 for c in "$(dirname "$0")"/../../examples/*.conf; do

@@ -13,8 +13,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -118,6 +121,22 @@ static ssize_t op_ftruncate_rdonly(const struct row *r, const char *path)
 	ret = result(ftruncate(fd, (off_t)r->arg));
 	close(fd);
 	return ret;
+}
+
+/* mmap of a page of the file, opened O_RDONLY, with flags r->arg. */
+static ssize_t op_mmap(const struct row *r, const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	void *p;
+
+	if (fd < 0)
+		return -errno;
+	p = mmap(NULL, 4096, PROT_READ, (int)r->arg, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, 4096);
+	return 0;
 }
 
 static ssize_t op_mkdir(const struct row *r, const char *path)
@@ -403,6 +422,12 @@ static const struct row rows[] = {
 	OP("mkdir: a non-UTF-8 name", op_mkdir, MTTY, "\xc3\x28", 0, -EPERM),
 	W("create: through a non-UTF-8 type", MTTY "/mdev_supported_types/\xff/create", U, -ENOENT),
 
+	/* kernfs_fop_mmap() without KERNFS_HAS_MMAP; FUSE refuses MAP_SHARED
+	 * of a direct_io file the same way (MAP_PRIVATE: mmap_private) */
+	OP("mmap MAP_SHARED: an attribute", op_mmap, DEV "/uevent", NULL, MAP_SHARED, -ENODEV),
+	OP("mmap MAP_SHARED: a vendor attribute", op_mmap, DEV "/vendor/sample_mdev_dev", NULL, MAP_SHARED, -ENODEV),
+	OP("mmap MAP_SHARED: a failing show", op_mmap, DEV "/power/autosuspend_delay_ms", NULL, MAP_SHARED, -ENODEV),
+
 	/* paths through a removed device: kernfs_find_ns() */
 	OP("stat: the removed device", op_stat_name, MTTY, GONE, 0, -ENOENT),
 	W("remove: of the removed device", MTTY "/" GONE "/remove", "1", -ENOENT),
@@ -503,6 +528,76 @@ START_TEST(every_row_gets_the_kernels_answer_and_changes_nothing)
 }
 END_TEST
 
+/* The first page of @path through a MAP_PRIVATE mapping, read by a child
+ * (a failing page-cache read is SIGBUS for whoever touches the page):
+ * *@status is how the child ended; the page, or NULL if it sent none. */
+static char *private_page(const char *path, int *status)
+{
+	int fd = open(path, O_RDONLY), pipefd[2];
+	char *page = fmt("%4096s", "");
+	void *p;
+	pid_t pid;
+
+	ck_assert_int_ge(fd, 0);
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char buf[4096];
+
+		/* touched by this process, not by write(2)'s copy, which
+		 * would fail with EFAULT instead */
+		memcpy(buf, p, sizeof(buf));
+		close(pipefd[0]);
+		_exit(write(pipefd[1], buf, sizeof(buf)) == 4096 ? 0 : 1);
+	}
+	close(pipefd[1]);
+	ck_assert_int_eq(waitpid(pid, status, 0), pid);
+	if (read(pipefd[0], page, 4096) != 4096)
+		page = NULL;
+	close(pipefd[0]);
+	munmap(p, 4096);
+	return page;
+}
+
+/* sysfs refuses every mmap with ENODEV.  FUSE lets MAP_PRIVATE of a
+ * direct_io file through to the page cache, which mdevfs fills with the
+ * value and NULs, or only NULs when show fails: no client dies of SIGBUS,
+ * the file still stats as a page, and read(2) still gives show's errno. */
+START_TEST(mmap_private)
+{
+	static const char nuls[4096];
+	const char *failing = at(&m, DEV "/power/autosuspend_delay_ms");
+	const char *good = at(&m, DEV "/uevent");
+	struct stat st;
+	int status;
+	char *page = private_page(failing, &status);
+
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child touching the page %s %d",
+		      WIFSIGNALED(status) ? "died of signal" : "exited",
+		      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	ck_assert_ptr_nonnull(page);
+	ck_assert(!memcmp(page, nuls, 4096));
+	ck_assert_ptr_null(get(failing));
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_int_eq(stat(failing, &st), 0);
+	ck_assert_int_eq(st.st_size, 4096);
+
+	page = private_page(good, &status);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_ptr_nonnull(page);
+	ck_assert_str_eq(page, "DRIVER=mtty\n");
+	ck_assert(!memcmp(page + strlen(page), nuls, 4096 - strlen(page)));
+	ck_assert_int_eq(stat(good, &st), 0);
+	ck_assert_int_eq(st.st_size, 4096);
+	ck_assert_str_eq(get(good), "DRIVER=mtty\n");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fs-badinput");
@@ -514,6 +609,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_row_gets_the_kernels_answer_and_changes_nothing);
+	tcase_add_test(tc, mmap_private);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

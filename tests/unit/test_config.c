@@ -77,6 +77,9 @@ static const struct { const char *text, *want; } bad[] = {
 	{ PARENT "pool = 1\n" TYPE "probe_fail_errno = EFOO\n", "test.conf:8: [type mtty 1] probe_fail_errno: 'EFOO' is not an errno" },
 	{ PARENT "pool = 1\n" TYPE "probe_fail_percent = 101\n", "test.conf:8: [type mtty 1] probe_fail_percent: expected an integer from 0 to 100, got '101'" },
 	{ PARENT "pool = 1\n" TYPE "busy_until_request = x\n", "test.conf:8: [type mtty 1] busy_until_request: expected an integer" },
+	{ PARENT "pool = 1\nvendor_group = power\n" TYPE, "test.conf:6: [parent mtty] vendor_group: 'power' is taken: the core has an entry of that name in every device's directory" },
+	{ PARENT "pool = 1\nvendor_group = vfio-dev\n" TYPE, "test.conf:6: [parent mtty] vendor_group: 'vfio-dev' is taken" },
+	{ PARENT "pool = 1\nvendor_group =\n" TYPE "attr.remove = x\n", "test.conf:9: [type mtty 1] attr.remove: cannot add attribute 'remove': File exists" },
 	{ "# nothing\n", "test.conf: no [parent NAME] group" },
 	{ "[parent a b]\nx = 1\n", "test.conf:1: [parent a b]: expected [parent NAME]" },
 	{ "[parent ..]\nclass = mtty\n", "test.conf:1: [parent ..]: '..' is not a valid device name" },
@@ -108,6 +111,27 @@ START_TEST(missing_file)
 	dup2(fd, 2);
 	close(null);
 	close(fd);
+}
+END_TEST
+
+/* One message, not followed by others it caused. */
+static bool one_line(const char *out)
+{
+	const char *nl = strchr(out, '\n');
+
+	return nl && !nl[1];
+}
+
+/* A refused core key of a parent keeps its backend from reading the rest:
+ * those keys are not reported as unknown on top of it. */
+START_TEST(core_error_alone)
+{
+	int ret;
+	g_autofree char *out = load_errors(PARENT "pool = 1\n"
+					   "max_instances = x\n" TYPE, &ret);
+
+	ck_assert_int_eq(ret, -EINVAL);
+	ck_assert_msg(one_line(out), "got '%s'", out);
 }
 END_TEST
 
@@ -170,6 +194,49 @@ START_TEST(pci_parent)
 }
 END_TEST
 
+/* Every name a device's directory lists, read from a live device, is
+ * refused as a vendor group and, with the attributes in the directory
+ * itself, as a vendor attribute: kernfs allows one entry per name. */
+START_TEST(core_names_reserved)
+{
+	GPtrArray *parents;
+	g_autofree char *u = new_uuid();
+	g_autofree char *dir = NULL, *names = NULL;
+	g_auto(GStrv) list = NULL;
+
+	mdev_core_fini();
+	parents = tree_setup(PARENT "pool = 1\nvendor_group =\n" TYPE);
+	ck_assert_int_eq(tree_create("mtty", "mtty-1", u), 0);
+	dir = g_strdup_printf("devices/virtual/mtty/mtty/%s", u);
+	names = tree_ls(dir);
+	tree_teardown(parents);
+	mdev_core_init();
+	list = g_strsplit(names, " ", -1);
+	ck_assert_uint_eq(g_strv_length(list), 8);
+	for (char **n = list; *n; n++) {
+		g_autofree char *group = g_strdup_printf(PARENT "pool = 1\n"
+			"vendor_group = %s\n" TYPE "attr.a = x\n", *n);
+		g_autofree char *attr = g_strdup_printf(PARENT "pool = 1\n"
+			"vendor_group =\n" TYPE "attr.%s = x\n", *n);
+		g_autofree char *want_group = g_strdup_printf("test.conf:6: "
+			"[parent mtty] vendor_group: '%s' is taken", *n);
+		g_autofree char *want_attr = g_strdup_printf("test.conf:9: "
+			"[type mtty 1] attr.%s: cannot add attribute", *n);
+		int ret;
+		g_autofree char *out = load_errors(group, &ret);
+		g_autofree char *out2 = NULL;
+
+		ck_assert_int_eq(ret, -EINVAL);
+		ck_assert_msg(strstr(out, want_group) && one_line(out),
+			      "%s: got '%s'", *n, out);
+		out2 = load_errors(attr, &ret);
+		ck_assert_int_eq(ret, -EINVAL);
+		ck_assert_msg(strstr(out2, want_attr) && one_line(out2),
+			      "%s: got '%s'", *n, out2);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -179,7 +246,9 @@ int main(void)
 	tcase_add_checked_fixture(tc, mdev_core_init, mdev_core_fini);
 	tcase_add_loop_test(tc, refused, 0, G_N_ELEMENTS(bad));
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, core_error_alone);
 	tcase_add_test(tc, pci_parent);
+	tcase_add_test(tc, core_names_reserved);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
