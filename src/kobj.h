@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "sysfs_key.h"
+
 struct kobj;
 struct sysfs_entry;
 
@@ -33,7 +35,10 @@ struct kobj_type {
 struct kobj {
 	const struct kobj_type *ktype;
 	atomic_uint refs;
-	uint64_t id;           /* unique, increasing: readdir position, st_ino */
+	uint64_t id;           /* unique, increasing: st_ino, creation order */
+	/* Its name where collections list it, set by its owner when it is
+	 * made (the root has none); name trees are keyed by it. */
+	struct sysfs_key key;
 	unsigned int flags;    /* visible entries; protected by sysfs_rwsem */
 	struct timespec ctime; /* shown as the times of its entries */
 };

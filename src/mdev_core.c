@@ -28,8 +28,8 @@ pthread_mutex_t mdev_list_lock = PTHREAD_MUTEX_INITIALIZER;
 /* uuid -> device, from reservation to release: mdev_list_lock; entries
  * leave under sysfs_rwsem as well, so its readers may use them */
 static GHashTable *mdev_uuids;
-static GTree *all_devices;  /* id -> device with DEV_F_CORE; sysfs_rwsem */
-static GTree *all_parents;  /* id -> parent with PARENT_F_CLASS_LINK; ditto */
+static GTree *all_devices;  /* name -> device with DEV_F_CORE; sysfs_rwsem */
+static GTree *all_parents;  /* name -> parent with PARENT_F_CLASS_LINK; ditto */
 static struct kobj root;
 
 /* All 16 bytes: UUIDs made by scripts and tests often share a prefix and
@@ -56,8 +56,8 @@ void mdev_core_init(void)
 	root.flags = ~0u;
 	sysfs_init(&root);
 	mdev_uuids = g_hash_table_new(uuid_hash, uuid_equal);
-	all_devices = id_tree_new();
-	all_parents = id_tree_new();
+	all_devices = name_tree_new();
+	all_parents = name_tree_new();
 	mdev_tree_init();
 	mdev_vfio_init();
 	mdev_users_init();
@@ -124,7 +124,7 @@ int mdev_register_parent(struct mdevfs_parent *parent)
 	sysfs_update_locked(&parent->kobj, PARENT_F_TYPES, 0);
 	for (unsigned int i = 0; i < parent->ntypes; i++)
 		sysfs_update_locked(&parent->types[i]->kobj, OBJ_F_VISIBLE, 0);
-	id_tree_insert(all_parents, &parent->kobj);
+	kobj_tree_insert(all_parents, &parent->kobj);
 	sysfs_update_locked(&parent->kobj, PARENT_F_CLASS_LINK, 0);
 	sysfs_write_unlock();
 	log_info("%s: MDEV: Registered", parent->name);
@@ -148,8 +148,8 @@ static bool parent_registered(struct mdevfs_parent *parent)
 static void mdev_device_add(struct mdevfs_device *mdev)
 {
 	sysfs_write_lock();
-	id_tree_insert(mdev->parent->devices, &mdev->kobj);
-	id_tree_insert(all_devices, &mdev->kobj);
+	kobj_tree_insert(mdev->parent->devices, &mdev->kobj);
+	kobj_tree_insert(all_devices, &mdev->kobj);
 	sysfs_update_locked(&mdev->kobj, DEV_F_DIR | DEV_F_CORE | DEV_F_REMOVE, 0);
 	sysfs_write_unlock();
 	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_ADD, NULL);
@@ -163,7 +163,7 @@ static int mdev_device_attach(struct mdevfs_device *mdev)
 	int ret;
 
 	sysfs_write_lock();
-	id_tree_insert(mdev->parent->driver->devices, &mdev->kobj);
+	kobj_tree_insert(mdev->parent->driver->devices, &mdev->kobj);
 	sysfs_update_locked(&mdev->kobj, DEV_F_DRIVER, 0);
 	sysfs_write_unlock();
 	ret = mdev_vendor_probe(mdev, mdev->adopt);
@@ -181,7 +181,7 @@ out_remove:
 out_unbind:
 	sysfs_write_lock();
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER);
-	id_tree_remove(mdev->parent->driver->devices, &mdev->kobj);
+	kobj_tree_remove(mdev->parent->driver->devices, &mdev->kobj);
 	sysfs_write_unlock();
 	return ret;
 }
@@ -196,7 +196,7 @@ static void mdev_device_release_driver(struct mdevfs_device *mdev)
 	bound = mdev->kobj.flags & DEV_F_DRIVER;
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER | DEV_F_VENDOR);
 	if (bound)
-		id_tree_remove(mdev->parent->driver->devices, &mdev->kobj);
+		kobj_tree_remove(mdev->parent->driver->devices, &mdev->kobj);
 	sysfs_write_unlock();
 	if (!bound)
 		return;
@@ -213,12 +213,12 @@ static void mdev_device_del(struct mdevfs_device *mdev)
 {
 	sysfs_write_lock();
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_CORE | DEV_F_REMOVE);
-	id_tree_remove(all_devices, &mdev->kobj);
+	kobj_tree_remove(all_devices, &mdev->kobj);
 	sysfs_write_unlock();
 	mdev_device_release_driver(mdev);
 	sysfs_write_lock();
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DIR);
-	id_tree_remove(mdev->parent->devices, &mdev->kobj);
+	kobj_tree_remove(mdev->parent->devices, &mdev->kobj);
 	sysfs_write_unlock();
 	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_REMOVE, NULL);
 }
@@ -250,7 +250,7 @@ static void mdev_device_teardown(struct mdevfs_device *mdev)
 	sysfs_update(&mdev->kobj, 0, DEV_F_MDEV_TYPE);
 	sysfs_write_lock();
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_TYPE_LINK);
-	id_tree_remove(mdev->type->devices, &mdev->kobj);
+	kobj_tree_remove(mdev->type->devices, &mdev->kobj);
 	sysfs_write_unlock();
 	mdev_device_del(mdev);
 	mdev_device_release(mdev);
@@ -322,7 +322,7 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 	if (ret)
 		goto out_del;
 	sysfs_write_lock();
-	id_tree_insert(type->devices, &mdev->kobj);
+	kobj_tree_insert(type->devices, &mdev->kobj);
 	sysfs_update_locked(&mdev->kobj, DEV_F_TYPE_LINK, 0);
 	sysfs_write_unlock();
 	sysfs_update(&mdev->kobj, DEV_F_MDEV_TYPE, 0);
@@ -478,6 +478,13 @@ static gboolean collect_device(gpointer key, gpointer value, gpointer list)
 	return FALSE;
 }
 
+static gint by_creation(gconstpointer a, gconstpointer b)
+{
+	const struct kobj *x = *(struct kobj *const *)a, *y = *(struct kobj *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 void mdev_unregister_parent(struct mdevfs_parent *parent)
 {
 	g_autoptr(GPtrArray) children = g_ptr_array_new();
@@ -492,9 +499,11 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 	}
 	log_info("%s: MDEV: Unregistering", parent->name);
 	sysfs_update_locked(&parent->kobj, 0, PARENT_F_CLASS_LINK);
-	id_tree_remove(all_parents, &parent->kobj);
+	kobj_tree_remove(all_parents, &parent->kobj);
 	g_tree_foreach(parent->devices, collect_device, children);
 	sysfs_write_unlock();
+	/* device_for_each_child(): in the order they were added */
+	g_ptr_array_sort(children, by_creation);
 
 	/* Every child goes, active or not; nothing here can stop the loop. */
 	for (guint i = 0; i < children->len; i++) {

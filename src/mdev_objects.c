@@ -18,37 +18,14 @@
 #include "mdev.h"
 #include "mdev_private.h"
 
-static gint cmp_id(gconstpointer a, gconstpointer b, gpointer unused)
+void kobj_tree_insert(GTree *tree, struct kobj *obj)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	(void)unused;
-	return x < y ? -1 : x > y;
+	name_tree_insert(tree, &obj->key, obj);
 }
 
-GTree *id_tree_new(void)
+void kobj_tree_remove(GTree *tree, struct kobj *obj)
 {
-	return g_tree_new_full(cmp_id, NULL, NULL, NULL);
-}
-
-void id_tree_insert(GTree *tree, struct kobj *obj)
-{
-	g_tree_insert(tree, &obj->id, obj);
-}
-
-void id_tree_remove(GTree *tree, struct kobj *obj)
-{
-	g_tree_remove(tree, &obj->id);
-}
-
-struct kobj *id_tree_next(GTree *tree, uint64_t *pos)
-{
-	GTreeNode *node = g_tree_lower_bound(tree, pos);
-
-	if (!node)
-		return NULL;
-	*pos = *(const uint64_t *)g_tree_node_key(node);
-	return g_tree_node_value(node);
+	name_tree_remove(tree, &obj->key);
 }
 
 int name_copy(char *buf, size_t size, const char *name)
@@ -77,7 +54,8 @@ struct mdevfs_parent *mdev_parent_new(const char *name, const char *path)
 	parent->vendor_group = g_strdup("vendor");
 	rwsem_init(&parent->unreg_sem);
 	rwsem_init(&parent->active_sem);
-	parent->devices = id_tree_new();
+	sysfs_key_init(&parent->kobj.key, parent->name);
+	parent->devices = name_tree_new();
 	return parent;
 }
 
@@ -128,7 +106,8 @@ struct mdevfs_type *mdev_type_new(struct mdevfs_parent *parent,
 	kobj_get(&parent->kobj);
 	type->sysfs_name = g_strdup(sysfs_name);
 	type->id = g_strdup_printf("%s-%s", parent->type_prefix, sysfs_name);
-	type->devices = id_tree_new();
+	sysfs_key_init(&type->kobj.key, type->id);
+	type->devices = name_tree_new();
 	atomic_init(&type->fault.fail_errno, EIO);
 	atomic_init(&type->fault.fail_seq, g_str_hash(type->id));
 	parent->types = g_renew(struct mdevfs_type *, parent->types,
@@ -144,6 +123,7 @@ void type_release(struct kobj *kobj)
 	for (unsigned int i = 0; i < type->nvattrs; i++)
 		g_free((char *)type->vattrs[i].name);
 	g_free(type->vattrs);
+	g_free(type->vattr_keys);
 	g_tree_destroy(type->devices);
 	g_free(type->device_api);
 	g_free(type->description);
@@ -165,6 +145,7 @@ struct mdevfs_device *mdev_device_alloc(struct mdevfs_type *type,
 	mdev->parent = type->parent;
 	uuid_copy(mdev->uuid, uuid);
 	uuid_unparse_lower(uuid, mdev->name);
+	sysfs_key_init(&mdev->kobj.key, mdev->name);
 	mdev->group = -1;
 	mdev->vfio = -1;
 	rwsem_init(&mdev->active_sem);

@@ -44,6 +44,9 @@
 #define DEV_F_TYPE_LINK (1u << 6) /* <type>/devices/<uuid> */
 #define DEV_F_MDEV_TYPE (1u << 7) /* mdev_type */
 
+/* The numbers vfio gives a device: its iommu group, its vfio-dev index. */
+enum mdev_number { MDEV_GROUP, MDEV_VFIO, MDEV_NUMBERS };
+
 /* Not visibility: state shown by power/control ("on" instead of "auto"). */
 #define KOBJ_F_PM_ON      (1u << 30)
 #define KOBJ_F_VFIO_PM_ON (1u << 29)
@@ -54,7 +57,7 @@ struct mdev_pathdir {
 	struct kobj kobj;
 	char *name;
 	struct mdev_pathdir *up;  /* NULL for devices/ itself */
-	GTree *children;          /* id -> kobj (pathdirs, parents); sysfs_rwsem */
+	GTree *children;          /* name -> kobj (pathdirs, parents); sysfs_rwsem */
 };
 
 /* class/<name> or bus/<name>: the subsystem of parent devices. */
@@ -62,7 +65,7 @@ struct mdev_subsys {
 	struct kobj kobj;
 	char *name;
 	bool bus;
-	GTree *parents;           /* id -> parent; sysfs_rwsem */
+	GTree *parents;           /* name -> parent; sysfs_rwsem */
 };
 
 /* bus/mdev/drivers/<name>: the mdev driver that parents name. */
@@ -70,7 +73,7 @@ struct mdev_driver {
 	struct kobj kobj;
 	char *name;
 	unsigned int users;       /* parents using it; sysfs_rwsem */
-	GTree *devices;           /* id -> device with DEV_F_DRIVER; sysfs_rwsem */
+	GTree *devices;           /* name -> device with DEV_F_DRIVER; sysfs_rwsem */
 };
 
 struct mdevfs_parent {
@@ -100,7 +103,7 @@ struct mdevfs_parent {
 	unsigned int available;   /* core counter; mdev_list_lock */
 	pthread_rwlock_t unreg_sem; /* create/remove: tryrdlock; unregister: wrlock */
 	pthread_rwlock_t active_sem; /* backend calls from type attributes */
-	GTree *devices;           /* id -> device with DEV_F_DIR; sysfs_rwsem */
+	GTree *devices;           /* name -> device with DEV_F_DIR; sysfs_rwsem */
 };
 
 struct mdevfs_type {
@@ -113,9 +116,10 @@ struct mdevfs_type {
 	char *device_api;
 	void *drvdata;
 	struct sysfs_entry *vattrs; /* vendor device attributes */
+	struct sysfs_key *vattr_keys; /* their names, in kernfs order */
 	unsigned int nvattrs;
 	struct mdev_fault fault;
-	GTree *devices;           /* id -> device with DEV_F_TYPE_LINK; sysfs_rwsem */
+	GTree *devices;           /* name -> device with DEV_F_TYPE_LINK; sysfs_rwsem */
 };
 
 struct mdevfs_device {
@@ -132,6 +136,12 @@ struct mdevfs_device {
 	int restore_vfio;
 	int group;                /* iommu group, with DEV_F_VFIO; sysfs_rwsem */
 	int vfio;                 /* vfio-dev index, with DEV_F_VFIO; sysfs_rwsem */
+	/* Those numbers as the names of its iommu_groups/ and vfio-dev/
+	 * entries, by enum mdev_number; with DEV_F_VFIO; sysfs_rwsem */
+	struct mdev_number_name {
+		struct sysfs_key key;
+		char name[16];    /* "7", "vfio7" */
+	} numbers[MDEV_NUMBERS];
 	void *drvdata;
 	pthread_rwlock_t active_sem; /* vendor attribute show/store */
 	unsigned int users;       /* vendor's and holders'; mdev_list_lock */
@@ -175,14 +185,13 @@ void driver_release(struct kobj *kobj);
 pthread_rwlock_t *parent_active_sem(struct kobj *kobj);
 pthread_rwlock_t *type_active_sem(struct kobj *kobj);
 pthread_rwlock_t *mdev_active_sem(struct kobj *kobj);
-struct kobj *id_tree_find_name(GTree *tree, const char *name);
 
 /* mdev_core.c: the global state and the life cycle */
 extern pthread_mutex_t mdev_list_lock;
 struct mdevfs_device *mdev_find_locked(const uuid_t uuid); /* list lock */
 struct kobj *mdev_root(void);
-GTree *mdev_all_devices(void);     /* id -> device with DEV_F_CORE */
-GTree *mdev_all_parents(void);     /* id -> parent with PARENT_F_CLASS_LINK */
+GTree *mdev_all_devices(void);     /* name -> device with DEV_F_CORE */
+GTree *mdev_all_parents(void);     /* name -> parent with PARENT_F_CLASS_LINK */
 
 /* mdev_users.c: who has a device open and waiting for them to let go */
 void mdev_users_init(void);
@@ -193,8 +202,8 @@ int mdev_wait_unused(struct mdevfs_device *mdev, bool interruptible);
 
 /* mdev_tree.c: pathdirs, subsystems and drivers around parent devices */
 struct mdev_pathdir *mdev_devices_dir(void);
-GTree *mdev_subsystems(void);      /* id -> subsys */
-GTree *mdev_drivers(void);         /* id -> driver */
+GTree *mdev_subsystems(bool bus);  /* name -> class or bus subsys */
+GTree *mdev_drivers(void);         /* name -> driver */
 int mdev_parent_device_add(struct mdevfs_parent *parent);
 void mdev_parent_device_del(struct mdevfs_parent *parent);
 void mdev_tree_init(void);
@@ -205,13 +214,8 @@ void mdev_vfio_init(void);
 void mdev_vfio_fini(void);
 int mdev_vfio_register(struct mdevfs_device *mdev);
 void mdev_vfio_unregister(struct mdevfs_device *mdev);
-enum mdev_number { MDEV_GROUP, MDEV_VFIO, MDEV_NUMBERS };
-/* The device holding iommu group or vfio-dev number @n; sysfs_rwsem. */
-struct mdevfs_device *mdev_by_number(enum mdev_number kind, int n);
-/* The first device whose number is >= *pos; sets *pos to its number. */
-bool mdev_next_number(enum mdev_number kind, uint64_t *pos,
-		      struct mdevfs_device **mdev);
-unsigned long mdev_group_count(void);
+/* name ("7", "vfio7") -> device with DEV_F_VFIO; sysfs_rwsem */
+GTree *mdev_numbered(enum mdev_number kind);
 
 /* mdev_uevent.c: the events objects send (see uevent.h) */
 #include "uevent.h"
@@ -228,11 +232,9 @@ struct uevent *mdev_bus_uevent(struct kobj *obj, enum kobject_action action,
 void mdev_send_uevent(struct kobj *obj, uevent_build_t build,
 		      enum kobject_action action, const char *const *extra);
 
-/* Helpers for collections kept in a GTree keyed by kobj id. */
-GTree *id_tree_new(void);
-void id_tree_insert(GTree *tree, struct kobj *obj);
-void id_tree_remove(GTree *tree, struct kobj *obj);
-struct kobj *id_tree_next(GTree *tree, uint64_t *pos);
+/* Collections of objects: name trees (sysfs_key.h) keyed by kobj.key. */
+void kobj_tree_insert(GTree *tree, struct kobj *obj);
+void kobj_tree_remove(GTree *tree, struct kobj *obj);
 
 /* Entry name helper shared by tables. */
 int name_copy(char *buf, size_t size, const char *name);

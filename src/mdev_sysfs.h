@@ -73,7 +73,7 @@ ssize_t emit(char *buf, const char *fmt, ...)
 int uuid_name_lookup(const char *name, struct mdevfs_device **mdev);
 void root_node(unsigned int slot, struct sysfs_node *dir);
 void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node);
-bool tree_next(GTree *tree, uint64_t *pos, unsigned int slot,
-	       struct sysfs_node *child);
+bool tree_next(GTree *tree, const struct sysfs_key *after, unsigned int slot,
+	       struct sysfs_node *child, const struct sysfs_key **key);
 
 #endif /* MDEVFS_MDEV_SYSFS_H */

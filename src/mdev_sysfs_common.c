@@ -112,11 +112,11 @@ void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node)
 		*node = (struct sysfs_node){ &dir->kobj, PD_DIR };
 }
 
-/* A node for every object of @tree, from position *pos on. */
-bool tree_next(GTree *tree, uint64_t *pos, unsigned int slot,
-		      struct sysfs_node *child)
+/* The next object of the name tree @tree after @after, as entry @slot. */
+bool tree_next(GTree *tree, const struct sysfs_key *after, unsigned int slot,
+	       struct sysfs_node *child, const struct sysfs_key **key)
 {
-	struct kobj *obj = id_tree_next(tree, pos);
+	struct kobj *obj = name_tree_next(tree, after, key);
 
 	if (!obj)
 		return false;

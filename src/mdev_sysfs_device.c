@@ -105,14 +105,14 @@ static int group_name(struct kobj *obj, const struct sysfs_entry *ent,
 		      char *buf, size_t size)
 {
 	(void)ent;
-	return link_path(buf, size, "%d", to_mdev(obj)->group);
+	return name_copy(buf, size, to_mdev(obj)->numbers[MDEV_GROUP].name);
 }
 
 static int vfio_name(struct kobj *obj, const struct sysfs_entry *ent,
 		     char *buf, size_t size)
 {
 	(void)ent;
-	return link_path(buf, size, "vfio%d", to_mdev(obj)->vfio);
+	return name_copy(buf, size, to_mdev(obj)->numbers[MDEV_VFIO].name);
 }
 
 static int vendor_name(struct kobj *obj, const struct sysfs_entry *ent,
@@ -232,14 +232,26 @@ static int vattr_lookup(struct kobj *d, const char *name, struct sysfs_node *c,
 	return -ENOENT;
 }
 
-/* The position is the attribute's index. */
-static bool vattr_next(struct kobj *d, const uint64_t *pos, struct sysfs_node *c,
+static const struct sysfs_key *vattr_key(const void *type, unsigned int i)
+{
+	return &((const struct mdevfs_type *)type)->vattr_keys[i];
+}
+
+/* A type has a few attributes, fixed before its devices come: a scan. */
+static bool vattr_next(struct kobj *d, const struct sysfs_key *after,
+		       struct sysfs_node *c, const struct sysfs_key **key,
 		       bool in_dev)
 {
-	if (in_dev != !to_mdev(d)->parent->vendor_group ||
-	    *pos >= to_mdev(d)->type->nvattrs)
+	const struct mdevfs_type *type = to_mdev(d)->type;
+	int i;
+
+	if (in_dev != !to_mdev(d)->parent->vendor_group)
 		return false;
-	*c = (struct sysfs_node){ d, D_VATTR + (unsigned int)*pos };
+	i = sysfs_key_scan(vattr_key, type, type->nvattrs, after);
+	if (i < 0)
+		return false;
+	*c = (struct sysfs_node){ d, D_VATTR + (unsigned int)i };
+	*key = vattr_key(type, (unsigned int)i);
 	return true;
 }
 
@@ -248,9 +260,10 @@ static int vendor_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 	return vattr_lookup(d, name, c, false);
 }
 
-static bool vendor_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool vendor_next(struct kobj *d, const struct sysfs_key *after,
+			struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return vattr_next(d, pos, c, false);
+	return vattr_next(d, after, c, key, false);
 }
 
 static int dev_attr_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
@@ -258,9 +271,10 @@ static int dev_attr_lookup(struct kobj *d, const char *name, struct sysfs_node *
 	return vattr_lookup(d, name, c, true);
 }
 
-static bool dev_attr_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool dev_attr_next(struct kobj *d, const struct sysfs_key *after,
+			  struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return vattr_next(d, pos, c, true);
+	return vattr_next(d, after, c, key, true);
 }
 
 static const struct sysfs_coll vendor_coll = { vendor_lookup, vendor_next, NULL };
@@ -310,6 +324,8 @@ int mdevfs_type_add_attr(struct mdevfs_type *type, const char *name,
 		return -EEXIST;
 	type->vattrs = g_renew(struct sysfs_entry, type->vattrs,
 			       type->nvattrs + 1);
+	type->vattr_keys = g_renew(struct sysfs_key, type->vattr_keys,
+				   type->nvattrs + 1);
 	ent = &type->vattrs[type->nvattrs];
 	*ent = (struct sysfs_entry){
 		.name = g_strdup(name),
@@ -321,6 +337,7 @@ int mdevfs_type_add_attr(struct mdevfs_type *type, const char *name,
 		.store = (mode & 0222) ? vendor_attr_store : NULL,
 		.priv = type->nvattrs,
 	};
+	sysfs_key_init(&type->vattr_keys[type->nvattrs], ent->name);
 	return (int)type->nvattrs++;
 }
 

@@ -100,10 +100,10 @@ static int type_devices_lookup(struct kobj *d, const char *name,
 	return 0;
 }
 
-static bool type_devices_next(struct kobj *d, uint64_t *pos,
-			      struct sysfs_node *c)
+static bool type_devices_next(struct kobj *d, const struct sysfs_key *after,
+			      struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return tree_next(to_type(d)->devices, pos, D_TYPE_LINK, c);
+	return tree_next(to_type(d)->devices, after, D_TYPE_LINK, c, key);
 }
 
 static const struct sysfs_coll type_devices_coll = {
@@ -201,15 +201,22 @@ static int types_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 	return -ENOENT;
 }
 
-/* The position is the type's index. */
-static bool types_next(struct kobj *d, uint64_t *pos, // NOLINT(readability-non-const-parameter)
-		       struct sysfs_node *c)
+static const struct sysfs_key *type_key(const void *parent, unsigned int i)
+{
+	return &((const struct mdevfs_parent *)parent)->types[i]->kobj.key;
+}
+
+/* A parent has a few types, fixed while it is registered: a scan. */
+static bool types_next(struct kobj *d, const struct sysfs_key *after,
+		       struct sysfs_node *c, const struct sysfs_key **key)
 {
 	struct mdevfs_parent *parent = to_parent(d);
+	int i = sysfs_key_scan(type_key, parent, parent->ntypes, after);
 
-	if (*pos >= parent->ntypes)
+	if (i < 0)
 		return false;
-	*c = (struct sysfs_node){ &parent->types[*pos]->kobj, T_DIR };
+	*c = (struct sysfs_node){ &parent->types[i]->kobj, T_DIR };
+	*key = type_key(parent, (unsigned int)i);
 	return true;
 }
 
@@ -234,10 +241,10 @@ static int parent_devices_lookup(struct kobj *d, const char *name,
 	return 0;
 }
 
-static bool parent_devices_next(struct kobj *d, uint64_t *pos,
-				struct sysfs_node *c)
+static bool parent_devices_next(struct kobj *d, const struct sysfs_key *after,
+				struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return tree_next(to_parent(d)->devices, pos, D_DIR, c);
+	return tree_next(to_parent(d)->devices, after, D_DIR, c, key);
 }
 
 static unsigned long parent_devices_nsubdirs(struct kobj *d)

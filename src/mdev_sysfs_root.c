@@ -18,7 +18,7 @@
 static int tree_lookup(GTree *tree, const char *name, unsigned int slot,
 		       struct sysfs_node *child)
 {
-	struct kobj *obj = id_tree_find_name(tree, name);
+	struct kobj *obj = name_tree_find(tree, name);
 
 	if (!obj)
 		return -ENOENT;
@@ -35,7 +35,7 @@ static unsigned int pathdir_child_slot(struct kobj *obj)
 static int pathdir_lookup(struct mdev_pathdir *dir, const char *name,
 			  struct sysfs_node *child)
 {
-	struct kobj *obj = id_tree_find_name(dir->children, name);
+	struct kobj *obj = name_tree_find(dir->children, name);
 
 	if (!obj)
 		return -ENOENT;
@@ -43,10 +43,10 @@ static int pathdir_lookup(struct mdev_pathdir *dir, const char *name,
 	return 0;
 }
 
-static bool pathdir_next(struct mdev_pathdir *dir, uint64_t *pos,
-			 struct sysfs_node *child)
+static bool pathdir_next(struct mdev_pathdir *dir, const struct sysfs_key *after,
+			 struct sysfs_node *child, const struct sysfs_key **key)
 {
-	struct kobj *obj = id_tree_next(dir->children, pos);
+	struct kobj *obj = name_tree_next(dir->children, after, key);
 
 	if (!obj)
 		return false;
@@ -65,10 +65,11 @@ static int devices_lookup(struct kobj *d, const char *name, struct sysfs_node *c
 	return pathdir_lookup(mdev_devices_dir(), name, c);
 }
 
-static bool devices_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool devices_next(struct kobj *d, const struct sysfs_key *after,
+			 struct sysfs_node *c, const struct sysfs_key **key)
 {
 	(void)d;
-	return pathdir_next(mdev_devices_dir(), pos, c);
+	return pathdir_next(mdev_devices_dir(), after, c, key);
 }
 
 static unsigned long devices_nsubdirs(struct kobj *d)
@@ -86,9 +87,10 @@ static int pd_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 	return pathdir_lookup(to_pathdir(d), name, c);
 }
 
-static bool pd_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool pd_next(struct kobj *d, const struct sysfs_key *after,
+		    struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return pathdir_next(to_pathdir(d), pos, c);
+	return pathdir_next(to_pathdir(d), after, c, key);
 }
 
 static unsigned long pd_nsubdirs(struct kobj *d)
@@ -99,48 +101,30 @@ static unsigned long pd_nsubdirs(struct kobj *d)
 static const struct sysfs_coll pathdir_coll = { pd_lookup, pd_next, pd_nsubdirs };
 
 /* class/ and bus/: subsystem directories of parents */
-static bool subsys_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c,
-			bool bus)
-{
-	for (; tree_next(mdev_subsystems(), pos, S_DIR, c); (*pos)++)
-		if (to_subsys(c->obj)->bus == bus)
-			return true;
-	(void)d;
-	return false;
-}
-
-static int subsys_lookup(const char *name, struct sysfs_node *c, bool bus)
-{
-	uint64_t pos = 0;
-
-	while (subsys_next(NULL, &pos, c, bus)) {
-		if (!strcmp(to_subsys(c->obj)->name, name))
-			return 0;
-		pos++;
-	}
-	return -ENOENT;
-}
-
 static int class_lookup(struct kobj *d, const char *n, struct sysfs_node *c)
 {
 	(void)d;
-	return subsys_lookup(n, c, false);
+	return tree_lookup(mdev_subsystems(false), n, S_DIR, c);
 }
 
-static bool class_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool class_next(struct kobj *d, const struct sysfs_key *after,
+		       struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return subsys_next(d, pos, c, false);
+	(void)d;
+	return tree_next(mdev_subsystems(false), after, S_DIR, c, key);
 }
 
 static int bus_lookup(struct kobj *d, const char *n, struct sysfs_node *c)
 {
 	(void)d;
-	return subsys_lookup(n, c, true);
+	return tree_lookup(mdev_subsystems(true), n, S_DIR, c);
 }
 
-static bool bus_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool bus_next(struct kobj *d, const struct sysfs_key *after,
+		     struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return subsys_next(d, pos, c, true);
+	(void)d;
+	return tree_next(mdev_subsystems(true), after, S_DIR, c, key);
 }
 
 static const struct sysfs_coll class_coll = { class_lookup, class_next, NULL };
@@ -153,10 +137,10 @@ static int subsys_parents_lookup(struct kobj *d, const char *name,
 	return tree_lookup(to_subsys(d)->parents, name, P_SUBSYS_LINK, c);
 }
 
-static bool subsys_parents_next(struct kobj *d, uint64_t *pos,
-				struct sysfs_node *c)
+static bool subsys_parents_next(struct kobj *d, const struct sysfs_key *after,
+				struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return tree_next(to_subsys(d)->parents, pos, P_SUBSYS_LINK, c);
+	return tree_next(to_subsys(d)->parents, after, P_SUBSYS_LINK, c, key);
 }
 
 static const struct sysfs_coll subsys_parents_coll = {
@@ -172,10 +156,10 @@ static int class_parents_lookup(struct kobj *d, const char *name,
 	return subsys_parents_lookup(d, name, c);
 }
 
-static bool class_parents_next(struct kobj *d, uint64_t *pos,
-			       struct sysfs_node *c)
+static bool class_parents_next(struct kobj *d, const struct sysfs_key *after,
+			       struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return !to_subsys(d)->bus && subsys_parents_next(d, pos, c);
+	return !to_subsys(d)->bus && subsys_parents_next(d, after, c, key);
 }
 
 static const struct sysfs_coll class_parents_coll = {
@@ -189,10 +173,11 @@ static int mdev_bus_lookup(struct kobj *d, const char *name, struct sysfs_node *
 	return tree_lookup(mdev_all_parents(), name, P_CLASS_LINK, c);
 }
 
-static bool mdev_bus_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool mdev_bus_next(struct kobj *d, const struct sysfs_key *after,
+			  struct sysfs_node *c, const struct sysfs_key **key)
 {
 	(void)d;
-	return tree_next(mdev_all_parents(), pos, P_CLASS_LINK, c);
+	return tree_next(mdev_all_parents(), after, P_CLASS_LINK, c, key);
 }
 
 static const struct sysfs_coll mdev_bus_coll = { mdev_bus_lookup, mdev_bus_next, NULL };
@@ -210,10 +195,11 @@ static int bus_devices_lookup(struct kobj *d, const char *name,
 	return 0;
 }
 
-static bool bus_devices_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool bus_devices_next(struct kobj *d, const struct sysfs_key *after,
+			     struct sysfs_node *c, const struct sysfs_key **key)
 {
 	(void)d;
-	return tree_next(mdev_all_devices(), pos, D_BUS_LINK, c);
+	return tree_next(mdev_all_devices(), after, D_BUS_LINK, c, key);
 }
 
 static const struct sysfs_coll bus_devices_coll = {
@@ -227,10 +213,11 @@ static int drivers_lookup(struct kobj *d, const char *name, struct sysfs_node *c
 	return tree_lookup(mdev_drivers(), name, DRV_DIR, c);
 }
 
-static bool drivers_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool drivers_next(struct kobj *d, const struct sysfs_key *after,
+			 struct sysfs_node *c, const struct sysfs_key **key)
 {
 	(void)d;
-	return tree_next(mdev_drivers(), pos, DRV_DIR, c);
+	return tree_next(mdev_drivers(), after, DRV_DIR, c, key);
 }
 
 static unsigned long drivers_nsubdirs(struct kobj *d)
@@ -255,81 +242,58 @@ static int drv_devices_lookup(struct kobj *d, const char *name,
 	return 0;
 }
 
-static bool drv_devices_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool drv_devices_next(struct kobj *d, const struct sysfs_key *after,
+			     struct sysfs_node *c, const struct sysfs_key **key)
 {
-	return tree_next(to_driver(d)->devices, pos, D_DRV_LINK, c);
+	return tree_next(to_driver(d)->devices, after, D_DRV_LINK, c, key);
 }
 
 static const struct sysfs_coll drv_devices_coll = {
 	drv_devices_lookup, drv_devices_next, NULL,
 };
 
-/* kernel/iommu_groups/<N> and class/vfio-dev/vfio<N> */
-static int number_name(const char *name, const char *prefix, int *n)
+/* kernel/iommu_groups/<N> and class/vfio-dev/vfio<N>: devices by number,
+ * listed by the names of their numbers. */
+static int numbered_lookup(enum mdev_number kind, unsigned int slot,
+			   const char *name, struct sysfs_node *c)
 {
-	size_t len = strlen(prefix);
-	unsigned long v;
-	char *end;
+	struct mdevfs_device *mdev = name_tree_find(mdev_numbered(kind), name);
 
-	if (strncmp(name, prefix, len) != 0 || name[len] < '0' || name[len] > '9' ||
-	    (name[len] == '0' && name[len + 1]))
+	if (!mdev)
 		return -ENOENT;
-	v = strtoul(name + len, &end, 10);
-	if (*end || v > INT32_MAX)
-		return -ENOENT;
-	*n = (int)v;
+	*c = (struct sysfs_node){ &mdev->kobj, slot };
 	return 0;
 }
 
-/* Directories of numbered devices: how they are named and shown. */
-struct numbered {
-	enum mdev_number kind;
-	const char *prefix;
-	unsigned int slot;
-};
-
-static const struct numbered groups = { MDEV_GROUP, "", D_GROUP_DIR };
-static const struct numbered vfios = { MDEV_VFIO, "vfio", D_VFIO_CLASS_LINK };
-
-static int numbered_lookup(const struct numbered *nb, const char *name,
-			   struct sysfs_node *c)
+static bool numbered_next(enum mdev_number kind, unsigned int slot,
+			  const struct sysfs_key *after, struct sysfs_node *c,
+			  const struct sysfs_key **key)
 {
-	struct mdevfs_device *mdev;
-	int n;
+	struct mdevfs_device *mdev = name_tree_next(mdev_numbered(kind), after, key);
 
-	if (number_name(name, nb->prefix, &n) || !(mdev = mdev_by_number(nb->kind, n)))
-		return -ENOENT;
-	*c = (struct sysfs_node){ &mdev->kobj, nb->slot };
-	return 0;
-}
-
-static bool numbered_next(const struct numbered *nb, uint64_t *pos,
-			  struct sysfs_node *c)
-{
-	struct mdevfs_device *mdev;
-
-	if (!mdev_next_number(nb->kind, pos, &mdev))
+	if (!mdev)
 		return false;
-	*c = (struct sysfs_node){ &mdev->kobj, nb->slot };
+	*c = (struct sysfs_node){ &mdev->kobj, slot };
 	return true;
 }
 
 static int groups_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 {
 	(void)d;
-	return numbered_lookup(&groups, name, c);
+	return numbered_lookup(MDEV_GROUP, D_GROUP_DIR, name, c);
 }
 
-static bool groups_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool groups_next(struct kobj *d, const struct sysfs_key *after,
+			struct sysfs_node *c, const struct sysfs_key **key)
 {
 	(void)d;
-	return numbered_next(&groups, pos, c);
+	return numbered_next(MDEV_GROUP, D_GROUP_DIR, after, c, key);
 }
 
 static unsigned long groups_nsubdirs(struct kobj *d)
 {
 	(void)d;
-	return mdev_group_count();
+	return g_tree_nnodes(mdev_numbered(MDEV_GROUP));
 }
 
 static const struct sysfs_coll groups_coll = {
@@ -339,13 +303,14 @@ static const struct sysfs_coll groups_coll = {
 static int vfio_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 {
 	(void)d;
-	return numbered_lookup(&vfios, name, c);
+	return numbered_lookup(MDEV_VFIO, D_VFIO_CLASS_LINK, name, c);
 }
 
-static bool vfio_next(struct kobj *d, uint64_t *pos, struct sysfs_node *c)
+static bool vfio_next(struct kobj *d, const struct sysfs_key *after,
+		      struct sysfs_node *c, const struct sysfs_key **key)
 {
 	(void)d;
-	return numbered_next(&vfios, pos, c);
+	return numbered_next(MDEV_VFIO, D_VFIO_CLASS_LINK, after, c, key);
 }
 
 static const struct sysfs_coll vfio_coll = { vfio_lookup, vfio_next, NULL };

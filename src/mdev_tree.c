@@ -16,11 +16,13 @@
 #include "mdev_private.h"
 
 static struct mdev_pathdir devices_dir; /* devices/, never goes away */
-static GTree *subsystems;               /* id -> visible subsys */
-static GTree *drivers;                  /* id -> visible driver */
+/* name -> visible subsys, of class/ ([0]) and of bus/ ([1]): a class and
+ * a bus may have one name */
+static GTree *subsystems[2];
+static GTree *drivers;                  /* name -> visible driver */
 
 struct mdev_pathdir *mdev_devices_dir(void) { return &devices_dir; }
-GTree *mdev_subsystems(void) { return subsystems; }
+GTree *mdev_subsystems(bool bus) { return subsystems[bus]; }
 GTree *mdev_drivers(void) { return drivers; }
 
 void mdev_tree_init(void)
@@ -28,52 +30,18 @@ void mdev_tree_init(void)
 	kobj_init(&devices_dir.kobj, &pathdir_ktype);
 	devices_dir.kobj.flags = OBJ_F_VISIBLE;
 	devices_dir.name = "devices";
-	devices_dir.children = id_tree_new();
-	subsystems = id_tree_new();
-	drivers = id_tree_new();
+	devices_dir.children = name_tree_new();
+	subsystems[false] = name_tree_new();
+	subsystems[true] = name_tree_new();
+	drivers = name_tree_new();
 }
 
 void mdev_tree_fini(void)
 {
 	g_tree_destroy(drivers);
-	g_tree_destroy(subsystems);
+	g_tree_destroy(subsystems[true]);
+	g_tree_destroy(subsystems[false]);
 	g_tree_destroy(devices_dir.children);
-}
-
-struct name_search {
-	const char *name;
-	struct kobj *found;
-};
-
-static const char *kobj_name(struct kobj *obj)
-{
-	if (obj->ktype == &pathdir_ktype)
-		return to_pathdir(obj)->name;
-	if (obj->ktype == &parent_ktype)
-		return to_parent(obj)->name;
-	if (obj->ktype == &subsys_ktype)
-		return to_subsys(obj)->name;
-	return to_driver(obj)->name;
-}
-
-static gboolean match_name(gpointer key, gpointer value, gpointer data)
-{
-	struct name_search *s = data;
-
-	(void)key;
-	if (strcmp(kobj_name(value), s->name) != 0)
-		return FALSE;
-	s->found = value;
-	return TRUE;
-}
-
-/* The object called @name in @tree: these trees are small. */
-struct kobj *id_tree_find_name(GTree *tree, const char *name)
-{
-	struct name_search s = { name, NULL };
-
-	g_tree_foreach(tree, match_name, &s);
-	return s.found;
 }
 
 void pathdir_release(struct kobj *kobj)
@@ -93,10 +61,11 @@ static struct mdev_pathdir *pathdir_new(struct mdev_pathdir *up,
 
 	kobj_init(&dir->kobj, &pathdir_ktype);
 	dir->name = g_strdup(name);
+	sysfs_key_init(&dir->kobj.key, dir->name);
 	dir->up = up;
 	kobj_get(&up->kobj);
-	dir->children = id_tree_new();
-	id_tree_insert(up->children, &dir->kobj);
+	dir->children = name_tree_new();
+	kobj_tree_insert(up->children, &dir->kobj);
 	sysfs_update_locked(&dir->kobj, OBJ_F_VISIBLE, 0);
 	return dir;
 }
@@ -108,7 +77,7 @@ static void pathdir_prune(struct mdev_pathdir *dir)
 		struct mdev_pathdir *up = dir->up;
 
 		sysfs_update_locked(&dir->kobj, 0, OBJ_F_VISIBLE);
-		id_tree_remove(up->children, &dir->kobj);
+		kobj_tree_remove(up->children, &dir->kobj);
 		kobj_put(&dir->kobj);
 		dir = up;
 	}
@@ -123,7 +92,7 @@ static struct mdev_pathdir *pathdir_walk(const char *path)
 	guint n = g_strv_length(parts);
 
 	for (guint i = 1; i + 1 < n; i++) {
-		struct kobj *child = id_tree_find_name(dir->children, parts[i]);
+		struct kobj *child = name_tree_find(dir->children, parts[i]);
 
 		if (child && child->ktype != &pathdir_ktype)
 			return NULL;
@@ -141,46 +110,35 @@ void subsys_release(struct kobj *kobj)
 	g_free(subsys);
 }
 
-static gboolean match_subsys(gpointer key, gpointer value, gpointer data)
-{
-	struct mdevfs_parent *parent = data;
-	struct mdev_subsys *subsys = value;
-
-	(void)key;
-	if (subsys->bus != parent->subsys_bus ||
-	    strcmp(subsys->name, parent->subsys_name) != 0)
-		return FALSE;
-	parent->subsys = subsys;
-	return TRUE;
-}
-
 static void subsys_attach(struct mdevfs_parent *parent)
 {
-	struct mdev_subsys *subsys;
+	GTree *tree = subsystems[parent->subsys_bus];
+	struct mdev_subsys *subsys = name_tree_find(tree, parent->subsys_name);
 
-	g_tree_foreach(subsystems, match_subsys, parent);
-	if (!parent->subsys) {
+	parent->subsys = subsys;
+	if (!subsys) {
 		subsys = g_new0(struct mdev_subsys, 1);
 		kobj_init(&subsys->kobj, &subsys_ktype);
 		subsys->name = g_strdup(parent->subsys_name);
+		sysfs_key_init(&subsys->kobj.key, subsys->name);
 		subsys->bus = parent->subsys_bus;
-		subsys->parents = id_tree_new();
-		id_tree_insert(subsystems, &subsys->kobj);
+		subsys->parents = name_tree_new();
+		kobj_tree_insert(tree, &subsys->kobj);
 		sysfs_update_locked(&subsys->kobj, OBJ_F_VISIBLE, 0);
 		parent->subsys = subsys;
 	}
-	id_tree_insert(parent->subsys->parents, &parent->kobj);
+	kobj_tree_insert(parent->subsys->parents, &parent->kobj);
 }
 
 static void subsys_detach(struct mdevfs_parent *parent)
 {
 	struct mdev_subsys *subsys = move_ptr(parent->subsys);
 
-	id_tree_remove(subsys->parents, &parent->kobj);
+	kobj_tree_remove(subsys->parents, &parent->kobj);
 	if (g_tree_nnodes(subsys->parents))
 		return;
 	sysfs_update_locked(&subsys->kobj, 0, OBJ_F_VISIBLE);
-	id_tree_remove(subsystems, &subsys->kobj);
+	kobj_tree_remove(subsystems[subsys->bus], &subsys->kobj);
 	kobj_put(&subsys->kobj);
 }
 
@@ -195,7 +153,7 @@ void driver_release(struct kobj *kobj)
 
 static void driver_attach(struct mdevfs_parent *parent)
 {
-	struct kobj *found = id_tree_find_name(drivers, parent->driver_name);
+	struct kobj *found = name_tree_find(drivers, parent->driver_name);
 	struct mdev_driver *drv;
 
 	if (found) {
@@ -204,8 +162,9 @@ static void driver_attach(struct mdevfs_parent *parent)
 		drv = g_new0(struct mdev_driver, 1);
 		kobj_init(&drv->kobj, &driver_ktype);
 		drv->name = g_strdup(parent->driver_name);
-		drv->devices = id_tree_new();
-		id_tree_insert(drivers, &drv->kobj);
+		sysfs_key_init(&drv->kobj.key, drv->name);
+		drv->devices = name_tree_new();
+		kobj_tree_insert(drivers, &drv->kobj);
 		sysfs_update_locked(&drv->kobj, OBJ_F_VISIBLE, 0);
 	}
 	drv->users++;
@@ -219,26 +178,32 @@ static void driver_detach(struct mdevfs_parent *parent)
 	if (--drv->users)
 		return;
 	sysfs_update_locked(&drv->kobj, 0, OBJ_F_VISIBLE);
-	id_tree_remove(drivers, &drv->kobj);
+	kobj_tree_remove(drivers, &drv->kobj);
 	kobj_put(&drv->kobj);
 }
 
-static gboolean match_parent_name(gpointer key, gpointer value, gpointer data)
+struct name_search {
+	const char *name;
+	bool found;
+};
+
+static gboolean has_parent(gpointer key, gpointer value, gpointer data)
 {
 	struct name_search *s = data;
 
 	(void)key;
-	s->found = id_tree_find_name(to_subsys(value)->parents, s->name);
-	return s->found != NULL;
+	s->found = name_tree_find(to_subsys(value)->parents, s->name) != NULL;
+	return s->found;
 }
 
 /* Parent names are unique: they name the links in class/mdev_bus. */
 static bool parent_name_taken(const char *name)
 {
-	struct name_search s = { name, NULL };
+	struct name_search s = { name, false };
 
-	g_tree_foreach(subsystems, match_parent_name, &s);
-	return s.found != NULL;
+	for (int bus = 0; bus < 2 && !s.found; bus++)
+		g_tree_foreach(subsystems[bus], has_parent, &s);
+	return s.found;
 }
 
 int mdev_parent_add(struct mdevfs_parent *parent)
@@ -252,14 +217,14 @@ int mdev_parent_add(struct mdevfs_parent *parent)
 	    parent_name_taken(parent->name))
 		goto out;
 	dir = pathdir_walk(parent->path);
-	if (!dir || id_tree_find_name(dir->children, base + 1)) {
+	if (!dir || name_tree_find(dir->children, base + 1)) {
 		if (dir)
 			pathdir_prune(dir);
 		goto out;
 	}
 	parent->dir = dir;
 	kobj_get(&dir->kobj);
-	id_tree_insert(dir->children, &parent->kobj);
+	kobj_tree_insert(dir->children, &parent->kobj);
 	subsys_attach(parent);
 	driver_attach(parent);
 	sysfs_update_locked(&parent->kobj, PARENT_F_DEVICE, 0);
@@ -287,7 +252,7 @@ void mdev_parent_del(struct mdevfs_parent *parent)
 	driver_detach(parent);
 	subsys_detach(parent);
 	dir = move_ptr(parent->dir);
-	id_tree_remove(dir->children, &parent->kobj);
+	kobj_tree_remove(dir->children, &parent->kobj);
 	pathdir_prune(dir);
 	sysfs_write_unlock();
 	kobj_put(&dir->kobj);

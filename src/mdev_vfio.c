@@ -6,36 +6,46 @@
  * so the lowest free number is taken and freed ones are reused.
  */
 #include <errno.h>
+#include <stdio.h>
 
 #include "ida.h"
 #include "mdev_private.h"
 
 static struct ida group_ida, vfio_ida;
-/* number -> device, for each enum mdev_number; sysfs_rwsem */
-static GPtrArray *numbered[MDEV_NUMBERS];
-static unsigned long ngroups; /* sysfs_rwsem */
+/* For each enum mdev_number: its name -> device, in kernfs order (the
+ * directories list them by name hash); sysfs_rwsem */
+static GTree *numbered[MDEV_NUMBERS];
+static const char *const number_format[MDEV_NUMBERS] = { "%d", "vfio%d" };
 
 void mdev_vfio_init(void)
 {
 	ida_init(&group_ida);
 	ida_init(&vfio_ida);
 	for (int i = 0; i < MDEV_NUMBERS; i++)
-		numbered[i] = g_ptr_array_new();
+		numbered[i] = name_tree_new();
 }
 
 void mdev_vfio_fini(void)
 {
 	for (int i = 0; i < MDEV_NUMBERS; i++)
-		g_ptr_array_free(numbered[i], TRUE);
+		g_tree_destroy(numbered[i]);
 	ida_destroy(&vfio_ida);
 	ida_destroy(&group_ida);
 }
 
-static void slot_set(GPtrArray *array, int index, void *value)
+GTree *mdev_numbered(enum mdev_number kind)
 {
-	if ((guint)index >= array->len)
-		g_ptr_array_set_size(array, index + 1);
-	array->pdata[index] = value;
+	return numbered[kind];
+}
+
+/* Gives @mdev number @n of @kind: named, and listed under that name. */
+static void number_add(struct mdevfs_device *mdev, enum mdev_number kind, int n)
+{
+	struct mdev_number_name *nn = &mdev->numbers[kind];
+
+	snprintf(nn->name, sizeof(nn->name), number_format[kind], n);
+	sysfs_key_init(&nn->key, nn->name);
+	name_tree_insert(numbered[kind], &nn->key, mdev);
 }
 
 /* The lowest free number, or the device's own again when it is restored
@@ -61,9 +71,8 @@ int mdev_vfio_register(struct mdevfs_device *mdev)
 	sysfs_write_lock();
 	mdev->group = group;
 	mdev->vfio = vfio;
-	slot_set(numbered[MDEV_GROUP], group, mdev);
-	slot_set(numbered[MDEV_VFIO], vfio, mdev);
-	ngroups++;
+	number_add(mdev, MDEV_GROUP, group);
+	number_add(mdev, MDEV_VFIO, vfio);
 	sysfs_update_locked(&mdev->kobj, DEV_F_VFIO, 0);
 	sysfs_write_unlock();
 	mdev_send_uevent(&mdev->kobj, mdev_vfio_uevent, KOBJ_ADD, NULL);
@@ -86,36 +95,10 @@ void mdev_vfio_unregister(struct mdevfs_device *mdev)
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_VFIO);
 	group = mdev->group;
 	vfio = mdev->vfio;
-	numbered[MDEV_GROUP]->pdata[group] = NULL;
-	numbered[MDEV_VFIO]->pdata[vfio] = NULL;
-	ngroups--;
+	for (int i = 0; i < MDEV_NUMBERS; i++)
+		name_tree_remove(numbered[i], &mdev->numbers[i].key);
 	sysfs_write_unlock();
 	uevent_emit(ev);
 	ida_free(&vfio_ida, vfio);
 	ida_free(&group_ida, group);
-}
-
-struct mdevfs_device *mdev_by_number(enum mdev_number kind, int n)
-{
-	GPtrArray *array = numbered[kind];
-
-	return n >= 0 && (guint)n < array->len ? g_ptr_array_index(array, n) : NULL;
-}
-
-bool mdev_next_number(enum mdev_number kind, uint64_t *pos,
-		      struct mdevfs_device **mdev)
-{
-	GPtrArray *array = numbered[kind];
-
-	for (; *pos < array->len; (*pos)++) {
-		*mdev = g_ptr_array_index(array, *pos);
-		if (*mdev)
-			return true;
-	}
-	return false;
-}
-
-unsigned long mdev_group_count(void)
-{
-	return ngroups;
 }

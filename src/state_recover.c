@@ -42,16 +42,12 @@ static struct mdevfs_type *find_type(const char *parent, const char *type,
 				     char **why)
 {
 	struct mdevfs_type *found = NULL;
-	struct mdevfs_parent *p = NULL;
-	uint64_t pos = 0;
+	struct mdevfs_parent *p;
 	struct kobj *obj;
 
 	sysfs_read_lock();
-	for (; (obj = id_tree_next(mdev_all_parents(), &pos)); pos++)
-		if (!strcmp(to_parent(obj)->name, parent)) {
-			p = to_parent(obj);
-			break;
-		}
+	obj = name_tree_find(mdev_all_parents(), parent);
+	p = obj ? to_parent(obj) : NULL;
 	for (unsigned int i = 0; p && i < p->ntypes; i++)
 		if (!strcmp(p->types[i]->sysfs_name, type))
 			found = p->types[i];

@@ -11,11 +11,7 @@
 #include <glib.h>
 
 #include "macro.h"
-#include "sysfs.h"
-
-/* readdir offsets: 1 ".", 2 "..", 3 + slot for table entries, and
- * COLL_BASE + position for the directory's collection. */
-#define COLL_BASE (1ULL << 56)
+#include "sysfs_internal.h"
 
 static pthread_rwlock_t sysfs_rwsem;
 static struct kobj *root_obj;
@@ -126,8 +122,7 @@ int sysfs_name(struct sysfs_node n, char *buf, size_t size)
 	return 0;
 }
 
-/* The directory holding @n; false for the root. */
-static bool container_of_node(struct sysfs_node n, struct sysfs_node *dir)
+bool sysfs_container(struct sysfs_node n, struct sysfs_node *dir)
 {
 	const struct sysfs_entry *ent = sysfs_entry(n);
 
@@ -143,8 +138,7 @@ static bool container_of_node(struct sysfs_node n, struct sysfs_node *dir)
 	return true;
 }
 
-/* Is table entry @slot of @dir.obj a visible child of @dir? */
-static bool is_static_child(struct sysfs_node dir, unsigned int slot)
+bool sysfs_is_own_child(struct sysfs_node dir, unsigned int slot)
 {
 	const struct kobj_type *kt = dir.obj->ktype;
 
@@ -154,7 +148,7 @@ static bool is_static_child(struct sysfs_node dir, unsigned int slot)
 	return sysfs_visible((struct sysfs_node){ dir.obj, slot });
 }
 
-static const struct sysfs_entry *visible_dir(struct sysfs_node dir)
+const struct sysfs_entry *sysfs_visible_dir(struct sysfs_node dir)
 {
 	const struct sysfs_entry *ent = sysfs_entry(dir);
 
@@ -166,7 +160,7 @@ static const struct sysfs_entry *visible_dir(struct sysfs_node dir)
 int sysfs_lookup(struct sysfs_node dir, const char *name,
 		 struct sysfs_node *child)
 {
-	const struct sysfs_entry *dent = visible_dir(dir);
+	const struct sysfs_entry *dent = sysfs_visible_dir(dir);
 	char buf[NAME_MAX + 1];
 
 	if (!dent)
@@ -174,7 +168,7 @@ int sysfs_lookup(struct sysfs_node dir, const char *name,
 	for (unsigned int slot = 0; slot < dir.obj->ktype->nentries; slot++) {
 		struct sysfs_node n = { dir.obj, slot };
 
-		if (!is_static_child(dir, slot))
+		if (!sysfs_is_own_child(dir, slot))
 			continue;
 		if (sysfs_name(n, buf, sizeof(buf)) == 0 && !strcmp(buf, name)) {
 			*child = n;
@@ -185,57 +179,6 @@ int sysfs_lookup(struct sysfs_node dir, const char *name,
 	    sysfs_visible(*child))
 		return 0;
 	return -ENOENT;
-}
-
-static bool fill_node(sysfs_filldir_t fill, void *ctx, struct sysfs_node n,
-		      uint64_t next_off)
-{
-	char name[NAME_MAX + 1];
-
-	if (sysfs_name(n, name, sizeof(name)))
-		return true; /* skip what cannot be named */
-	return fill(ctx, name, n, next_off);
-}
-
-int sysfs_readdir(struct sysfs_node dir, uint64_t off, sysfs_filldir_t fill,
-		  void *ctx)
-{
-	const struct sysfs_entry *ent = sysfs_entry(dir);
-	const struct sysfs_entry *dent = visible_dir(dir);
-	struct sysfs_node up = dir, child;
-	uint64_t pos;
-
-	if (!ent || !S_ISDIR(ent->mode))
-		return -ENOENT;
-	if (off < 1 && !fill(ctx, ".", dir, 1))
-		return 0;
-	container_of_node(dir, &up);
-	if (off < 2 && !fill(ctx, "..", up, 2))
-		return 0;
-	/* A directory removed under an open fd lists only its dots, as
-	 * kernfs_fop_readdir() does (kernfs_dir_pos() skips the dead). */
-	if (!dent)
-		return 0;
-	if (off < COLL_BASE) {
-		unsigned int first = off > 3 ? (unsigned int)(off - 3) : 0;
-
-		for (unsigned int s = first; s < dir.obj->ktype->nentries; s++) {
-			if (!is_static_child(dir, s))
-				continue;
-			if (!fill_node(fill, ctx, (struct sysfs_node){ dir.obj, s },
-				       3 + s + 1))
-				return 0;
-		}
-	}
-	if (!dent->coll)
-		return 0;
-	pos = off > COLL_BASE ? off - COLL_BASE : 0;
-	for (; dent->coll->next(dir.obj, &pos, &child); pos++) {
-		if (sysfs_visible(child) &&
-		    !fill_node(fill, ctx, child, COLL_BASE + pos + 1))
-			return 0;
-	}
-	return 0;
 }
 
 uint64_t sysfs_ino(struct sysfs_node n)
@@ -249,7 +192,7 @@ static nlink_t dir_nlink(struct sysfs_node dir, const struct sysfs_entry *dent)
 	nlink_t nlink = 2;
 
 	for (unsigned int s = 0; s < dir.obj->ktype->nentries; s++)
-		if (is_static_child(dir, s) &&
+		if (sysfs_is_own_child(dir, s) &&
 		    S_ISDIR(dir.obj->ktype->entries[s].mode))
 			nlink++;
 	if (dent->coll && dent->coll->nsubdirs)
@@ -344,7 +287,7 @@ static int node_path(struct sysfs_node n, char *buf, size_t size)
 	char name[NAME_MAX + 1];
 	int ret;
 
-	if (!container_of_node(n, &up)) {
+	if (!sysfs_container(n, &up)) {
 		buf[0] = '\0';
 		return 0;
 	}
@@ -405,7 +348,7 @@ ssize_t sysfs_readlink(struct sysfs_node n, char *buf, size_t size)
 	if (!ent || !S_ISLNK(ent->mode))
 		return -EINVAL;
 	sysfs_read_lock();
-	if (sysfs_visible(n) && container_of_node(n, &dir)) {
+	if (sysfs_visible(n) && sysfs_container(n, &dir)) {
 		ret = node_path(dir, from, sizeof(from));
 		if (!ret)
 			ret = ent->target(n.obj, to, sizeof(to));
@@ -484,7 +427,7 @@ void sysfs_update_locked(struct kobj *obj, unsigned int set,
 		if (!ent || !visible_with(obj, ent, old) ||
 		    visible_with(obj, ent, new))
 			continue;
-		if (!container_of_node(n, &dir))
+		if (!sysfs_container(n, &dir))
 			continue;
 		/* Dropping the directory's dentry drops everything in it. */
 		if (dir.obj == obj && !visible_with(obj, sysfs_entry(dir), new))

@@ -35,13 +35,16 @@ struct sysfs_node {
 	unsigned int slot;
 };
 
-/* Dynamic children of a directory, ordered by a 56-bit position. */
+/* Dynamic children of a directory, which its owner keeps in kernfs order
+ * (sysfs_key.h): a child's key is its name and hash. */
 struct sysfs_coll {
 	/* The child called @name, if it is visible: 0 or -ENOENT. */
 	int (*lookup)(struct kobj *dir, const char *name,
 		      struct sysfs_node *child);
-	/* The first child at a position >= *pos; false at the end. */
-	bool (*next)(struct kobj *dir, uint64_t *pos, struct sysfs_node *child);
+	/* The first child whose key is greater than @after, and its key,
+	 * valid while sysfs_rwsem is held; false at the end. */
+	bool (*next)(struct kobj *dir, const struct sysfs_key *after,
+		     struct sysfs_node *child, const struct sysfs_key **key);
 	/* For a collection of directories: how many are visible, so a
 	 * directory's nlink costs O(1).  NULL for collections of links. */
 	unsigned long (*nsubdirs)(struct kobj *dir);
@@ -101,8 +104,11 @@ bool sysfs_visible(struct sysfs_node node);
 int sysfs_name(struct sysfs_node node, char *buf, size_t size);
 int sysfs_lookup(struct sysfs_node dir, const char *name,
 		 struct sysfs_node *child);
+/* @next_off: the position of the entry after @child (SYSFS_POS_END at
+ * the end), which FUSE hands back to go on after @child.  False: full. */
 typedef bool (*sysfs_filldir_t)(void *ctx, const char *name,
 				struct sysfs_node child, uint64_t next_off);
+/* From position @off on, in kernfs order (sysfs_readdir.c). */
 int sysfs_readdir(struct sysfs_node dir, uint64_t off, sysfs_filldir_t fill,
 		  void *ctx);
 int sysfs_getattr(struct sysfs_node node, struct stat *st);

@@ -2,15 +2,19 @@
 /*
  * The mounted tree as a user sees it through stat, readlink, open and read:
  * shapes, modes and sizes, the sysfs open rules (checklist 1-13), what may
- * not be done to sysfs, inode numbers, and what another user may do.
+ * not be done to sysfs, inode numbers, and what another user may do; and
+ * readdir passes that meet removes and creates: a name is listed once.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "run_suite.h"
@@ -231,6 +235,200 @@ START_TEST(other_users_read_only)
 }
 END_TEST
 
+/* Readdir passes while devices come and go.  Positions are kernfs's name
+ * hashes, so a device removed and created again under its UUID keeps its
+ * place: a pass that listed it does not meet it again. */
+
+static const char pass_config[] =
+	"[parent mtty]\nclass = mtty\ndriver = mtty\nbackend = sample\n"
+	"device_api = vfio-pci\npool = 1000\n[type mtty 1]\n";
+
+#define PASS_T1 "class/mdev_bus/mtty/mdev_supported_types/mtty-1"
+
+/* The directories that list devices, with their own entries. */
+static const struct pass_dir {
+	const char *path;
+	const char *own[5];
+} pass_dirs[] = {
+	{ "bus/mdev/devices", { NULL } },
+	{ "class/mdev_bus/mtty", { "mdev_supported_types", "power", "subsystem", "uevent", NULL } },
+	{ PASS_T1 "/devices", { NULL } },
+	{ "bus/mdev/drivers/mtty", { "bind", "unbind", "uevent", NULL } },
+};
+
+static void pass_setup(void) { mdevfs_start(&m, pass_config, NULL); }
+
+/* One getdents64 call of @size bytes; the names it gives (not the dots)
+ * go to @names.  1, 0 at the end, or -errno. */
+static int dents(int fd, size_t size, GPtrArray *names)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	ssize_t n = getdents64(fd, buf, MIN(size, sizeof(buf)));
+
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	for (ssize_t off = 0; off < n;) {
+		const struct dirent64 *d = (const void *)(buf + off);
+
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+			g_ptr_array_add(names, g_strdup(d->d_name));
+		off += d->d_reclen;
+	}
+	return 1;
+}
+
+/* What is wrong with a pass that gave @names, where @stayed were present
+ * throughout: a name twice or one missing; NULL when nothing is. */
+static char *pass_fault(const GPtrArray *names, char *const *stayed,
+			unsigned int nstayed, const char *const *own)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < names->len; i++)
+		if (!g_hash_table_add(seen, names->pdata[i]))
+			return g_strdup_printf("%s listed twice", (char *)names->pdata[i]);
+	for (unsigned int i = 0; i < nstayed; i++)
+		if (!g_hash_table_contains(seen, stayed[i]))
+			return g_strdup_printf("%s missing", stayed[i]);
+	for (; *own; own++)
+		if (!g_hash_table_contains(seen, *own))
+			return g_strdup_printf("%s missing", *own);
+	return NULL;
+}
+
+static bool is_uuid(const char *name)
+{
+	return strlen(name) == 36 && name[8] == '-';
+}
+
+#define PASS_DEVICES 48
+
+START_TEST(pass_lists_a_name_once)
+{
+	char *u[PASS_DEVICES];
+
+	for (int i = 0; i < PASS_DEVICES; i++) {
+		u[i] = uuid_new();
+		ck_assert_int_gt(put(at(&m, PASS_T1 "/create"), u[i]), 0);
+	}
+	for (guint d = 0; d < G_N_ELEMENTS(pass_dirs); d++) {
+		g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+		g_autofree char *fault = NULL;
+		int fd = open(at(&m, "%s", pass_dirs[d].path), O_RDONLY | O_DIRECTORY);
+		guint first;
+		int r;
+
+		ck_assert_int_ge(fd, 0);
+		/* 512 bytes: a few entries, then every UUID listed so far goes
+		 * and comes back before the pass goes on. */
+		ck_assert_int_eq(dents(fd, 512, names), 1);
+		first = names->len;
+		ck_assert_uint_gt(first, 2);
+		for (guint i = 0; i < first; i++) {
+			const char *name = names->pdata[i];
+
+			if (!is_uuid(name))
+				continue;
+			ck_assert_int_gt(put(at(&m, "bus/mdev/devices/%s/remove", name), "1"), 0);
+			ck_assert_int_gt(put(at(&m, PASS_T1 "/create"), name), 0);
+		}
+		while ((r = dents(fd, 512, names)) > 0)
+			;
+		ck_assert_int_eq(r, 0);
+		close(fd);
+		fault = pass_fault(names, u, PASS_DEVICES, pass_dirs[d].own);
+		ck_assert_msg(!fault, "%s: %s (%u names)", pass_dirs[d].path,
+			      fault, names->len);
+	}
+}
+END_TEST
+
+/* The storm: UUIDs removed and created again in loops, readers making
+ * passes in small calls meanwhile; every pass must list each name at most
+ * once and every device that stayed. */
+#define STORM_STABLE 32
+#define STORM_CHURN 8     /* per churner */
+#define STORM_SECONDS 3
+
+struct storm {
+	char *stable[STORM_STABLE];
+	time_t end;
+	pthread_mutex_t lock;
+	GString *faults;        /* lock */
+	unsigned long passes;   /* lock */
+};
+
+static void *churner(void *arg)
+{
+	struct storm *st = arg;
+	char *u[STORM_CHURN];
+
+	for (int i = 0; i < STORM_CHURN; i++)
+		u[i] = uuid_new();
+	for (unsigned int n = 0; time(NULL) < st->end; n++) {
+		const char *x = u[n % STORM_CHURN];
+
+		put(at(&m, PASS_T1 "/create"), x);
+		put(at(&m, "bus/mdev/devices/%s/remove", x), "1");
+		put(at(&m, PASS_T1 "/create"), x);
+	}
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+	struct storm *st = arg;
+
+	for (guint d = 0; time(NULL) < st->end; d = (d + 1) % G_N_ELEMENTS(pass_dirs)) {
+		g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+		g_autofree char *fault = NULL;
+		int fd = open(at(&m, "%s", pass_dirs[d].path), O_RDONLY | O_DIRECTORY);
+
+		if (fd < 0) {
+			fault = g_strdup_printf("open: %s", strerror(errno));
+		} else {
+			int r;
+
+			while ((r = dents(fd, 256, names)) > 0)
+				;
+			close(fd);
+			fault = r < 0 ? g_strdup_printf("getdents64: %s", strerror(-r))
+				      : pass_fault(names, st->stable, STORM_STABLE,
+						   pass_dirs[d].own);
+		}
+		pthread_mutex_lock(&st->lock);
+		st->passes++;
+		if (fault && st->faults->len < 2000)
+			g_string_append_printf(st->faults, "%s: %s\n",
+					       pass_dirs[d].path, fault);
+		pthread_mutex_unlock(&st->lock);
+	}
+	return NULL;
+}
+
+START_TEST(pass_during_storm)
+{
+	struct storm st = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t threads[4];
+
+	st.faults = g_string_new(NULL);
+	for (int i = 0; i < STORM_STABLE; i++) {
+		st.stable[i] = uuid_new();
+		ck_assert_int_gt(put(at(&m, PASS_T1 "/create"), st.stable[i]), 0);
+	}
+	st.end = time(NULL) + STORM_SECONDS;
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&threads[i], NULL,
+						i < 2 ? churner : reader, &st), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(threads[i], NULL);
+	ck_assert_msg(st.faults->len == 0, "%lu passes; faults:\n%s", st.passes,
+		      st.faults->str);
+	ck_assert_uint_gt(st.passes, 8);
+	g_string_free(st.faults, TRUE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fs-tree");
@@ -248,6 +446,12 @@ int main(void)
 	tcase_add_test(tc, short_reads_and_seek);
 	tcase_add_test(tc, stable_inodes);
 	tcase_add_test(tc, other_users_read_only);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("readdir");
+	tcase_add_checked_fixture(tc, pass_setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, pass_lists_a_name_once);
+	tcase_add_test(tc, pass_during_storm);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
