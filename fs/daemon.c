@@ -55,6 +55,14 @@ static char *mount_options(const struct daemon_options *o)
 	return g_string_free(opts, FALSE);
 }
 
+/* What the core asks of the daemon: cache invalidations and uevents go
+ * through the notifier's queue, gone parents are unplugged. */
+const struct mdev_host_ops daemon_host = {
+	.entry_gone = fs_entry_gone,
+	.uevent = notify_uevent,
+	.parent_gone = parents_gone,
+};
+
 static struct fuse_session *new_session(struct daemon *d)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -78,9 +86,9 @@ int daemon_prepare(struct daemon *d)
 	fs_set_options(&d->o->fs);
 	sysfs_set_owner(geteuid(), getegid());
 	handles_init();
+	/* Uevents (daemon_host) wait in the notifier's queue until the tree
+	 * is mounted. */
 	uevent_netlink_open(d->o->uevent_routes);
-	/* Uevents wait in the notifier's queue until the tree is mounted. */
-	uevent_set_sink(notify_uevent, NULL);
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->unplugged, NULL);
 	d->plugged = g_ptr_array_new();
@@ -136,7 +144,6 @@ void daemon_finish(struct daemon *d)
 	daemon_stop(d); /* a no-op when done already */
 	if (d->se)
 		fuse_session_destroy(d->se);
-	uevent_set_sink(NULL, NULL);
 	uevent_netlink_close();
 	fs_close_files();
 	handles_fini();

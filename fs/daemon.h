@@ -20,6 +20,9 @@ struct daemon_options {
 	struct fs_options fs;
 };
 
+/* Given to mdev_core_init() by main(). */
+extern const struct mdev_host_ops daemon_host;
+
 /* One clear line and a non-zero return when /dev/fuse will not do. */
 int daemon_check_fuse_device(void);
 /* Serves @parents on the mountpoint until unmounted or signalled. */
@@ -82,8 +85,10 @@ void parents_unplug_all(struct daemon *d);
 /* Serving begins: backends start their threads, for the parents plugged
  * so far and from now on for each as it is plugged. */
 void parents_start(struct daemon *d);
-/* A backend's mdevfs_parent_gone(): unplugs the parent on a thread of its
- * own.  parents_quiesce() stops that and waits for those threads. */
+/* A backend's mdevfs_parent_gone() (daemon_host): unplugs the parent on a
+ * thread of its own, for the daemon parents_watch() named.
+ * parents_quiesce() stops that and waits for those threads. */
+void parents_gone(void *ctx, struct mdevfs_parent *parent);
 void parents_watch(struct daemon *d);
 void parents_quiesce(struct daemon *d);
 /* `mdevfs ctl vanish`: the vendor fails from now on, the parent goes. */

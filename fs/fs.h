@@ -31,6 +31,9 @@ struct fs_options {
 extern const struct fuse_lowlevel_ops mdevfs_ops;
 void fs_set_options(const struct fs_options *opts);
 void fs_set_session(const struct fuse_session *se);
+/* The host's entry_gone (mdev_host.h): invalidations while a session is
+ * set. */
+sysfs_gone_fn fs_entry_gone;
 /* Frees the files the kernel did not release before the session ended. */
 void fs_close_files(void);
 
@@ -55,21 +58,26 @@ void handle_forget(struct handle *h, uint64_t nlookup);
 bool handle_find(struct sysfs_node node, fuse_ino_t *ino);
 unsigned long handles_count(void);
 
-/* notify.c: collects from the start, sends once started */
+/* notify.c: collects from the start, sends once started.  A note for a
+ * store whose context says defer_notes waits for that store's reply
+ * (or anyone else's notes) rather than waking the notifier. */
 struct uevent;
 void notifier_start(struct fuse_session *se);
 void notifier_stop(void);
-void notify_inval_entry(fuse_ino_t parent, const char *name);
+void notify_inval_entry(fuse_ino_t parent, const char *name,
+			const struct mdev_store_ctx *sc);
 void notify_reply_write(fuse_req_t req, ssize_t result);
-void notify_defer(bool defer);
 void notify_kick(void);
-void notify_uevent(void *ctx, struct uevent *ev); /* a uevent_sink_t */
+/* The host's uevent (mdev_host.h). */
+void notify_uevent(void *ctx, const struct mdev_store_ctx *sc,
+		   struct uevent *ev);
 
 /* writers.c: runs stores, on the FUSE worker or on a writer thread. */
 struct write_job {
 	fuse_req_t req;
 	struct sysfs_node node;
-	struct mdev_waiter waiter; /* for FUSE_INTERRUPT, across both tries */
+	/* Its waiter answers FUSE_INTERRUPT, across both tries. */
+	struct mdev_store_ctx store;
 	size_t len;
 	char buf[]; /* len bytes and a NUL */
 };

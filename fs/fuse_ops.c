@@ -26,6 +26,7 @@
 #include "macro.h"
 
 static struct fs_options opts = { .timeout = 60.0 };
+static bool serving; /* fs_set_session(): a session to invalidate in */
 
 /* One per open file: the page a read at offset 0 rendered, so short reads
  * continue through one consistent value, as seq_file does. */
@@ -75,17 +76,16 @@ void fs_close_files(void)
 /* Only a node the kernel holds (its handle has lookups) can have a
  * dentry: lookups that fail leave none that outlives them, and an
  * uncached writable file's dentry is looked up again at each use. */
-static void gone(void *ctx, struct sysfs_node dir, struct sysfs_node node,
-		 const char *name)
+void fs_entry_gone(void *ctx, const struct mdev_store_ctx *sc,
+		   struct sysfs_node dir, struct sysfs_node node,
+		   const char *name)
 {
 	fuse_ino_t dir_ino, ino;
 
 	(void)ctx;
-	if (handle_find(dir, &dir_ino) && handle_find(node, &ino))
-		notify_inval_entry(dir_ino, name);
+	if (serving && handle_find(dir, &dir_ino) && handle_find(node, &ino))
+		notify_inval_entry(dir_ino, name, sc);
 }
-
-static const struct sysfs_notifier fs_notifier = { .gone = gone };
 
 void fs_set_options(const struct fs_options *o)
 {
@@ -94,7 +94,7 @@ void fs_set_options(const struct fs_options *o)
 
 void fs_set_session(const struct fuse_session *se)
 {
-	sysfs_set_notifier(se ? &fs_notifier : NULL, NULL);
+	serving = se != NULL;
 }
 
 static struct sysfs_node node_of(fuse_ino_t ino)

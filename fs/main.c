@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 		log_set_level(MDEVFS_LOG_WARNING);
 	else if (cli.o.debug)
 		log_set_level(MDEVFS_LOG_DEBUG); /* libfuse's request log */
-	mdev_core_init();
+	mdev_core_init(&daemon_host);
 	ret = config_load(cli.o.config, &parents) ? 1 : serve_mode(&cli, parents);
 	mdev_core_fini();
 	return ret;

@@ -41,8 +41,6 @@ struct note {
 
 enum notifier_state { COLLECTING, RUNNING, STOPPED };
 
-static _Thread_local bool notes_deferred;
-
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -166,7 +164,10 @@ void notifier_stop(void)
 	nt.tail = &nt.head;
 }
 
-static void queue(struct note *n)
+/* A deferred note (one a store causes, which its reply will send, with
+ * anyone else's queued before it) does not wake the notifier to compete
+ * with the store for the token. */
+static void queue(struct note *n, bool defer)
 {
 	n->next = NULL;
 	pthread_mutex_lock(&nt.lock);
@@ -180,17 +181,9 @@ static void queue(struct note *n)
 	}
 	*nt.tail = n;
 	nt.tail = &n->next;
-	if (!notes_deferred)
+	if (!defer)
 		pthread_cond_signal(&nt.cond);
 	pthread_mutex_unlock(&nt.lock);
-}
-
-/* While a store runs, the notes it queues wait for its reply, which sends
- * them (or for anyone else's notes), instead of waking the notifier to
- * compete with the store for the token. */
-void notify_defer(bool defer)
-{
-	notes_deferred = defer;
 }
 
 /* A store ended without a reply: its notes, if any, go without it. */
@@ -202,7 +195,13 @@ void notify_kick(void)
 	pthread_mutex_unlock(&nt.lock);
 }
 
-void notify_inval_entry(fuse_ino_t parent, const char *name)
+static bool deferred(const struct mdev_store_ctx *sc)
+{
+	return sc && sc->defer_notes;
+}
+
+void notify_inval_entry(fuse_ino_t parent, const char *name,
+			const struct mdev_store_ctx *sc)
 {
 	size_t len = strlen(name) + 1;
 	struct note *n = malloc(sizeof(*n) + len);
@@ -212,7 +211,7 @@ void notify_inval_entry(fuse_ino_t parent, const char *name)
 	n->kind = NOTE_INVAL_ENTRY;
 	n->parent = parent;
 	memcpy(n->name, name, len);
-	queue(n);
+	queue(n, deferred(sc));
 }
 
 /* With the token free, sends the queue (which holds every note of this
@@ -257,10 +256,11 @@ void notify_reply_write(fuse_req_t req, ssize_t result)
 	n->kind = NOTE_REPLY_WRITE;
 	n->req = req;
 	n->result = result;
-	queue(n);
+	queue(n, false);
 }
 
-void notify_uevent(void *ctx, struct uevent *ev)
+void notify_uevent(void *ctx, const struct mdev_store_ctx *sc,
+		   struct uevent *ev)
 {
 	struct note *n = malloc(sizeof(*n));
 
@@ -271,5 +271,5 @@ void notify_uevent(void *ctx, struct uevent *ev)
 	}
 	n->kind = NOTE_UEVENT;
 	n->ev = ev;
-	queue(n);
+	queue(n, deferred(sc));
 }

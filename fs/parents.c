@@ -256,12 +256,19 @@ static void *unplug_gone(void *arg)
 	return NULL;
 }
 
-static void parent_gone_hook(struct mdevfs_parent *parent)
+void parents_gone(void *ctx, struct mdevfs_parent *parent)
 {
 	struct daemon *d = watched;
-	struct gone *g = g_new(struct gone, 1);
+	struct gone *g;
 	pthread_t thread;
 
+	(void)ctx;
+	if (!d) {
+		log_warn("%s: gone, but nothing unplugs parents here",
+			 mdevfs_parent_name(parent));
+		return;
+	}
+	g = g_new(struct gone, 1);
 	g->d = d;
 	g->name = g_strdup(mdevfs_parent_name(parent));
 	pthread_mutex_lock(&d->lock);
@@ -279,7 +286,6 @@ static void parent_gone_hook(struct mdevfs_parent *parent)
 void parents_watch(struct daemon *d)
 {
 	watched = d;
-	mdev_set_parent_gone(parent_gone_hook);
 }
 
 void parents_quiesce(struct daemon *d)

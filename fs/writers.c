@@ -69,19 +69,16 @@ static void interrupt_job(fuse_req_t req, void *waiter)
  * worker and would have waited for users. */
 static bool run_job(struct write_job *job, bool on_worker)
 {
+	struct mdev_waiter *w = &job->store.waiter;
 	ssize_t ret;
 
-	job->waiter.must_not_wait = on_worker;
-	job->waiter.would_wait = false;
-	fuse_req_interrupt_func(job->req, interrupt_job, &job->waiter);
-	mdev_waiter_enter(&job->waiter);
-	notify_defer(true);
-	ret = sysfs_store(job->node, job->buf, job->len);
-	notify_defer(false);
-	mdev_waiter_enter(NULL);
+	w->must_not_wait = on_worker;
+	w->would_wait = false;
+	fuse_req_interrupt_func(job->req, interrupt_job, w);
+	ret = sysfs_store(job->node, job->buf, job->len, &job->store);
 	/* Returns once no interrupt_job() runs: then the waiter can go. */
 	fuse_req_interrupt_func(job->req, NULL, NULL);
-	if (job->waiter.would_wait) {
+	if (w->would_wait) {
 		notify_kick();
 		return false;
 	}
@@ -196,7 +193,8 @@ void writers_submit(struct write_job *job)
 	bool done = false;
 
 	kobj_get(job->node.obj);
-	job->waiter = (struct mdev_waiter){ .interrupted = false };
+	/* The notes its store causes wait for its reply, which sends them. */
+	job->store = (struct mdev_store_ctx){ .defer_notes = true };
 	if (take_worker_slot()) {
 		done = run_job(job, true);
 		put_worker_slot();

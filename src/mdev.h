@@ -9,7 +9,10 @@
 #include <uuid/uuid.h>
 #include <mdevfs/backend.h>
 
-void mdev_core_init(void);
+#include "mdev_host.h"
+
+/* @host (NULL: none cares) is copied: what the core asks of its host. */
+void mdev_core_init(const struct mdev_host_ops *host);
 void mdev_core_fini(void);
 
 /* Objects.  A new parent is a device with no types; the configuration
@@ -26,10 +29,13 @@ void mdev_parent_del(struct mdevfs_parent *parent);
 int mdev_register_parent(struct mdevfs_parent *parent);
 void mdev_unregister_parent(struct mdevfs_parent *parent);
 
-/* Devices.  Both return 0 or the errno the kernel returns to the writer. */
-int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid);
-int mdev_device_remove(struct mdevfs_device *mdev);
-int mdev_device_unbind(struct mdevfs_device *mdev);
+/* Devices, for store @sc (NULL: no store; then a remove waits for users
+ * uninterruptibly).  Both return 0 or the errno the kernel returns to the
+ * writer. */
+int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid,
+		       struct mdev_store_ctx *sc);
+int mdev_device_remove(struct mdevfs_device *mdev, struct mdev_store_ctx *sc);
+int mdev_device_unbind(struct mdevfs_device *mdev, struct mdev_store_ctx *sc);
 /* A device recorded before a crash, back on @type with its iommu group
  * and vfio numbers (-EBUSY if one is taken), through the vendor's adopt()
  * rather than probe(): what a create of @uuid returns otherwise. */
@@ -45,20 +51,6 @@ typedef void (*mdev_request_fn)(void *ctx, unsigned int count);
 int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
 	      struct mdev_holder **holder);
 void mdev_unhold(struct mdev_holder *holder);
-
-/* Interruptible waits: a writer thread enters its waiter (NULL leaves);
- * mdev_interrupt() from another thread makes a remove that waits for
- * users give up with -EINTR.  Set once, a waiter stays interrupted.
- * A waiter that must not wait (a store run on a FUSE worker) makes a
- * remove of a device in use give up at once, before asking its users,
- * with the device as it was and @would_wait set: run it again elsewhere. */
-struct mdev_waiter {
-	bool interrupted; /* core's lock */
-	bool must_not_wait;
-	bool would_wait;
-};
-void mdev_waiter_enter(struct mdev_waiter *waiter);
-void mdev_interrupt(struct mdev_waiter *waiter);
 
 /* Devices in the tree now, of every parent. */
 unsigned int mdev_device_count(void);
@@ -81,11 +73,6 @@ void mdev_parent_start(struct mdevfs_parent *parent);
 void mdev_parent_vanish(struct mdevfs_parent *parent);
 int mdev_parent_fault(struct mdevfs_parent *parent, const char *type,
 		      char *const *assignments, GString *out);
-
-/* Who unplugs a parent whose backend says it is gone
- * (mdevfs_parent_gone()); called on the backend's thread, so it must
- * hand the work to another. */
-void mdev_set_parent_gone(void (*fn)(struct mdevfs_parent *parent));
 
 /* A referenced device by UUID, whatever its state, or NULL. */
 struct mdevfs_device *mdev_get_by_uuid(const uuid_t uuid);

@@ -31,6 +31,7 @@ static GHashTable *mdev_uuids;
 static GTree *all_devices;  /* name -> device with DEV_F_CORE; sysfs_rwsem */
 static GTree *all_parents;  /* name -> parent with PARENT_F_CLASS_LINK; ditto */
 static struct kobj root;
+static struct mdev_host_ops host; /* set at init */
 
 /* All 16 bytes: UUIDs made by scripts and tests often share a prefix and
  * count up at the end, and a hash of the first bytes alone would put them
@@ -50,11 +51,12 @@ static gboolean uuid_equal(gconstpointer a, gconstpointer b)
 	return memcmp(a, b, sizeof(uuid_t)) == 0;
 }
 
-void mdev_core_init(void)
+void mdev_core_init(const struct mdev_host_ops *ops)
 {
+	host = ops ? *ops : (struct mdev_host_ops){ 0 };
 	kobj_init(&root, &root_ktype);
 	root.flags = ~0u;
-	sysfs_init(&root);
+	sysfs_init(&root, host.entry_gone, host.ctx);
 	mdev_uuids = g_hash_table_new(uuid_hash, uuid_equal);
 	all_devices = name_tree_new();
 	all_parents = name_tree_new();
@@ -71,9 +73,11 @@ void mdev_core_fini(void)
 	g_tree_destroy(all_devices);
 	g_hash_table_destroy(mdev_uuids);
 	sysfs_fini();
+	host = (struct mdev_host_ops){ 0 };
 }
 
 struct kobj *mdev_root(void) { return &root; }
+const struct mdev_host_ops *mdev_host(void) { return &host; }
 GTree *mdev_all_devices(void) { return all_devices; }
 GTree *mdev_all_parents(void) { return all_parents; }
 
@@ -121,15 +125,17 @@ int mdev_register_parent(struct mdevfs_parent *parent)
 	parent->available = parent->core_counts ? parent->max_instances : 0;
 	pthread_mutex_unlock(&mdev_list_lock);
 	/* mdev_supported_types with every type, then the compat link */
-	sysfs_update_locked(&parent->kobj, PARENT_F_TYPES, 0);
+	sysfs_update_locked(&parent->kobj, PARENT_F_TYPES, 0, NULL);
 	for (unsigned int i = 0; i < parent->ntypes; i++)
-		sysfs_update_locked(&parent->types[i]->kobj, OBJ_F_VISIBLE, 0);
+		sysfs_update_locked(&parent->types[i]->kobj, OBJ_F_VISIBLE, 0,
+				    NULL);
 	kobj_tree_insert(all_parents, &parent->kobj);
-	sysfs_update_locked(&parent->kobj, PARENT_F_CLASS_LINK, 0);
+	sysfs_update_locked(&parent->kobj, PARENT_F_CLASS_LINK, 0, NULL);
 	sysfs_write_unlock();
 	log_info("%s: MDEV: Registered", parent->name);
 	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_CHANGE,
-			 (const char *const[]){ "MDEV_STATE=registered", NULL });
+			 (const char *const[]){ "MDEV_STATE=registered", NULL },
+			 NULL);
 	return 0;
 }
 
@@ -145,42 +151,45 @@ static bool parent_registered(struct mdevfs_parent *parent)
 
 /* device_add(): the directory with its core files and the bus link, then
  * the add uevent. */
-static void mdev_device_add(struct mdevfs_device *mdev)
+static void mdev_device_add(struct mdevfs_device *mdev,
+			    const struct mdev_store_ctx *sc)
 {
 	sysfs_write_lock();
 	kobj_tree_insert(mdev->parent->devices, &mdev->kobj);
 	kobj_tree_insert(all_devices, &mdev->kobj);
-	sysfs_update_locked(&mdev->kobj, DEV_F_DIR | DEV_F_CORE | DEV_F_REMOVE, 0);
+	sysfs_update_locked(&mdev->kobj, DEV_F_DIR | DEV_F_CORE | DEV_F_REMOVE, 0,
+			    sc);
 	sysfs_write_unlock();
-	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_ADD, NULL);
+	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_ADD, NULL, sc);
 }
 
 /* device_driver_attach(): the driver links, the vendor probe, the vfio
  * device it registers, the driver's attribute groups, the bind uevent.  A
  * failed probe sends nothing: the caller's device_del() sends remove. */
-static int mdev_device_attach(struct mdevfs_device *mdev)
+static int mdev_device_attach(struct mdevfs_device *mdev,
+			      const struct mdev_store_ctx *sc)
 {
 	int ret;
 
 	sysfs_write_lock();
 	kobj_tree_insert(mdev->parent->driver->devices, &mdev->kobj);
-	sysfs_update_locked(&mdev->kobj, DEV_F_DRIVER, 0);
+	sysfs_update_locked(&mdev->kobj, DEV_F_DRIVER, 0, sc);
 	sysfs_write_unlock();
 	ret = mdev_vendor_probe(mdev, mdev->adopt);
 	if (ret)
 		goto out_unbind;
-	ret = mdev_vfio_register(mdev);
+	ret = mdev_vfio_register(mdev, sc);
 	if (ret)
 		goto out_remove;
-	sysfs_update(&mdev->kobj, DEV_F_VENDOR, 0);
-	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_BIND, NULL);
+	sysfs_update(&mdev->kobj, DEV_F_VENDOR, 0, sc);
+	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_BIND, NULL, sc);
 	return 0;
 
 out_remove:
 	mdev_vendor_remove(mdev);
 out_unbind:
 	sysfs_write_lock();
-	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER);
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER, sc);
 	kobj_tree_remove(mdev->parent->driver->devices, &mdev->kobj);
 	sysfs_write_unlock();
 	return ret;
@@ -188,39 +197,41 @@ out_unbind:
 
 /* __device_release_driver(): links and vendor attributes go, in-flight
  * vendor attribute calls drain, the vendor's remove, the unbind uevent. */
-static void mdev_device_release_driver(struct mdevfs_device *mdev)
+static void mdev_device_release_driver(struct mdevfs_device *mdev,
+				       const struct mdev_store_ctx *sc)
 {
 	bool bound;
 
 	sysfs_write_lock();
 	bound = mdev->kobj.flags & DEV_F_DRIVER;
-	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER | DEV_F_VENDOR);
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER | DEV_F_VENDOR, sc);
 	if (bound)
 		kobj_tree_remove(mdev->parent->driver->devices, &mdev->kobj);
 	sysfs_write_unlock();
 	if (!bound)
 		return;
 	sysfs_drain(&mdev->kobj);
-	mdev_vfio_unregister(mdev);
+	mdev_vfio_unregister(mdev, sc);
 	mdev_vendor_remove(mdev);
-	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_UNBIND, NULL);
+	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_UNBIND, NULL, sc);
 }
 
 /* device_del(): core files and bus link, the driver, the directory, then
  * the remove uevent (the kernel sends it just before the directory goes;
  * here a monitor that gets it finds the device gone). */
-static void mdev_device_del(struct mdevfs_device *mdev)
+static void mdev_device_del(struct mdevfs_device *mdev,
+			    const struct mdev_store_ctx *sc)
 {
 	sysfs_write_lock();
-	sysfs_update_locked(&mdev->kobj, 0, DEV_F_CORE | DEV_F_REMOVE);
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_CORE | DEV_F_REMOVE, sc);
 	kobj_tree_remove(all_devices, &mdev->kobj);
 	sysfs_write_unlock();
-	mdev_device_release_driver(mdev);
+	mdev_device_release_driver(mdev, sc);
 	sysfs_write_lock();
-	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DIR);
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DIR, sc);
 	kobj_tree_remove(mdev->parent->devices, &mdev->kobj);
 	sysfs_write_unlock();
-	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_REMOVE, NULL);
+	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_REMOVE, NULL, sc);
 }
 
 /* mdev_device_release(): the vendor's release(), then the UUID is free
@@ -245,14 +256,15 @@ static void mdev_device_release(struct mdevfs_device *mdev)
 
 /* Steps 3-5 of the kernel's mdev_device_remove(), shared with parent
  * unregistration.  Caller holds unreg_sem. */
-static void mdev_device_teardown(struct mdevfs_device *mdev)
+static void mdev_device_teardown(struct mdevfs_device *mdev,
+				 const struct mdev_store_ctx *sc)
 {
-	sysfs_update(&mdev->kobj, 0, DEV_F_MDEV_TYPE);
+	sysfs_update(&mdev->kobj, 0, DEV_F_MDEV_TYPE, sc);
 	sysfs_write_lock();
-	sysfs_update_locked(&mdev->kobj, 0, DEV_F_TYPE_LINK);
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_TYPE_LINK, sc);
 	kobj_tree_remove(mdev->type->devices, &mdev->kobj);
 	sysfs_write_unlock();
-	mdev_device_del(mdev);
+	mdev_device_del(mdev, sc);
 	mdev_device_release(mdev);
 }
 
@@ -267,13 +279,14 @@ struct create_how {
 
 /* Binds the driver unless a restored device had none, and records the
  * device unless it comes from its record. */
-static int device_bind_and_record(struct mdevfs_device *mdev)
+static int device_bind_and_record(struct mdevfs_device *mdev,
+				  const struct mdev_store_ctx *sc)
 {
 	int ret;
 
 	if (mdev->restored && mdev->restore_group < 0)
 		return 0;
-	ret = mdev_device_attach(mdev);
+	ret = mdev_device_attach(mdev, sc);
 	if (ret || mdev->restored)
 		return ret;
 	/* Nothing is acknowledged that is not on disk. */
@@ -281,7 +294,8 @@ static int device_bind_and_record(struct mdevfs_device *mdev)
 }
 
 static int device_create(struct mdevfs_type *type, const uuid_t uuid,
-			 const struct create_how *how)
+			 const struct create_how *how,
+			 const struct mdev_store_ctx *sc)
 {
 	struct mdevfs_parent *parent = type->parent;
 	struct mdevfs_device *mdev;
@@ -317,15 +331,15 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 		ret = -ENODEV;
 		goto out_unlock;
 	}
-	mdev_device_add(mdev);
-	ret = device_bind_and_record(mdev);
+	mdev_device_add(mdev, sc);
+	ret = device_bind_and_record(mdev, sc);
 	if (ret)
 		goto out_del;
 	sysfs_write_lock();
 	kobj_tree_insert(type->devices, &mdev->kobj);
-	sysfs_update_locked(&mdev->kobj, DEV_F_TYPE_LINK, 0);
+	sysfs_update_locked(&mdev->kobj, DEV_F_TYPE_LINK, 0, sc);
 	sysfs_write_unlock();
-	sysfs_update(&mdev->kobj, DEV_F_MDEV_TYPE, 0);
+	sysfs_update(&mdev->kobj, DEV_F_MDEV_TYPE, 0, sc);
 
 	pthread_mutex_lock(&mdev_list_lock);
 	mdev->active = true;
@@ -334,7 +348,7 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 	return 0;
 
 out_del:
-	mdev_device_del(mdev);
+	mdev_device_del(mdev, sc);
 out_unlock:
 	pthread_rwlock_unlock(&parent->unreg_sem);
 out_release:
@@ -342,11 +356,12 @@ out_release:
 	return ret;
 }
 
-int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid)
+int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid,
+		       struct mdev_store_ctx *sc)
 {
 	static const struct create_how probe = { 0 };
 
-	return device_create(type, uuid, &probe);
+	return device_create(type, uuid, &probe, sc);
 }
 
 int mdev_device_restore(struct mdevfs_type *type, const uuid_t uuid,
@@ -355,7 +370,7 @@ int mdev_device_restore(struct mdevfs_type *type, const uuid_t uuid,
 	const struct create_how how = { .adopt = true, .restored = true,
 					.group = group, .vfio = vfio };
 
-	return device_create(type, uuid, &how);
+	return device_create(type, uuid, &how, NULL);
 }
 
 static int uuid_from_string(const char *text, uuid_t uuid)
@@ -373,7 +388,7 @@ int mdevfs_type_adopt_device(struct mdevfs_type *type, const char *text)
 
 	if (uuid_from_string(text, uuid))
 		return -EINVAL;
-	return device_create(type, uuid, &adopt);
+	return device_create(type, uuid, &adopt, NULL);
 }
 
 /* Claims @mdev for a remove or an unbind: it must still be the device of
@@ -400,7 +415,7 @@ static void mdev_reactivate(struct mdevfs_device *mdev)
 	pthread_mutex_unlock(&mdev_list_lock);
 }
 
-int mdev_device_remove(struct mdevfs_device *mdev)
+int mdev_device_remove(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 {
 	struct mdevfs_parent *parent = mdev->parent;
 	int ret;
@@ -413,18 +428,18 @@ int mdev_device_remove(struct mdevfs_device *mdev)
 		return -ENODEV;
 	/* Interrupted, the device is left as it was, removable again; so it
 	 * is if its record cannot go. */
-	ret = mdev_wait_unused(mdev, true);
+	ret = mdev_wait_unused(mdev, sc);
 	if (!ret)
 		ret = state_device_removed(mdev);
 	if (!ret)
-		mdev_device_teardown(mdev);
+		mdev_device_teardown(mdev, sc);
 	pthread_rwlock_unlock(&parent->unreg_sem);
 	if (ret)
 		mdev_reactivate(mdev);
 	return ret;
 }
 
-int mdev_device_unbind(struct mdevfs_device *mdev)
+int mdev_device_unbind(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 {
 	struct mdevfs_parent *parent = mdev->parent;
 	bool bound;
@@ -443,12 +458,12 @@ int mdev_device_unbind(struct mdevfs_device *mdev)
 	if (!bound)
 		ret = -ENODEV;
 	else
-		ret = mdev_wait_unused(mdev, true);
+		ret = mdev_wait_unused(mdev, sc);
 	/* Recorded unbound first: its numbers are free for others now. */
 	if (!ret)
 		ret = state_device_unbound(mdev);
 	if (!ret)
-		mdev_device_release_driver(mdev);
+		mdev_device_release_driver(mdev, sc);
 	pthread_rwlock_unlock(&parent->unreg_sem);
 out_active:
 	mdev_reactivate(mdev);
@@ -466,7 +481,7 @@ int mdevfs_parent_drop_device(const struct mdevfs_parent *parent, const char *te
 	mdev = mdev_get_by_uuid(uuid);
 	if (!mdev)
 		return -ENOENT;
-	ret = mdev->parent == parent ? mdev_device_remove(mdev) : -ENOENT;
+	ret = mdev->parent == parent ? mdev_device_remove(mdev, NULL) : -ENOENT;
 	mdev_put(mdev);
 	return ret == -ENODEV ? -ENOENT : ret;
 }
@@ -498,7 +513,7 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 		return;
 	}
 	log_info("%s: MDEV: Unregistering", parent->name);
-	sysfs_update_locked(&parent->kobj, 0, PARENT_F_CLASS_LINK);
+	sysfs_update_locked(&parent->kobj, 0, PARENT_F_CLASS_LINK, NULL);
 	kobj_tree_remove(all_parents, &parent->kobj);
 	g_tree_foreach(parent->devices, collect_device, children);
 	sysfs_write_unlock();
@@ -509,22 +524,24 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 	for (guint i = 0; i < children->len; i++) {
 		struct kobj *obj = g_ptr_array_index(children, i);
 
-		mdev_wait_unused(to_mdev(obj), false);
+		mdev_wait_unused(to_mdev(obj), NULL);
 		/* The device goes for its clients: its record too, now or,
 		 * since nothing stops this loop, later (state.c). */
 		state_device_gone(to_mdev(obj));
-		mdev_device_teardown(to_mdev(obj));
+		mdev_device_teardown(to_mdev(obj), NULL);
 		kobj_put(obj);
 	}
 
 	sysfs_write_lock();
 	for (unsigned int i = 0; i < parent->ntypes; i++)
-		sysfs_update_locked(&parent->types[i]->kobj, 0, OBJ_F_VISIBLE);
-	sysfs_update_locked(&parent->kobj, 0, PARENT_F_TYPES);
+		sysfs_update_locked(&parent->types[i]->kobj, 0, OBJ_F_VISIBLE,
+				    NULL);
+	sysfs_update_locked(&parent->kobj, 0, PARENT_F_TYPES, NULL);
 	sysfs_write_unlock();
 	/* No available_instances show may call the backend after this. */
 	sysfs_drain(&parent->kobj);
 	pthread_rwlock_unlock(&parent->unreg_sem);
 	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_CHANGE,
-			 (const char *const[]){ "MDEV_STATE=unregistered", NULL });
+			 (const char *const[]){ "MDEV_STATE=unregistered", NULL },
+			 NULL);
 }

@@ -203,17 +203,12 @@ void mdev_parent_start(struct mdevfs_parent *parent)
 		parent->backend->parent_start(parent);
 }
 
-static void (*parent_gone_fn)(struct mdevfs_parent *parent);
-
-void mdev_set_parent_gone(void (*fn)(struct mdevfs_parent *parent))
-{
-	parent_gone_fn = fn;
-}
-
 void mdevfs_parent_gone(struct mdevfs_parent *parent)
 {
-	if (parent_gone_fn)
-		parent_gone_fn(parent);
+	const struct mdev_host_ops *host = mdev_host();
+
+	if (host->parent_gone)
+		host->parent_gone(host->ctx, parent);
 	else
 		log_warn("%s: gone, but nothing unplugs parents here", parent->name);
 }

@@ -24,6 +24,7 @@
 #include "kobj.h"
 #include "mdev_fault.h"
 #include "macro.h"
+#include "mdev_host.h"
 #include "sysfs.h"
 
 /* Visibility flags (kobj.flags).  Simple objects have one. */
@@ -190,15 +191,17 @@ pthread_rwlock_t *mdev_active_sem(struct kobj *kobj);
 extern pthread_mutex_t mdev_list_lock;
 struct mdevfs_device *mdev_find_locked(const uuid_t uuid); /* list lock */
 struct kobj *mdev_root(void);
+const struct mdev_host_ops *mdev_host(void); /* never NULL */
 GTree *mdev_all_devices(void);     /* name -> device with DEV_F_CORE */
 GTree *mdev_all_parents(void);     /* name -> parent with PARENT_F_CLASS_LINK */
 
 /* mdev_users.c: who has a device open and waiting for them to let go */
 void mdev_users_init(void);
 /* Waits until @mdev has no users, asking them to release it at once and
- * then every 10 seconds.  Interruptible: -EINTR when the calling thread's
- * waiter is interrupted while the device is still in use. */
-int mdev_wait_unused(struct mdevfs_device *mdev, bool interruptible);
+ * then every 10 seconds.  For a store (@sc not NULL) the wait is its
+ * waiter's: -EINTR when it is interrupted while the device is still in
+ * use, -EWOULDBLOCK at once if it must not wait. */
+int mdev_wait_unused(struct mdevfs_device *mdev, struct mdev_store_ctx *sc);
 
 /* mdev_tree.c: pathdirs, subsystems and drivers around parent devices */
 struct mdev_pathdir *mdev_devices_dir(void);
@@ -212,8 +215,10 @@ void mdev_tree_fini(void);
 /* mdev_vfio.c: iommu groups and vfio-dev numbers */
 void mdev_vfio_init(void);
 void mdev_vfio_fini(void);
-int mdev_vfio_register(struct mdevfs_device *mdev);
-void mdev_vfio_unregister(struct mdevfs_device *mdev);
+int mdev_vfio_register(struct mdevfs_device *mdev,
+		       const struct mdev_store_ctx *sc);
+void mdev_vfio_unregister(struct mdevfs_device *mdev,
+			  const struct mdev_store_ctx *sc);
 /* name ("7", "vfio7") -> device with DEV_F_VFIO; sysfs_rwsem */
 GTree *mdev_numbered(enum mdev_number kind);
 
@@ -229,8 +234,11 @@ struct uevent *mdev_driver_uevent(struct kobj *obj, enum kobject_action action,
 				  const char *const *extra);
 struct uevent *mdev_bus_uevent(struct kobj *obj, enum kobject_action action,
 			       const char *const *extra);
+/* To the host, for store @sc (NULL: none); @ev is the host's to free. */
+void mdev_emit_uevent(struct uevent *ev, const struct mdev_store_ctx *sc);
 void mdev_send_uevent(struct kobj *obj, uevent_build_t build,
-		      enum kobject_action action, const char *const *extra);
+		      enum kobject_action action, const char *const *extra,
+		      const struct mdev_store_ctx *sc);
 
 /* Collections of objects: name trees (sysfs_key.h) keyed by kobj.key. */
 void kobj_tree_insert(GTree *tree, struct kobj *obj);

@@ -59,7 +59,7 @@ enum {                                          /* devices */
 
 typedef ssize_t sysfs_show_t(struct kobj *, const struct sysfs_entry *, char *);
 typedef ssize_t sysfs_store_t(struct kobj *, const struct sysfs_entry *,
-			      const char *, size_t);
+			      const char *, size_t, struct mdev_store_ctx *);
 
 /* mdev_sysfs_root.c: attributes several tables use */
 sysfs_show_t show_zero, show_empty, power_control_show, power_status_show,

@@ -52,9 +52,10 @@ ssize_t power_autosuspend_show(struct kobj *obj, const struct sysfs_entry *ent,
 }
 
 ssize_t power_autosuspend_store(struct kobj *obj, const struct sysfs_entry *ent,
-				const char *buf, size_t count)
+				const char *buf, size_t count,
+				struct mdev_store_ctx *sc)
 {
-	(void)obj, (void)ent, (void)buf, (void)count;
+	(void)obj, (void)ent, (void)buf, (void)count, (void)sc;
 	return -EIO;
 }
 
@@ -70,12 +71,13 @@ ssize_t power_control_show(struct kobj *obj, const struct sysfs_entry *ent,
 }
 
 ssize_t power_control_store(struct kobj *obj, const struct sysfs_entry *ent,
-			    const char *buf, size_t count)
+			    const char *buf, size_t count,
+			    struct mdev_store_ctx *sc)
 {
 	if (sysfs_streq(buf, "on"))
-		sysfs_update(obj, ent->priv, 0);
+		sysfs_update(obj, ent->priv, 0, sc);
 	else if (sysfs_streq(buf, "auto"))
-		sysfs_update(obj, 0, ent->priv);
+		sysfs_update(obj, 0, ent->priv, sc);
 	else
 		return -EINVAL;
 	return (ssize_t)count;

@@ -14,7 +14,8 @@
 #include "parse.h"
 
 static ssize_t remove_store(struct kobj *obj, const struct sysfs_entry *ent,
-			    const char *buf, size_t count)
+			    const char *buf, size_t count,
+			    struct mdev_store_ctx *sc)
 {
 	unsigned long val;
 	int ret;
@@ -26,9 +27,9 @@ static ssize_t remove_store(struct kobj *obj, const struct sysfs_entry *ent,
 		return (ssize_t)count;
 	/* Only the writer that deletes the file removes the device; a
 	 * concurrent one succeeds without doing anything. */
-	if (!sysfs_remove_self(obj, DEV_F_REMOVE))
+	if (!sysfs_remove_self(obj, DEV_F_REMOVE, sc))
 		return (ssize_t)count;
-	ret = mdev_device_remove(to_mdev(obj));
+	ret = mdev_device_remove(to_mdev(obj), sc);
 	if (ret == -EAGAIN || ret == -EINTR) {
 		/* Still being created, or in use and the writer interrupted:
 		 * put the file back so the device stays removable (kernels
@@ -36,7 +37,7 @@ static ssize_t remove_store(struct kobj *obj, const struct sysfs_entry *ent,
 		sysfs_write_lock();
 		if ((obj->flags & (DEV_F_DIR | DEV_F_CORE)) ==
 		    (DEV_F_DIR | DEV_F_CORE))
-			sysfs_update_locked(obj, DEV_F_REMOVE, 0);
+			sysfs_update_locked(obj, DEV_F_REMOVE, 0, sc);
 		sysfs_write_unlock();
 	}
 	return ret ? ret : (ssize_t)count;
@@ -70,9 +71,10 @@ static ssize_t group_type_show(struct kobj *obj, const struct sysfs_entry *ent,
 }
 
 static ssize_t group_type_store(struct kobj *obj, const struct sysfs_entry *ent,
-				const char *buf, size_t count)
+				const char *buf, size_t count,
+				struct mdev_store_ctx *sc)
 {
-	(void)obj, (void)ent, (void)buf, (void)count;
+	(void)obj, (void)ent, (void)buf, (void)count, (void)sc;
 	return -EINVAL;
 }
 
@@ -85,10 +87,12 @@ static ssize_t vendor_attr_show(struct kobj *obj, const struct sysfs_entry *ent,
 }
 
 static ssize_t vendor_attr_store(struct kobj *obj, const struct sysfs_entry *ent,
-				 const char *buf, size_t count)
+				 const char *buf, size_t count,
+				 struct mdev_store_ctx *sc)
 {
 	struct mdevfs_device *mdev = to_mdev(obj);
 
+	(void)sc; /* the vendor's API has no store context */
 	return mdev_vendor_attr_store(mdev, ent->priv, buf, count);
 }
 

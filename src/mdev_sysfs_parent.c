@@ -14,7 +14,8 @@
 /* mdev_supported_types/<type>/ */
 
 static ssize_t create_store(struct kobj *obj, const struct sysfs_entry *ent,
-			    const char *buf, size_t count)
+			    const char *buf, size_t count,
+			    struct mdev_store_ctx *sc)
 {
 	uuid_t uuid = { 0 };
 	int ret;
@@ -22,7 +23,7 @@ static ssize_t create_store(struct kobj *obj, const struct sysfs_entry *ent,
 	(void)ent;
 	if (parse_create_uuid(buf, count, uuid))
 		return -EINVAL;
-	ret = mdev_device_create(to_type(obj), uuid);
+	ret = mdev_device_create(to_type(obj), uuid, sc);
 	return ret ? ret : (ssize_t)count;
 }
 

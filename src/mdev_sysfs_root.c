@@ -328,9 +328,10 @@ static ssize_t autoprobe_show(struct kobj *obj, const struct sysfs_entry *ent,
 /* drivers/base/bus.c drivers_autoprobe_store(): "0..." is 0, anything
  * else 1; never an error. */
 static ssize_t autoprobe_store(struct kobj *obj, const struct sysfs_entry *ent,
-			       const char *buf, size_t count)
+			       const char *buf, size_t count,
+			       struct mdev_store_ctx *sc)
 {
-	(void)obj, (void)ent;
+	(void)obj, (void)ent, (void)sc;
 	atomic_store(&drivers_autoprobe, buf[0] != '0');
 	return (ssize_t)count;
 }
@@ -357,11 +358,12 @@ static struct mdevfs_device *bus_find_device(const char *buf)
 /* The mdev bus matches no driver, so a probe binds nothing. */
 static ssize_t drivers_probe_store(struct kobj *obj,
 				   const struct sysfs_entry *ent,
-				   const char *buf, size_t count)
+				   const char *buf, size_t count,
+				   struct mdev_store_ctx *sc)
 {
 	struct mdevfs_device *mdev = bus_find_device(buf);
 
-	(void)obj, (void)ent;
+	(void)obj, (void)ent, (void)sc;
 	if (!mdev)
 		return -ENODEV;
 	mdev_put(mdev);
@@ -369,18 +371,20 @@ static ssize_t drivers_probe_store(struct kobj *obj,
 }
 
 static ssize_t bind_store(struct kobj *obj, const struct sysfs_entry *ent,
-			  const char *buf, size_t count)
+			  const char *buf, size_t count,
+			  struct mdev_store_ctx *sc)
 {
 	struct mdevfs_device *mdev = bus_find_device(buf);
 
-	(void)obj, (void)ent, (void)count;
+	(void)obj, (void)ent, (void)count, (void)sc;
 	if (mdev)
 		mdev_put(mdev);
 	return -ENODEV; /* driver_match_device() is always 0 on mdev */
 }
 
 static ssize_t unbind_store(struct kobj *obj, const struct sysfs_entry *ent,
-			    const char *buf, size_t count)
+			    const char *buf, size_t count,
+			    struct mdev_store_ctx *sc)
 {
 	struct mdevfs_device *mdev = bus_find_device(buf);
 	int ret = -ENODEV;
@@ -389,7 +393,7 @@ static ssize_t unbind_store(struct kobj *obj, const struct sysfs_entry *ent,
 	if (!mdev)
 		return -ENODEV;
 	if (mdev->parent->driver == to_driver(obj))
-		ret = mdev_device_unbind(mdev);
+		ret = mdev_device_unbind(mdev, sc);
 	mdev_put(mdev);
 	return ret ? ret : (ssize_t)count;
 }

@@ -66,7 +66,7 @@ static struct mdev_pathdir *pathdir_new(struct mdev_pathdir *up,
 	kobj_get(&up->kobj);
 	dir->children = name_tree_new();
 	kobj_tree_insert(up->children, &dir->kobj);
-	sysfs_update_locked(&dir->kobj, OBJ_F_VISIBLE, 0);
+	sysfs_update_locked(&dir->kobj, OBJ_F_VISIBLE, 0, NULL);
 	return dir;
 }
 
@@ -76,7 +76,7 @@ static void pathdir_prune(struct mdev_pathdir *dir)
 	while (dir != &devices_dir && g_tree_nnodes(dir->children) == 0) {
 		struct mdev_pathdir *up = dir->up;
 
-		sysfs_update_locked(&dir->kobj, 0, OBJ_F_VISIBLE);
+		sysfs_update_locked(&dir->kobj, 0, OBJ_F_VISIBLE, NULL);
 		kobj_tree_remove(up->children, &dir->kobj);
 		kobj_put(&dir->kobj);
 		dir = up;
@@ -124,7 +124,7 @@ static void subsys_attach(struct mdevfs_parent *parent)
 		subsys->bus = parent->subsys_bus;
 		subsys->parents = name_tree_new();
 		kobj_tree_insert(tree, &subsys->kobj);
-		sysfs_update_locked(&subsys->kobj, OBJ_F_VISIBLE, 0);
+		sysfs_update_locked(&subsys->kobj, OBJ_F_VISIBLE, 0, NULL);
 		parent->subsys = subsys;
 	}
 	kobj_tree_insert(parent->subsys->parents, &parent->kobj);
@@ -137,7 +137,7 @@ static void subsys_detach(struct mdevfs_parent *parent)
 	kobj_tree_remove(subsys->parents, &parent->kobj);
 	if (g_tree_nnodes(subsys->parents))
 		return;
-	sysfs_update_locked(&subsys->kobj, 0, OBJ_F_VISIBLE);
+	sysfs_update_locked(&subsys->kobj, 0, OBJ_F_VISIBLE, NULL);
 	kobj_tree_remove(subsystems[subsys->bus], &subsys->kobj);
 	kobj_put(&subsys->kobj);
 }
@@ -165,7 +165,7 @@ static void driver_attach(struct mdevfs_parent *parent)
 		sysfs_key_init(&drv->kobj.key, drv->name);
 		drv->devices = name_tree_new();
 		kobj_tree_insert(drivers, &drv->kobj);
-		sysfs_update_locked(&drv->kobj, OBJ_F_VISIBLE, 0);
+		sysfs_update_locked(&drv->kobj, OBJ_F_VISIBLE, 0, NULL);
 	}
 	drv->users++;
 	parent->driver = drv;
@@ -177,7 +177,7 @@ static void driver_detach(struct mdevfs_parent *parent)
 
 	if (--drv->users)
 		return;
-	sysfs_update_locked(&drv->kobj, 0, OBJ_F_VISIBLE);
+	sysfs_update_locked(&drv->kobj, 0, OBJ_F_VISIBLE, NULL);
 	kobj_tree_remove(drivers, &drv->kobj);
 	kobj_put(&drv->kobj);
 }
@@ -227,7 +227,7 @@ int mdev_parent_add(struct mdevfs_parent *parent)
 	kobj_tree_insert(dir->children, &parent->kobj);
 	subsys_attach(parent);
 	driver_attach(parent);
-	sysfs_update_locked(&parent->kobj, PARENT_F_DEVICE, 0);
+	sysfs_update_locked(&parent->kobj, PARENT_F_DEVICE, 0, NULL);
 	ret = 0;
 out:
 	sysfs_write_unlock();
@@ -235,7 +235,8 @@ out:
 		log_err("%s: cannot add %s: a device of that name or path "
 			"is already there", parent->name, parent->path);
 	else
-		mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_ADD, NULL);
+		mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_ADD,
+				 NULL, NULL);
 	return ret;
 }
 
@@ -248,7 +249,7 @@ void mdev_parent_del(struct mdevfs_parent *parent)
 		sysfs_write_unlock();
 		return;
 	}
-	sysfs_update_locked(&parent->kobj, 0, PARENT_F_DEVICE);
+	sysfs_update_locked(&parent->kobj, 0, PARENT_F_DEVICE, NULL);
 	driver_detach(parent);
 	subsys_detach(parent);
 	dir = move_ptr(parent->dir);
@@ -256,6 +257,7 @@ void mdev_parent_del(struct mdevfs_parent *parent)
 	pathdir_prune(dir);
 	sysfs_write_unlock();
 	kobj_put(&dir->kobj);
-	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_REMOVE, NULL);
+	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_REMOVE, NULL,
+			 NULL);
 }
 

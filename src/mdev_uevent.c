@@ -86,50 +86,71 @@ struct uevent *mdev_bus_uevent(struct kobj *obj, enum kobject_action action,
 	return new_event(action, "bus", extra, "/bus/mdev");
 }
 
-void mdev_send_uevent(struct kobj *obj, uevent_build_t build,
-		      enum kobject_action action, const char *const *extra)
+void mdev_emit_uevent(struct uevent *ev, const struct mdev_store_ctx *sc)
 {
-	uevent_emit(build(obj, action, extra));
+	const struct mdev_host_ops *host = mdev_host();
+
+	if (host->uevent)
+		host->uevent(host->ctx, sc, ev);
+	else
+		uevent_free(ev);
+}
+
+void mdev_send_uevent(struct kobj *obj, uevent_build_t build,
+		      enum kobject_action action, const char *const *extra,
+		      const struct mdev_store_ctx *sc)
+{
+	mdev_emit_uevent(build(obj, action, extra), sc);
 }
 
 /* The uevent files: writing an action sends it. */
 static ssize_t synth(struct kobj *obj, uevent_build_t build, const char *buf,
-		     size_t count)
+		     size_t count, const struct mdev_store_ctx *sc)
 {
-	return uevent_synth(obj, build, buf, count) ? -EINVAL : (ssize_t)count;
+	struct uevent *ev = uevent_synth(obj, build, buf, count);
+
+	if (!ev)
+		return -EINVAL;
+	mdev_emit_uevent(ev, sc);
+	return (ssize_t)count;
 }
 
 ssize_t mdev_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			  const char *buf, size_t count)
+			  const char *buf, size_t count,
+			  struct mdev_store_ctx *sc)
 {
 	(void)ent;
-	return synth(obj, mdev_device_uevent, buf, count);
+	return synth(obj, mdev_device_uevent, buf, count, sc);
 }
 
 ssize_t vfio_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			  const char *buf, size_t count)
+			  const char *buf, size_t count,
+			  struct mdev_store_ctx *sc)
 {
 	(void)ent;
-	return synth(obj, mdev_vfio_uevent, buf, count);
+	return synth(obj, mdev_vfio_uevent, buf, count, sc);
 }
 
 ssize_t parent_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			    const char *buf, size_t count)
+			    const char *buf, size_t count,
+			    struct mdev_store_ctx *sc)
 {
 	(void)ent;
-	return synth(obj, mdev_parent_uevent, buf, count);
+	return synth(obj, mdev_parent_uevent, buf, count, sc);
 }
 
 ssize_t driver_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			    const char *buf, size_t count)
+			    const char *buf, size_t count,
+			    struct mdev_store_ctx *sc)
 {
 	(void)ent;
-	return synth(obj, mdev_driver_uevent, buf, count);
+	return synth(obj, mdev_driver_uevent, buf, count, sc);
 }
 
 ssize_t bus_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			 const char *buf, size_t count)
+			 const char *buf, size_t count,
+			 struct mdev_store_ctx *sc)
 {
 	(void)ent;
-	return synth(obj, mdev_bus_uevent, buf, count);
+	return synth(obj, mdev_bus_uevent, buf, count, sc);
 }

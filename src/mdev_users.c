@@ -32,7 +32,6 @@ struct mdev_holder {
 };
 
 static pthread_cond_t users_cond;
-static _Thread_local struct mdev_waiter *current_waiter;
 
 void mdev_users_init(void)
 {
@@ -112,11 +111,6 @@ void mdev_unhold(struct mdev_holder *h)
 	g_free(h);
 }
 
-void mdev_waiter_enter(struct mdev_waiter *w)
-{
-	current_waiter = w;
-}
-
 void mdev_interrupt(struct mdev_waiter *w)
 {
 	pthread_mutex_lock(&mdev_list_lock);
@@ -149,9 +143,9 @@ static bool interrupted_locked(const struct mdev_waiter *w)
 	return w && w->interrupted;
 }
 
-int mdev_wait_unused(struct mdevfs_device *mdev, bool interruptible)
+int mdev_wait_unused(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 {
-	struct mdev_waiter *w = interruptible ? current_waiter : NULL;
+	struct mdev_waiter *w = sc ? &sc->waiter : NULL;
 	unsigned int count = 0;
 	int ret = 0;
 

@@ -56,7 +56,8 @@ static int number_alloc(struct ida *ida, const struct mdevfs_device *mdev,
 	return mdev->restored ? ida_alloc_exact(ida, restore) : ida_alloc(ida);
 }
 
-int mdev_vfio_register(struct mdevfs_device *mdev)
+int mdev_vfio_register(struct mdevfs_device *mdev,
+		       const struct mdev_store_ctx *sc)
 {
 	int group, vfio;
 
@@ -73,13 +74,14 @@ int mdev_vfio_register(struct mdevfs_device *mdev)
 	mdev->vfio = vfio;
 	number_add(mdev, MDEV_GROUP, group);
 	number_add(mdev, MDEV_VFIO, vfio);
-	sysfs_update_locked(&mdev->kobj, DEV_F_VFIO, 0);
+	sysfs_update_locked(&mdev->kobj, DEV_F_VFIO, 0, sc);
 	sysfs_write_unlock();
-	mdev_send_uevent(&mdev->kobj, mdev_vfio_uevent, KOBJ_ADD, NULL);
+	mdev_send_uevent(&mdev->kobj, mdev_vfio_uevent, KOBJ_ADD, NULL, sc);
 	return 0;
 }
 
-void mdev_vfio_unregister(struct mdevfs_device *mdev)
+void mdev_vfio_unregister(struct mdevfs_device *mdev,
+			  const struct mdev_store_ctx *sc)
 {
 	struct uevent *ev;
 	int group, vfio;
@@ -92,13 +94,13 @@ void mdev_vfio_unregister(struct mdevfs_device *mdev)
 	/* Named while its number is still its own; sent once it is gone. */
 	ev = mdev_vfio_uevent(&mdev->kobj, KOBJ_REMOVE, NULL);
 	/* Hidden while the numbers still name the entries. */
-	sysfs_update_locked(&mdev->kobj, 0, DEV_F_VFIO);
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_VFIO, sc);
 	group = mdev->group;
 	vfio = mdev->vfio;
 	for (int i = 0; i < MDEV_NUMBERS; i++)
 		name_tree_remove(numbered[i], &mdev->numbers[i].key);
 	sysfs_write_unlock();
-	uevent_emit(ev);
+	mdev_emit_uevent(ev, sc);
 	ida_free(&vfio_ida, vfio);
 	ida_free(&group_ida, group);
 }

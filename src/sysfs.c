@@ -15,10 +15,10 @@
 
 static pthread_rwlock_t sysfs_rwsem;
 static struct kobj *root_obj;
-static const struct sysfs_notifier *notifier; /* set before mounting */
+static sysfs_gone_fn *gone_fn; /* set at init */
+static void *gone_ctx;
 static uid_t owner_uid; /* set before mounting */
 static gid_t owner_gid;
-static void *notifier_ctx;
 
 /* chmod/chown by root, kept like kernfs keeps an inode's iattrs. */
 struct override {
@@ -44,8 +44,10 @@ static gboolean node_equal(gconstpointer a, gconstpointer b)
 	return x->obj == y->obj && x->slot == y->slot;
 }
 
-void sysfs_init(struct kobj *root)
+void sysfs_init(struct kobj *root, sysfs_gone_fn *gone, void *ctx)
 {
+	gone_fn = gone;
+	gone_ctx = ctx;
 	/* Writers (the core) must not starve behind a storm of lookups. */
 	rwsem_init(&sysfs_rwsem);
 	root_obj = root;
@@ -58,18 +60,13 @@ void sysfs_fini(void)
 	g_clear_pointer(&overrides, g_hash_table_destroy);
 	pthread_mutex_unlock(&overrides_lock);
 	pthread_rwlock_destroy(&sysfs_rwsem);
+	gone_fn = NULL;
 }
 
 void sysfs_set_owner(uid_t uid, gid_t gid)
 {
 	owner_uid = uid;
 	owner_gid = gid;
-}
-
-void sysfs_set_notifier(const struct sysfs_notifier *n, void *ctx)
-{
-	notifier = n;
-	notifier_ctx = ctx;
 }
 
 struct sysfs_node sysfs_root(void)
@@ -371,7 +368,7 @@ static pthread_rwlock_t *active_sem(struct sysfs_node n,
 /* Runs show or store the way kernfs does: on a live entry, with the
  * object's active_sem held shared if the entry asks for it. */
 static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
-			 size_t count)
+			 size_t count, struct mdev_store_ctx *sc)
 {
 	const struct sysfs_entry *ent = sysfs_entry(n);
 	pthread_rwlock_t *sem;
@@ -393,7 +390,7 @@ static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
 	else if (out)
 		ret = ent->show(n.obj, ent, out);
 	else
-		ret = ent->store(n.obj, ent, in, count);
+		ret = ent->store(n.obj, ent, in, count, sc);
 	if (sem)
 		pthread_rwlock_unlock(sem);
 	return ret;
@@ -401,16 +398,17 @@ static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
 
 ssize_t sysfs_show(struct sysfs_node n, char *buf)
 {
-	return call_attr(n, buf, NULL, 0);
+	return call_attr(n, buf, NULL, 0, NULL);
 }
 
-ssize_t sysfs_store(struct sysfs_node n, const char *buf, size_t count)
+ssize_t sysfs_store(struct sysfs_node n, const char *buf, size_t count,
+		    struct mdev_store_ctx *sc)
 {
-	return call_attr(n, NULL, buf, count);
+	return call_attr(n, NULL, buf, count, sc);
 }
 
 void sysfs_update_locked(struct kobj *obj, unsigned int set,
-			 unsigned int clear)
+			 unsigned int clear, const struct mdev_store_ctx *sc)
 {
 	unsigned int old = obj->flags, new = (old | set) & ~clear;
 	const struct kobj_type *kt = obj->ktype;
@@ -418,7 +416,7 @@ void sysfs_update_locked(struct kobj *obj, unsigned int set,
 	char name[NAME_MAX + 1];
 
 	obj->flags = new;
-	if (old == new || !notifier)
+	if (old == new || !gone_fn)
 		return;
 	for (unsigned int s = 0; s < slots; s++) {
 		struct sysfs_node n = { obj, s }, dir;
@@ -433,25 +431,27 @@ void sysfs_update_locked(struct kobj *obj, unsigned int set,
 		if (dir.obj == obj && !visible_with(obj, sysfs_entry(dir), new))
 			continue;
 		if (sysfs_name(n, name, sizeof(name)) == 0)
-			notifier->gone(notifier_ctx, dir, n, name);
+			gone_fn(gone_ctx, sc, dir, n, name);
 	}
 }
 
-void sysfs_update(struct kobj *obj, unsigned int set, unsigned int clear)
+void sysfs_update(struct kobj *obj, unsigned int set, unsigned int clear,
+		  const struct mdev_store_ctx *sc)
 {
 	sysfs_write_lock();
-	sysfs_update_locked(obj, set, clear);
+	sysfs_update_locked(obj, set, clear, sc);
 	sysfs_write_unlock();
 }
 
-bool sysfs_remove_self(struct kobj *obj, unsigned int flag)
+bool sysfs_remove_self(struct kobj *obj, unsigned int flag,
+		       const struct mdev_store_ctx *sc)
 {
 	bool won;
 
 	sysfs_write_lock();
 	won = obj->flags & flag;
 	if (won)
-		sysfs_update_locked(obj, 0, flag);
+		sysfs_update_locked(obj, 0, flag, sc);
 	sysfs_write_unlock();
 	return won;
 }

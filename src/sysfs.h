@@ -27,6 +27,10 @@
 
 #include "kobj.h"
 
+/* The store a change is made for (mdev_host.h), or NULL: the engine
+ * only hands it on, to stores and to the gone callback. */
+struct mdev_store_ctx;
+
 #define SYSFS_NO_DIR 0xff      /* entry lives in another object's directory */
 #define SYSFS_MAX_SLOTS 256    /* slots per object: st_ino = (id << 8) | slot */
 
@@ -65,7 +69,8 @@ struct sysfs_entry {
 	ssize_t (*show)(struct kobj *obj, const struct sysfs_entry *ent,
 			char *buf); /* PAGE_SIZE bytes */
 	ssize_t (*store)(struct kobj *obj, const struct sysfs_entry *ent,
-			 const char *buf, size_t count);
+			 const char *buf, size_t count,
+			 struct mdev_store_ctx *sc);
 	/* Symlinks: the target's path from the root; the engine makes it
 	 * relative the way kernfs does. */
 	int (*target)(struct kobj *obj, char *buf, size_t size);
@@ -80,17 +85,16 @@ struct sysfs_entry {
 /* Called under sysfs_rwsem (exclusive) for every entry @node that
  * vanishes from @dir, so the FUSE layer can drop the kernel's cached
  * dentries. */
-struct sysfs_notifier {
-	void (*gone)(void *ctx, struct sysfs_node dir, struct sysfs_node node,
-		     const char *name);
-};
+typedef void sysfs_gone_fn(void *ctx, const struct mdev_store_ctx *sc,
+			   struct sysfs_node dir, struct sysfs_node node,
+			   const char *name);
 
-void sysfs_init(struct kobj *root);
+/* @gone (may be NULL) with @ctx is called for every vanishing entry. */
+void sysfs_init(struct kobj *root, sysfs_gone_fn *gone, void *ctx);
 void sysfs_fini(void);
 /* Who owns the files (root, as in sysfs, unless set; a daemon run by a
  * user gives the tree to that user so it can use it). */
 void sysfs_set_owner(uid_t uid, gid_t gid);
-void sysfs_set_notifier(const struct sysfs_notifier *notifier, void *ctx);
 struct sysfs_node sysfs_root(void);
 
 void sysfs_read_lock(void);
@@ -117,19 +121,23 @@ uint64_t sysfs_ino(struct sysfs_node node);
 /* Operations that take the lock themselves. */
 ssize_t sysfs_readlink(struct sysfs_node node, char *buf, size_t size);
 ssize_t sysfs_show(struct sysfs_node node, char *buf);
-ssize_t sysfs_store(struct sysfs_node node, const char *buf, size_t count);
+ssize_t sysfs_store(struct sysfs_node node, const char *buf, size_t count,
+		    struct mdev_store_ctx *sc);
 int sysfs_setattr(struct sysfs_node node, const mode_t *mode,
 		  const uid_t *uid, const gid_t *gid);
 int sysfs_path(struct sysfs_node node, char *buf, size_t size);
 
-/* Changes, by the core.  sysfs_update() takes the lock; the _locked form
- * is for callers that already hold it exclusively. */
-void sysfs_update(struct kobj *obj, unsigned int set, unsigned int clear);
+/* Changes, by the core, for store @sc (NULL: none).  sysfs_update() takes
+ * the lock; the _locked form is for callers that already hold it
+ * exclusively. */
+void sysfs_update(struct kobj *obj, unsigned int set, unsigned int clear,
+		  const struct mdev_store_ctx *sc);
 void sysfs_update_locked(struct kobj *obj, unsigned int set,
-			 unsigned int clear);
+			 unsigned int clear, const struct mdev_store_ctx *sc);
 /* Clears @flag if set and says whether this caller cleared it: the kernel's
  * device_remove_file_self(). */
-bool sysfs_remove_self(struct kobj *obj, unsigned int flag);
+bool sysfs_remove_self(struct kobj *obj, unsigned int flag,
+		       const struct mdev_store_ctx *sc);
 /* Waits until no show/store of @obj's SYSFS_ACTIVE entries runs. */
 void sysfs_drain(struct kobj *obj);
 /* Drops chmod/chown overrides of a dying object. */

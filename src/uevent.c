@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Uevent objects and where they go (lib/kobject_uevent.c's first half). */
+/* Uevent objects (lib/kobject_uevent.c's first half). */
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "parse.h"
 #include "uevent.h"
-
-static uevent_sink_t sink; /* set before the tree serves anything */
-static void *sink_ctx;
 
 struct uevent *uevent_new(enum kobject_action action, const char *devpath,
 			  const char *subsystem)
@@ -46,20 +43,6 @@ const char *uevent_action_name(enum kobject_action action)
 	return uevent_action_names[action];
 }
 
-void uevent_set_sink(uevent_sink_t s, void *ctx)
-{
-	sink = s;
-	sink_ctx = ctx;
-}
-
-void uevent_emit(struct uevent *ev)
-{
-	if (sink)
-		sink(sink_ctx, ev);
-	else
-		uevent_free(ev);
-}
-
 static void synth_arg(void *ctx, const char *key, size_t klen, const char *val,
 		      size_t vlen)
 {
@@ -73,18 +56,17 @@ static void synth_arg(void *ctx, const char *key, size_t klen, const char *val,
 			(int)vlen, val));
 }
 
-int uevent_synth(struct kobj *obj, uevent_build_t build, const char *buf,
-		 size_t count)
+struct uevent *uevent_synth(struct kobj *obj, uevent_build_t build,
+			    const char *buf, size_t count)
 {
 	g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
 	int action;
 
 	if (parse_synth_uevent(buf, count, &action, synth_arg, env))
-		return -EINVAL;
+		return NULL;
 	if (!env->len)
 		g_ptr_array_add(env, g_strdup("SYNTH_UUID=0"));
 	g_ptr_array_add(env, NULL);
-	uevent_emit(build(obj, (enum kobject_action)action,
-			  (const char *const *)env->pdata));
-	return 0;
+	return build(obj, (enum kobject_action)action,
+		     (const char *const *)env->pdata);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Uevents: what the kernel tells udev when a device appears, binds, goes.
- * The core builds them at the points the kernel sends them; a sink takes
- * them (the daemon queues them behind the cache invalidations of the same
- * change, then sends them over netlink; tests record them).
+ * The core builds them at the points the kernel sends them and gives them
+ * to its host (mdev_host.h: the daemon queues them behind the cache
+ * invalidations of the same change, then sends them over netlink; tests
+ * record them).
  */
 #ifndef MDEVFS_UEVENT_H
 #define MDEVFS_UEVENT_H
@@ -33,12 +34,6 @@ void uevent_add_var(struct uevent *ev, const char *fmt, ...)
 void uevent_free(struct uevent *ev);
 const char *uevent_action_name(enum kobject_action action);
 
-/* Where events go: the sink owns each event it is given. */
-typedef void (*uevent_sink_t)(void *ctx, struct uevent *ev);
-void uevent_set_sink(uevent_sink_t sink, void *ctx);
-/* Hands @ev to the sink, or frees it when there is none. */
-void uevent_emit(struct uevent *ev);
-
 /* Builds the event an object sends for @action, with @extra (NULL or
  * NULL-terminated KEY=VALUEs) right after SUBSYSTEM, as the kernel puts a
  * caller's variables before the subsystem's. */
@@ -47,9 +42,10 @@ typedef struct uevent *(*uevent_build_t)(struct kobj *obj,
 					 enum kobject_action action,
 					 const char *const *extra);
 
-/* A write to a uevent file (kobject_synth_uevent()): parses @buf, builds
- * the event with SYNTH_UUID and SYNTH_ARG_* and emits it.  0 or -EINVAL. */
-int uevent_synth(struct kobj *obj, uevent_build_t build, const char *buf,
-		 size_t count);
+/* A write to a uevent file (kobject_synth_uevent()): parses @buf and
+ * builds the event with SYNTH_UUID and SYNTH_ARG_*, for the caller to
+ * send.  NULL: @buf is invalid (-EINVAL). */
+struct uevent *uevent_synth(struct kobj *obj, uevent_build_t build,
+			    const char *buf, size_t count);
 
 #endif /* MDEVFS_UEVENT_H */

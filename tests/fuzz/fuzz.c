@@ -39,7 +39,7 @@ GPtrArray *fuzz_tree_setup(const char *conf)
 	int ret;
 
 	log_set_level(MDEVFS_LOG_ERR);
-	mdev_core_init();
+	mdev_core_init(NULL);
 	ret = conf ? config_load_text("fuzz.conf", conf, &parents) :
 		     config_load(NULL, &parents);
 	FUZZ_CHECK(ret == 0, "the harness's configuration does not load");
@@ -97,7 +97,7 @@ ssize_t fuzz_store(const char *path, const void *buf, size_t len)
 	len = MIN(len, (size_t)PAGE_SIZE);
 	memcpy(page, buf, len);
 	page[len] = '\0';
-	return sysfs_store(n, page, len);
+	return sysfs_store(n, page, len, NULL);
 }
 
 static bool count_one(void *ctx, const char *name, struct sysfs_node child,

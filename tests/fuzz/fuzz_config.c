@@ -66,7 +66,7 @@ static void check_errors(const char *text, const char *errors)
 
 static void check_registers(GPtrArray *parents)
 {
-	mdev_core_init();
+	mdev_core_init(NULL);
 	for (guint i = 0; i < parents->len; i++) {
 		struct mdevfs_parent *p = g_ptr_array_index(parents, i);
 		g_autofree char *link = g_strdup_printf("class/mdev_bus/%s", p->name);

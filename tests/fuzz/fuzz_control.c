@@ -37,7 +37,7 @@ static void daemon_up(struct daemon *d)
 	g_autofree char *create = fuzz_create_path("mtty", "mtty-1");
 	GPtrArray *parents;
 
-	mdev_core_init();
+	mdev_core_init(NULL);
 	*d = (struct daemon){ .plugged = g_ptr_array_new() };
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->unplugged, NULL);

@@ -202,9 +202,7 @@ void *gate_remove_main(void *arg)
 {
 	struct gate_op *op = arg;
 
-	mdev_waiter_enter(&op->waiter);
-	op->ret = tree_remove(op->uuid);
-	mdev_waiter_enter(NULL);
+	op->ret = tree_remove_for(op->uuid, &op->store);
 	return op_done(op);
 }
 

@@ -40,13 +40,13 @@ void gate_teardown(void);
 bool gate_dev_has(const char *uuid, const char *entry);
 
 /* A create, remove or unregistration on a thread of its own, so a test
- * can hold the core at a gate meanwhile.  A remove runs with @waiter
- * entered, so the test can interrupt it. */
+ * can hold the core at a gate meanwhile.  A remove runs as store @store,
+ * so the test can interrupt its waiter. */
 struct gate_op {
 	pthread_t thread;
 	struct mdevfs_parent *parent;
 	char uuid[UUID_STR_LEN];
-	struct mdev_waiter waiter;
+	struct mdev_store_ctx store;
 	int ret;                /* 0 or a positive errno */
 	bool done;              /* atomic */
 };

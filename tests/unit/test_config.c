@@ -190,7 +190,7 @@ START_TEST(pci_parent)
 	desc = tree_read("devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_8/name");
 	ck_assert_str_eq(desc, "GVTg_V5_8");
 	tree_teardown(parents);
-	mdev_core_init();
+	tree_core_init();
 }
 END_TEST
 
@@ -210,7 +210,7 @@ START_TEST(core_names_reserved)
 	dir = g_strdup_printf("devices/virtual/mtty/mtty/%s", u);
 	names = tree_ls(dir);
 	tree_teardown(parents);
-	mdev_core_init();
+	tree_core_init();
 	list = g_strsplit(names, " ", -1);
 	ck_assert_uint_eq(g_strv_length(list), 8);
 	for (char **n = list; *n; n++) {
@@ -243,7 +243,7 @@ int main(void)
 	TCase *tc = tcase_create("config");
 
 	log_set_level(MDEVFS_LOG_WARNING);
-	tcase_add_checked_fixture(tc, mdev_core_init, mdev_core_fini);
+	tcase_add_checked_fixture(tc, tree_core_init, mdev_core_fini);
 	tcase_add_loop_test(tc, refused, 0, G_N_ELEMENTS(bad));
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, core_error_alone);

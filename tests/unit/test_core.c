@@ -311,7 +311,7 @@ START_TEST(remove_cleans_everything)
 	ck_assert_uint_eq(tree_count("class/vfio-dev"), 0);
 	ck_assert_int_eq(avail(MTTY, "mtty-1"), 24);
 	/* through a file of the removed device: ENODEV, as kernfs */
-	ck_assert_int_eq(sysfs_store(remove_file, "1", 1), -ENODEV);
+	ck_assert_int_eq(sysfs_store(remove_file, "1", 1, NULL), -ENODEV);
 	kobj_put(remove_file.obj);
 	ck_assert(!tree_exists(rm));
 }
@@ -356,7 +356,7 @@ START_TEST(unregister_removes_children)
 	ck_assert(!tree_exists(MTTY "/mdev_supported_types"));
 	ck_assert(tree_exists(MTTY "/uevent"));
 	/* a create through a file opened before: the type is gone */
-	ck_assert_int_eq(sysfs_store(create, kept, 36), -ENODEV);
+	ck_assert_int_eq(sysfs_store(create, kept, 36, NULL), -ENODEV);
 	ck_assert_int_eq(mdev_register_parent(mtty), 0);
 	ck_assert_int_eq(avail(MTTY, "mtty-1"), 24);
 	mdev_unregister_parent(mtty);

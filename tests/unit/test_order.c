@@ -163,7 +163,7 @@ START_TEST(concurrent_removes_remove_once)
 	first = gate_op_start(gate_remove_main, gate0, u);
 	gate_wait_in_remove(1);
 	/* a second writer on a file it had open: the file is gone, ENODEV */
-	ck_assert_int_eq(sysfs_store(node, "1", 1), -ENODEV);
+	ck_assert_int_eq(sysfs_store(node, "1", 1, NULL), -ENODEV);
 	gate_open();
 	ck_assert_int_eq(gate_op_finish(first), 0);
 	ck_assert_int_eq(gate_removes(), 1);

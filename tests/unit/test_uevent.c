@@ -15,19 +15,13 @@
 #include "uevent_netlink.h"
 
 static GPtrArray *parents;
-static GPtrArray *events; /* "action devpath subsystem [VAR ...]" */
 
-/* Records each event with what the tree shows when it is sent. */
-static void record(void *ctx, struct uevent *ev)
+/* Checks what the tree shows when each event is sent (the recording host
+ * records the event itself). */
+static void check_event(const struct uevent *ev)
 {
-	GString *s = g_string_new(NULL);
 	const char *path = ev->devpath + 1;
 
-	(void)ctx;
-	g_string_printf(s, "%s %s %s", uevent_action_name(ev->action),
-			ev->devpath, ev->subsystem);
-	for (guint i = 0; i < ev->env->len; i++)
-		g_string_append_printf(s, " %s", (char *)g_ptr_array_index(ev->env, i));
 	if (!strcmp(ev->subsystem, "mdev")) {
 		g_autofree char *bus = g_strdup_printf("bus/mdev/devices/%s",
 						       strrchr(path, '/') + 1);
@@ -41,31 +35,26 @@ static void record(void *ctx, struct uevent *ev)
 			ck_assert_msg(!tree_exists(path) && !tree_exists(bus),
 				      "remove sent while %s was visible", path);
 	}
-	g_ptr_array_add(events, g_string_free(s, FALSE));
-	uevent_free(ev);
 }
 
 static void setup(void)
 {
-	events = g_ptr_array_new_with_free_func(g_free);
-	uevent_set_sink(record, NULL);
-	parents = tree_setup(NULL);
+	parents = tree_setup_with(NULL, check_event);
 }
 
-static void teardown(void)
-{
-	uevent_set_sink(NULL, NULL);
-	g_ptr_array_free(events, TRUE);
-}
-
-/* The events since @from, joined by newlines. */
+/* The uevents the host got since call @from, one a line:
+ * "action devpath subsystem [VAR ...]". */
 static char *since(guint from)
 {
-	GString *s = g_string_new(NULL);
+	return host_record_since(from, "uevent ", false);
+}
 
-	for (guint i = from; i < events->len; i++)
-		g_string_append_printf(s, "%s\n", (char *)g_ptr_array_index(events, i));
-	return g_string_free(s, FALSE);
+/* No uevent since call @from. */
+static void assert_none_since(guint from)
+{
+	g_autofree char *got = since(from);
+
+	ck_assert_str_eq(got, "");
 }
 
 #define MTTY "/devices/virtual/mtty/mtty"
@@ -89,7 +78,7 @@ START_TEST(create_and_remove)
 {
 	g_autofree char *u = new_uuid();
 	g_autofree char *want = NULL, *got = NULL;
-	guint mark = events->len;
+	guint mark = host_record_count();
 
 	ck_assert_int_eq(tree_create("mtty", "mtty-2", u), 0);
 	want = g_strdup_printf(
@@ -98,7 +87,7 @@ START_TEST(create_and_remove)
 		"bind " MTTY "/%1$s mdev DRIVER=mtty\n", u);
 	got = since(mark);
 	ck_assert_str_eq(got, want);
-	mark = events->len;
+	mark = host_record_count();
 	ck_assert_int_eq(tree_remove(u), 0);
 	g_free(want), g_free(got);
 	want = g_strdup_printf(
@@ -117,23 +106,23 @@ START_TEST(refusals_send_nothing)
 	guint mark;
 
 	ck_assert_int_eq(tree_create("mdpy", "mdpy-vga", u), 0);
-	mark = events->len;
+	mark = host_record_count();
 	ck_assert_int_eq(tree_create("mtty", "mtty-1", u), EEXIST);
 	ck_assert_int_eq(tree_puts("devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/create",
 				   "not-a-uuid"), -EINVAL);
-	ck_assert_uint_eq(events->len, mark);
+	assert_none_since(mark);
 	for (int i = 0; i < 3; i++) {
 		g_autofree char *v = new_uuid();
 
 		ck_assert_int_eq(tree_create("mdpy", "mdpy-xga", v), 0);
 	}
-	mark = events->len;
+	mark = host_record_count();
 	{
 		g_autofree char *v = new_uuid();
 
 		ck_assert_int_eq(tree_create("mdpy", "mdpy-xga", v), EUSERS);
 	}
-	ck_assert_uint_eq(events->len, mark);
+	assert_none_since(mark);
 	tree_teardown(parents);
 }
 END_TEST
@@ -148,7 +137,7 @@ START_TEST(vendor_refusal_adds_and_removes)
 
 		ck_assert_int_eq(tree_create("mtty", "mtty-2", v), 0);
 	}
-	mark = events->len;
+	mark = host_record_count();
 	ck_assert_int_eq(tree_create("mtty", "mtty-1", u), ENOSPC);
 	want = g_strdup_printf("add " MTTY "/%1$s mdev\nremove " MTTY "/%1$s mdev\n", u);
 	got = since(mark);
@@ -165,7 +154,7 @@ START_TEST(unregistration_order)
 
 	ck_assert_int_eq(tree_create("mtty", "mtty-1", a), 0);
 	ck_assert_int_eq(tree_create("mtty", "mtty-2", b), 0);
-	mark = events->len;
+	mark = host_record_count();
 	mdev_unregister_parent(mtty);
 	mdev_parent_del(mtty);
 	want = g_strdup_printf(
@@ -190,7 +179,7 @@ START_TEST(synthetic_events)
 
 	ck_assert_int_eq(tree_create("mtty", "mtty-1", u), 0);
 	uev = g_strdup_printf(MTTY "/%s/uevent", u + 0);
-	mark = events->len;
+	mark = host_record_count();
 	ck_assert_int_eq(tree_puts(uev + 1, "change\n"), 7);
 	ck_assert_int_eq(tree_puts(uev + 1, "add 5e8d5a4c-0f9b-4e5e-9a54-8b7c1d0e2f3a A=1 Bb=x"), 49);
 	ck_assert_int_eq(tree_puts(uev + 1, "bogus"), -EINVAL);
@@ -231,7 +220,7 @@ int main(void)
 	Suite *s = suite_create("uevent");
 	TCase *tc = tcase_create("order");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, registration);
 	tcase_add_test(tc, create_and_remove);
 	tcase_add_test(tc, refusals_send_nothing);

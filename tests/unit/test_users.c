@@ -89,7 +89,7 @@ START_TEST(interrupted_remove_leaves_device_removable)
 	struct mdevfs_device *dev;
 	struct gate_op *op = busy_remove(&u, &dev);
 
-	mdev_interrupt(&op->waiter);
+	mdev_interrupt(&op->store.waiter);
 	ck_assert_int_eq(gate_op_finish(op), EINTR);
 	assert_intact(u);
 	ck_assert_int_eq(tree_read_long(GATE "/mdev_supported_types/gate-a/available_instances"), 7);
@@ -106,12 +106,10 @@ END_TEST
 START_TEST(interrupt_does_not_stop_an_unused_remove)
 {
 	g_autofree char *u = created();
-	struct mdev_waiter waiter = { .interrupted = false };
+	struct mdev_store_ctx store = { .defer_notes = false };
 
-	mdev_interrupt(&waiter);
-	mdev_waiter_enter(&waiter);
-	ck_assert_int_eq(tree_remove(u), 0);
-	mdev_waiter_enter(NULL);
+	mdev_interrupt(&store.waiter);
+	ck_assert_int_eq(tree_remove_for(u, &store), 0);
 	ck_assert(!gate_dev_has(u, ""));
 }
 END_TEST

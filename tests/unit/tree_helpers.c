@@ -9,12 +9,29 @@
 #include "macro.h"
 #include "tree_helpers.h"
 
+void tree_core_init_with(void (*on_uevent)(const struct uevent *ev))
+{
+	host_record_reset(on_uevent);
+	mdev_core_init(&host_record_ops);
+}
+
+void tree_core_init(void)
+{
+	tree_core_init_with(NULL);
+}
+
 GPtrArray *tree_setup(const char *conf)
+{
+	return tree_setup_with(conf, NULL);
+}
+
+GPtrArray *tree_setup_with(const char *conf,
+			   void (*on_uevent)(const struct uevent *ev))
 {
 	GPtrArray *parents;
 
 	log_set_level(MDEVFS_LOG_WARNING);
-	mdev_core_init();
+	tree_core_init_with(on_uevent);
 	ck_assert_int_eq(conf ? config_load_text("test.conf", conf, &parents) :
 				config_load(NULL, &parents), 0);
 	for (guint i = 0; i < parents->len; i++) {
@@ -87,6 +104,14 @@ bool tree_exists(const char *path)
 
 ssize_t tree_write(const char *path, const char *buf, size_t len)
 {
+	struct mdev_store_ctx sc = { .defer_notes = false };
+
+	return tree_write_for(path, buf, len, &sc);
+}
+
+ssize_t tree_write_for(const char *path, const char *buf, size_t len,
+		       struct mdev_store_ctx *sc)
+{
 	struct sysfs_node n;
 	char page[PAGE_SIZE + 1];
 
@@ -95,7 +120,7 @@ ssize_t tree_write(const char *path, const char *buf, size_t len)
 	len = MIN(len, (size_t)PAGE_SIZE);
 	memcpy(page, buf, len);
 	page[len] = '\0';
-	return sysfs_store(n, page, len);
+	return sysfs_store(n, page, len, sc);
 }
 
 ssize_t tree_puts(const char *path, const char *s)
@@ -204,6 +229,13 @@ int tree_create(const char *parent, const char *type, const char *uuid)
 
 int tree_remove(const char *uuid)
 {
+	struct mdev_store_ctx sc = { .defer_notes = false };
+
+	return tree_remove_for(uuid, &sc);
+}
+
+int tree_remove_for(const char *uuid, struct mdev_store_ctx *sc)
+{
 	g_autofree char *link = g_strdup_printf("bus/mdev/devices/%s", uuid);
 	g_autofree char *target = tree_readlink(link);
 	g_autofree char *path = NULL;
@@ -212,7 +244,7 @@ int tree_remove(const char *uuid)
 	if (!target)
 		return ENOENT;
 	path = g_strdup_printf("%s/remove", target + strlen("../../../"));
-	ret = tree_puts(path, "1");
+	ret = tree_write_for(path, "1", 1, sc);
 	return ret < 0 ? (int)-ret : 0;
 }
 
