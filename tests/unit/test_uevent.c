@@ -58,6 +58,7 @@ static void assert_none_since(guint from)
 }
 
 #define MTTY "/devices/virtual/mtty/mtty"
+#define MTTY_DIR "devices/virtual/mtty/mtty"
 
 START_TEST(registration)
 {
@@ -195,6 +196,83 @@ START_TEST(synthetic_events)
 }
 END_TEST
 
+/* Every call since @from came with store context @sc. */
+static void assert_all_for(guint from, const struct mdev_store_ctx *sc)
+{
+	for (guint i = from; i < host_record_count(); i++)
+		ck_assert_ptr_eq(host_record_store(i), sc);
+}
+
+/* What the daemon's host gets for a create and a remove written to the
+ * tree: every invalidation before the uevent that reports its change
+ * (the notifier sends them in this order), all for the writer's store. */
+START_TEST(host_sees_store_changes_in_order)
+{
+	struct mdev_store_ctx sc = { .defer_notes = true };
+	const char *create = MTTY_DIR "/mdev_supported_types/mtty-2/create";
+	g_autofree char *u = new_uuid(), *path = NULL, *want = NULL, *got = NULL;
+	guint mark = host_record_count();
+
+	ck_assert_int_eq(tree_write_for(create, u, 36, &sc), 36);
+	want = g_strdup_printf(
+		"uevent add " MTTY "/%1$s mdev\n"
+		"uevent add " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
+		"uevent bind " MTTY "/%1$s mdev DRIVER=mtty\n", u);
+	got = host_record_since(mark, "", false);
+	ck_assert_str_eq(got, want);
+	assert_all_for(mark, &sc);
+
+	mark = host_record_count();
+	path = g_strdup_printf(MTTY_DIR "/%s/remove", u);
+	ck_assert_int_eq(tree_write_for(path, "1", 1, &sc), 1);
+	g_free(want), g_free(got);
+	want = g_strdup_printf(
+		"gone " MTTY_DIR "/%1$s/remove\n"
+		"gone " MTTY_DIR "/%1$s/mdev_type\n"
+		"gone " MTTY_DIR "/mdev_supported_types/mtty-2/devices/%1$s\n"
+		"gone " MTTY_DIR "/%1$s/uevent\n"
+		"gone " MTTY_DIR "/%1$s/subsystem\n"
+		"gone " MTTY_DIR "/%1$s/power\n"
+		"gone bus/mdev/devices/%1$s\n"
+		"gone " MTTY_DIR "/%1$s/driver\n"
+		"gone " MTTY_DIR "/%1$s/vendor\n"
+		"gone bus/mdev/drivers/mtty/%1$s\n"
+		"gone " MTTY_DIR "/%1$s/iommu_group\n"
+		"gone " MTTY_DIR "/%1$s/vfio-dev\n"
+		"gone kernel/iommu_groups/0\n"
+		"gone class/vfio-dev/vfio0\n"
+		"uevent remove " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
+		"uevent unbind " MTTY "/%1$s mdev\n"
+		"gone " MTTY_DIR "/%1$s\n"
+		"uevent remove " MTTY "/%1$s mdev\n", u);
+	got = host_record_since(mark, "", false);
+	ck_assert_str_eq(got, want);
+	assert_all_for(mark, &sc);
+	tree_teardown(parents);
+}
+END_TEST
+
+/* What no store makes comes with no store context: a backend's gone
+ * parent, an unregistration. */
+START_TEST(host_sees_parent_changes_without_store)
+{
+	struct mdevfs_parent *mtty = tree_parent(parents, "mtty");
+	g_autofree char *got = NULL;
+	guint mark = host_record_count();
+
+	mdevfs_parent_gone(mtty);
+	got = host_record_since(mark, "", true);
+	ck_assert_str_eq(got, "parent_gone mtty\n");
+	mdev_unregister_parent(mtty);
+	g_free(got);
+	got = host_record_since(mark, "", true);
+	ck_assert_ptr_null(strstr(got, "(store)"));
+	ck_assert_ptr_nonnull(strstr(got, "uevent change " MTTY
+				     " mtty MDEV_STATE=unregistered\n"));
+	tree_teardown(parents);
+}
+END_TEST
+
 START_TEST(routes_and_hash)
 {
 	unsigned int r;
@@ -227,6 +305,8 @@ int main(void)
 	tcase_add_test(tc, vendor_refusal_adds_and_removes);
 	tcase_add_test(tc, unregistration_order);
 	tcase_add_test(tc, synthetic_events);
+	tcase_add_test(tc, host_sees_store_changes_in_order);
+	tcase_add_test(tc, host_sees_parent_changes_without_store);
 	tcase_add_test(tc, routes_and_hash);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
