@@ -30,9 +30,9 @@
 
 #include <json-glib/json-glib.h>
 
-#include "backends.h"
+#include "builtin.h"
 #include "callout.h"
-#include "parse.h"
+#include "text.h"
 
 /* One call: what the script is asked, about which device. */
 struct call {

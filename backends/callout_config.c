@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backends.h"
+#include "builtin.h"
 #include "callout.h"
-#include "config.h"
+#include "text.h"
 
 static void callout_type_free(gpointer data)
 {
@@ -79,7 +79,7 @@ static int parse_env(struct mdevfs_settings *s, struct callout_parent *cp)
 		g_strstrip(*i);
 		if (!**i)
 			continue;
-		if (!config_env_valid(*i))
+		if (!env_assignment_valid(*i))
 			return mdevfs_settings_error(s, "callout_env",
 				"'%s' is not KEY=VALUE", *i);
 		if (g_str_has_prefix(*i, "MDEV_UUID=") ||

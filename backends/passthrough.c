@@ -29,7 +29,7 @@
 #include <glib.h>
 
 #include "attr_io.h"
-#include "backends.h"
+#include "builtin.h"
 
 struct pt_parent {
 	struct mdevfs_parent *parent;

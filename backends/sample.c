@@ -39,7 +39,7 @@
 
 #include <glib.h>
 
-#include "backends.h"
+#include "builtin.h"
 
 struct sample_parent {
 	atomic_ulong free;   /* pool units left */

@@ -17,7 +17,7 @@
  * of bus/mdev/devices lists as many made-up names as mdevfs lists devices.
  *
  * It mirrors mdevfs's FUSE options where they change what the kernel sends
- * (fs/fuse_ops.c, fs/daemon.c): entries cached 60 s except writable files
+ * (fs/fuse/fuse_ops.c, fs/daemon/daemon.c): entries cached 60 s except writable files
  * (0 s, a new node per lookup), attributes 60 s except directories (0 s),
  * opens answered FOPEN_DIRECT_IO | FOPEN_NOFLUSH |
  * FOPEN_PARALLEL_DIRECT_WRITES, no atomic O_TRUNC, no writeback cache,
@@ -307,7 +307,7 @@ static void bl_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(d.buf);
 }
 
-/* What fs/fuse_ops.c's reply_open() sends. */
+/* What fs/fuse/fuse_ops.c's reply_open() sends. */
 static void bl_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 #if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 15)

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* The backends a configuration may name: those its host handed to
+ * config_set_backends() (plugins are found by plugins.c instead). */
 #ifndef MDEVFS_BACKENDS_H
 #define MDEVFS_BACKENDS_H
 
@@ -8,9 +10,5 @@
 const struct mdevfs_backend *backend_find(const char *name);
 /* "a, b, c": the names a configuration may use. */
 const char *backend_names(void);
-
-extern const struct mdevfs_backend sample_backend;
-extern const struct mdevfs_backend passthrough_backend;
-extern const struct mdevfs_backend callout_backend;
 
 #endif /* MDEVFS_BACKENDS_H */

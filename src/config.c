@@ -16,6 +16,7 @@
 #include "mdev_private.h"
 #include "plugins.h"
 #include "settings.h"
+#include "text.h"
 
 /* A sysfs file name: no '/', not "." or "..", no blanks or controls. */
 static bool name_valid(const char *name)
@@ -35,18 +36,6 @@ static bool path_valid(const char *path)
 
 	for (char **p = parts; *p; p++)
 		if (!name_valid(*p))
-			return false;
-	return true;
-}
-
-bool config_env_valid(const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-
-	if (!eq || eq == kv)
-		return false;
-	for (const char *p = kv; p < eq; p++)
-		if (!g_ascii_isupper(*p) && !g_ascii_isdigit(*p) && *p != '_')
 			return false;
 	return true;
 }
@@ -122,7 +111,7 @@ static int parse_uevent(struct mdevfs_settings *s, struct mdevfs_parent *parent)
 		g_strstrip(*i);
 		if (!**i)
 			continue;
-		if (!config_env_valid(*i)) {
+		if (!env_assignment_valid(*i)) {
 			g_ptr_array_free(env, TRUE);
 			return mdevfs_settings_error(s, "uevent",
 				"'%s' is not KEY=VALUE", *i);

@@ -178,6 +178,12 @@ pthread_rwlock_t *mdev_active_sem(struct kobj *kobj)
 
 const char *mdev_parent_path(const struct mdevfs_parent *p) { return p->path; }
 
+const char *mdev_parent_subsystem(const struct mdevfs_parent *p, bool *bus)
+{
+	*bus = p->subsys_bus;
+	return p->subsys_name;
+}
+
 unsigned int mdev_parent_device_count(struct mdevfs_parent *p)
 {
 	unsigned int n;

@@ -205,19 +205,3 @@ int parse_synth_uevent(const char *buf, size_t count, int *action,
 	}
 	return -EINVAL;
 }
-
-int parse_errno(const char *text)
-{
-	char *end;
-	long n = strtol(text, &end, 10);
-
-	if (*text && !*end)
-		return n > 0 && n < 4096 ? (int)n : 0;
-	for (int e = 1; e < 4096; e++) {
-		const char *name = strerrorname_np(e);
-
-		if (name && !strcmp(name, text))
-			return e;
-	}
-	return 0;
-}

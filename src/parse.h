@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <uuid/uuid.h>
 
+#include "text.h"
+
 #define UUID_STRING_LEN 36
 
 /* mdev's create_store(): 36 or 37 bytes, the first 36 a GUID in the
@@ -38,8 +40,5 @@ typedef void (*synth_arg_t)(void *ctx, const char *key, size_t klen,
 int parse_synth_uevent(const char *buf, size_t count, int *action,
 		       synth_arg_t arg, void *ctx);
 
-/* An errno by name ("ENOSPC", as strerrorname_np() spells it) or by
- * number ("28"): the positive errno, or 0 if it is neither. */
-int parse_errno(const char *text);
 
 #endif /* MDEVFS_PARSE_H */

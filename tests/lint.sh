@@ -11,8 +11,9 @@ files=$(git ls-files 'src/*.c' 'fs/*.c' 'backends/*.c' 'tests/*.c' 'examples/*.c
 # unusedStructMember: wire formats (netlink headers) are written, not read.
 cppcheck --enable=warning,style,performance,portability --std=c11 \
 	--inline-suppr --quiet --error-exitcode=1 \
-	--suppress=unusedStructMember:src/uevent_netlink.c \
-	--suppress=missingIncludeSystem -I include -I src -I fs \
+	--suppress=unusedStructMember:fs/daemon/uevent_netlink.c \
+	--suppress=missingIncludeSystem -I include -I src/include -I src -I src/util \
+	-I backends -I fs/fuse -I fs/daemon -I fs/cli \
 	-D_GNU_SOURCE -DFUSE_USE_VERSION=314 -DMDEVFS_VERSION='"lint"' -DMDEVFS_PLUGINDIR='"lint"' $files
 echo "cppcheck: clean"
 rc=0

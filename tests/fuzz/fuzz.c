@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin.h"
 #include "config.h"
 #include "fuzz.h"
 #include "log.h"
@@ -39,6 +40,7 @@ GPtrArray *fuzz_tree_setup(const char *conf)
 	int ret;
 
 	log_set_level(MDEVFS_LOG_ERR);
+	config_set_backends(builtin_backends);
 	mdev_core_init(NULL);
 	ret = conf ? config_load_text("fuzz.conf", conf, &parents) :
 		     config_load(NULL, &parents);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin.h"
 #include "config.h"
 #include "fuzz.h"
 #include "log.h"
@@ -66,6 +67,7 @@ static void check_errors(const char *text, const char *errors)
 
 static void check_registers(GPtrArray *parents)
 {
+	config_set_backends(builtin_backends);
 	mdev_core_init(NULL);
 	for (guint i = 0; i < parents->len; i++) {
 		struct mdevfs_parent *p = g_ptr_array_index(parents, i);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The control interface (fs/control.c): the input is what a client sends,
+ * The control interface (fs/daemon/control.c): the input is what a client sends,
  * "COMMAND ARG...\n" and for `register` a configuration, served by
  * control_serve() on one end of a socketpair against a real daemon state:
- * the built-in samples plugged as at start (fs/parents.c), one device
+ * the built-in samples plugged as at start (fs/daemon/parents.c), one device
  * created on mtty.  Everything but the socket server and FUSE is real.
  *
  * Invariants: the reply is lines of "o TEXT" and "e TEXT" ending in one
@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
@@ -37,6 +38,7 @@ static void daemon_up(struct daemon *d)
 	g_autofree char *create = fuzz_create_path("mtty", "mtty-1");
 	GPtrArray *parents;
 
+	config_set_backends(builtin_backends);
 	mdev_core_init(NULL);
 	*d = (struct daemon){ .plugged = g_ptr_array_new() };
 	pthread_mutex_init(&d->lock, NULL);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin.h"
 #include "config.h"
 #include "log.h"
 #include "macro.h"
@@ -12,6 +13,7 @@
 void tree_core_init_with(void (*on_uevent)(const struct uevent *ev))
 {
 	host_record_reset(on_uevent);
+	config_set_backends(builtin_backends);
 	mdev_core_init(&host_record_ops);
 }
 

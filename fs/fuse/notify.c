@@ -25,7 +25,7 @@
 
 #include "fs.h"
 #include "log.h"
-#include "uevent_netlink.h"
+#include "uevent.h"
 
 enum note_kind { NOTE_INVAL_ENTRY, NOTE_REPLY_WRITE, NOTE_UEVENT };
 
@@ -48,6 +48,7 @@ static struct {
 	enum notifier_state state; /* lock */
 	bool sending;              /* lock: someone holds the token */
 	struct fuse_session *se;
+	notify_send_uevent_t *send_uevent; /* the host's route to listeners */
 	pthread_t thread;
 } nt = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -79,7 +80,7 @@ static void send_note(struct note *n)
 		reply_write(n->req, n->result);
 		break;
 	case NOTE_UEVENT:
-		uevent_netlink_send(n->ev);
+		nt.send_uevent(n->ev);
 		uevent_free(n->ev);
 		break;
 	}
@@ -131,9 +132,10 @@ static void *notifier_main(void *arg)
 }
 
 /* Starts sending what was collected and what comes. */
-void notifier_start(struct fuse_session *se)
+void notifier_start(struct fuse_session *se, notify_send_uevent_t *send_uevent)
 {
 	nt.se = se;
+	nt.send_uevent = send_uevent;
 	pthread_mutex_lock(&nt.lock);
 	if (thread_spawn(&nt.thread, notifier_main, NULL) == 0)
 		nt.state = RUNNING;

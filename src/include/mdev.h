@@ -56,6 +56,8 @@ void mdev_unhold(struct mdev_holder *holder);
 unsigned int mdev_device_count(void);
 /* A parent as `mdevfs ctl list` shows it. */
 const char *mdev_parent_path(const struct mdevfs_parent *parent);
+/* Its subsystem ("mtty", "pci"); *@bus: under bus/, else under class/. */
+const char *mdev_parent_subsystem(const struct mdevfs_parent *parent, bool *bus);
 unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);
 /* The backend's account of its resources ("" if it has none). */
 ssize_t mdev_parent_status(struct mdevfs_parent *parent, char *buf,

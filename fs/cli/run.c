@@ -40,7 +40,6 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
-#include "mdev_private.h"
 #include "run.h"
 #include "uevent_netlink.h"
 
@@ -152,11 +151,13 @@ static struct shown *shown_new(void)
  * of the host's own stays the host's).  Caller holds r->lock. */
 static int show_class(struct run *r, struct mdevfs_parent *p, struct shown *psh)
 {
-	g_autofree char *cls = g_strdup_printf("class/%s", p->subsys_name);
+	bool bus;
+	const char *subsys = mdev_parent_subsystem(p, &bus);
+	g_autofree char *cls = g_strdup_printf("class/%s", subsys);
 	g_autofree char *path = g_strdup_printf("/sys/%s", cls);
 	struct shown *sh = g_hash_table_lookup(r->classes, cls);
 
-	if (p->subsys_bus || (!sh && access(path, F_OK) == 0))
+	if (bus || (!sh && access(path, F_OK) == 0))
 		return 0;
 	if (!sh) {
 		sh = shown_new();
@@ -179,11 +180,11 @@ static int show_parent(struct daemon *d, struct mdevfs_parent *p)
 	int ret;
 
 	pthread_mutex_lock(&r->lock);
-	ret = bind_tree(sh->mounts, sh->dirs, p->path) || show_class(r, p, sh);
+	ret = bind_tree(sh->mounts, sh->dirs, mdev_parent_path(p)) || show_class(r, p, sh);
 	if (ret)
 		shown_free(sh);
 	else
-		g_hash_table_insert(r->shown, g_strdup(p->name), sh);
+		g_hash_table_insert(r->shown, g_strdup(mdevfs_parent_name(p)), sh);
 	pthread_mutex_unlock(&r->lock);
 	return ret ? -EIO : 0;
 }
@@ -195,11 +196,11 @@ static void hide_parent(struct daemon *d, struct mdevfs_parent *p)
 	struct shown *sh, *cls;
 
 	pthread_mutex_lock(&r->lock);
-	sh = g_hash_table_lookup(r->shown, p->name);
+	sh = g_hash_table_lookup(r->shown, mdevfs_parent_name(p));
 	cls = sh && sh->class ? g_hash_table_lookup(r->classes, sh->class) : NULL;
 	if (cls && !--cls->users)
 		g_hash_table_remove(r->classes, sh->class);
-	g_hash_table_remove(r->shown, p->name);
+	g_hash_table_remove(r->shown, mdevfs_parent_name(p));
 	pthread_mutex_unlock(&r->lock);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The control socket between `mdevfs ctl` and a daemon.
+ * The control protocol between `mdevfs ctl` (the client) and a daemon
+ * (the server, control.h).
  *
  * An abstract unix stream socket, so nothing appears in any filesystem and
  * it dies with the daemon; it lives in the daemon's network namespace (a
@@ -17,8 +18,8 @@
  * the daemon sends "o request N" lines while a remove waits, and the device
  * is released when the client closes.
  */
-#ifndef MDEVFS_CONTROL_H
-#define MDEVFS_CONTROL_H
+#ifndef MDEVFS_CONTROL_PROTOCOL_H
+#define MDEVFS_CONTROL_PROTOCOL_H
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -28,10 +29,6 @@
 #define CONTROL_MAX_CONFIG (1 << 20)
 /* A command line longer than this is refused. */
 #define CONTROL_MAX_LINE 4096
-/* Connections at once; more are answered "too many" and closed. */
-#define CONTROL_MAX_CONNS 128
-/* A client that sends nothing for this long is told so and closed. */
-#define CONTROL_IDLE_SECONDS 10
 /* The answer to every request while the daemon stops (its exit status
  * CONTROL_EX_STOPPING, "try again"): a daemon starting on the same
  * mountpoint reads it to know what it waits for. */
@@ -47,14 +44,4 @@ socklen_t control_address(const char *name, struct sockaddr_un *sa);
 /* A socket connected to the daemon of @name, or -errno. */
 int control_connect(const char *name);
 
-/* One request on the connected @fd, answered up to its "x STATUS" line:
- * what a connection runs once its peer is authorized, without the socket
- * server around it (tests/fuzz/fuzz_control.c calls it on a socketpair).
- * Returns the status; @fd stays open. */
-struct daemon;
-int control_serve(struct daemon *d, int fd);
-
-/* ctl.c: `mdevfs ctl ...`, the client. */
-int ctl_main(int argc, char **argv);
-
-#endif /* MDEVFS_CONTROL_H */
+#endif /* MDEVFS_CONTROL_PROTOCOL_H */

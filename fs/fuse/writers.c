@@ -13,7 +13,6 @@
  * ThreadSanitizer, which is how this project finds races.)
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 
 #include <glib.h>
@@ -38,24 +37,6 @@ static struct {
 	.cond = PTHREAD_COND_INITIALIZER,
 	.jobs = G_QUEUE_INIT,
 };
-
-int thread_spawn(pthread_t *thread, void *(*fn)(void *), void *arg)
-{
-	sigset_t block, old;
-	int ret;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	ret = pthread_create(thread, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return ret;
-}
 
 /* FUSE_INTERRUPT: the writer got a signal (Ctrl-C).  Only a remove that
  * waits for a device's users gives up; everything else runs to its end. */

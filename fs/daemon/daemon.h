@@ -102,14 +102,4 @@ unsigned int parents_count(struct daemon *d);
 /* run: d->show_parent for every parent plugged so far. */
 int parents_show(struct daemon *d);
 
-/* control.c: the control socket `mdevfs ctl` talks to, an abstract unix
- * socket (see control.h).  Opened first (0, -EADDRINUSE if another daemon
- * holds the name, or -errno after saying why), started once serving;
- * stopping ends every connection (holds let go) and waits for them, and
- * clients are told the daemon stops until it closes, last of all. */
-int control_open(struct daemon *d, const char *name);
-int control_start(struct daemon *d);
-void control_stop(struct daemon *d);
-void control_close(struct daemon *d);
-
 #endif /* MDEVFS_DAEMON_H */

@@ -6,8 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "config.h"
-#include "control.h"
+#include "ctl.h"
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
@@ -220,6 +221,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	cli.o.fuse_opts = fuse_opts;
+	config_set_backends(builtin_backends);
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "record"))

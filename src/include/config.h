@@ -8,6 +8,12 @@
 
 #include <glib.h>
 
+struct mdevfs_backend;
+
+/* The backends a configuration may name (backend = NAME), NULL at the
+ * end; the list must outlive every configuration.  Called once at start. */
+void config_set_backends(const struct mdevfs_backend *const *list);
+
 /* The built-in default, examples/samples.conf embedded at build time. */
 extern const char mdevfs_samples_conf[];
 #define SAMPLES_CONF_NAME "<built-in samples.conf>"
@@ -19,8 +25,5 @@ int config_load(const char *path, GPtrArray **parents);
 /* The same from text, for tests; @name is used in messages. */
 int config_load_text(const char *name, const char *text, GPtrArray **parents);
 void config_free_parents(GPtrArray *parents);
-/* KEY=VALUE with KEY in [A-Z0-9_]: an environment variable as udev has
- * them (a parent's uevent, a callout's environment). */
-bool config_env_valid(const char *kv);
 
 #endif /* MDEVFS_CONFIG_H */

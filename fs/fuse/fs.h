@@ -62,7 +62,9 @@ unsigned long handles_count(void);
  * store whose context says defer_notes waits for that store's reply
  * (or anyone else's notes) rather than waking the notifier. */
 struct uevent;
-void notifier_start(struct fuse_session *se);
+/* @send_uevent: called on the notifier thread only, in order. */
+typedef void notify_send_uevent_t(const struct uevent *ev);
+void notifier_start(struct fuse_session *se, notify_send_uevent_t *send_uevent);
 void notifier_stop(void);
 void notify_inval_entry(fuse_ino_t parent, const char *name,
 			const struct mdev_store_ctx *sc);

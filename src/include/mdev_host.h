@@ -38,7 +38,7 @@ void mdev_interrupt(struct mdev_waiter *waiter);
 struct mdev_store_ctx {
 	struct mdev_waiter waiter;
 	/* The host's: the notes this store causes may wait for its reply
-	 * (fs/notify.c); the core only hands it back. */
+	 * (fs/fuse/notify.c); the core only hands it back. */
 	bool defer_notes;
 };
 

@@ -13,7 +13,8 @@
 
 #include <glib.h>
 
-#include "control.h"
+#include "control_protocol.h"
+#include "ctl.h"
 #include "daemon.h"
 #include "log.h"
 #include "mount.h"

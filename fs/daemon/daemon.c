@@ -109,7 +109,7 @@ int daemon_serve(struct daemon *d)
 
 	fuse_loop_cfg_set_max_threads(cfg, d->o->fs.max_threads);
 	fs_set_session(d->se);
-	notifier_start(d->se);
+	notifier_start(d->se, uevent_netlink_send);
 	writers_start(d->o->fs.max_threads, d->o->fs.max_writers);
 	parents_start(d);
 	/* A stop by signal returns the signal's number: a clean stop. */

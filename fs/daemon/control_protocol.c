@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/* The control socket's name and address, for its client and its server. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "control_protocol.h"
+#include "log.h"
+#include "mount.h"
+
+char *control_name(const char *mountpoint)
+{
+	g_autofree char *path = mount_absolute_path(mountpoint);
+
+	if (!path) {
+		log_err("mountpoint %s: %s", mountpoint, g_strerror(errno));
+		return NULL;
+	}
+	return g_strconcat(CONTROL_PREFIX, path, NULL);
+}
+
+socklen_t control_address(const char *name, struct sockaddr_un *sa)
+{
+	size_t len = strlen(name);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	/* sun_path[0] stays 0: the abstract namespace */
+	if (len > sizeof(sa->sun_path) - 1) {
+		g_autofree char *sum = g_compute_checksum_for_string(
+			G_CHECKSUM_SHA256, name, -1);
+
+		len = (size_t)g_snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1,
+					 "%ssha256:%s", CONTROL_PREFIX, sum);
+	} else {
+		memcpy(sa->sun_path + 1, name, len);
+	}
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+}
+
+int control_connect(const char *name)
+{
+	struct sockaddr_un sa;
+	socklen_t len = control_address(name, &sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, len) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	return -err;
+}
