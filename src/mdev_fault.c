@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The core's calls into the vendor, with the faults a test asks for in
- * front of them (see mdev_fault.h).  A fault is decided here, before the
- * vendor is called, so every backend gets the same behaviour and a vendor
- * never sees a create that was made to fail.
+ * The faults a test asks for (see mdev_fault.h), applied by the vendor
+ * calls of mdev_vendor.c through the three functions at the end.  A fault
+ * is decided there, before the vendor is called, so every backend gets
+ * the same behaviour and a vendor never sees a create made to fail.
  */
 #include <errno.h>
 #include <limits.h>
@@ -136,31 +136,6 @@ void mdev_fault_show(struct mdevfs_type *type, char *buf, size_t size)
 		 atomic_load(&f->fail_percent), name ? name : "?");
 }
 
-/* splitmix64 over an atomic counter: one draw per probe, from any thread,
- * the same sequence for the same seed. */
-static bool probe_should_fail(struct mdev_fault *f)
-{
-	unsigned long percent = atomic_load(&f->fail_percent);
-	uint64_t z;
-
-	if (!percent)
-		return false;
-	z = atomic_fetch_add(&f->fail_seq, 0x9e3779b97f4a7c15ull) +
-	    0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return z % 100 < percent;
-}
-
-static void delay(atomic_ulong *ms)
-{
-	unsigned long v = atomic_load(ms);
-
-	if (v)
-		g_usleep(v * 1000);
-}
-
 void mdev_parent_vanish(struct mdevfs_parent *parent)
 {
 	if (!atomic_exchange(&parent->vanished, true))
@@ -188,95 +163,40 @@ int mdev_parent_fault(struct mdevfs_parent *parent, const char *type,
 	return ret;
 }
 
-static bool vanished(const struct mdevfs_parent *parent)
+/* ---- applied by the vendor calls -------------------------------------- */
+
+static void delay(atomic_ulong *ms)
 {
-	return atomic_load(&parent->vanished);
+	unsigned long v = atomic_load(ms);
+
+	if (v)
+		g_usleep(v * 1000);
 }
 
-static int checked(const struct mdevfs_device *mdev, const char *hook, int ret)
+void mdev_fault_probe_delay(struct mdevfs_type *type)
 {
-	if (ret <= 0)
-		return ret;
-	log_warn("%s: backend %s %s returned %d, not an errno", mdev->name,
-		 mdev->parent->backend->name, hook, ret);
-	return -EINVAL;
+	delay(&type->fault.probe_delay_ms);
 }
 
-/* probe() or adopt(), then init(); a failed init() is undone by remove(). */
-int mdev_vendor_probe(struct mdevfs_device *mdev, bool adopt)
+void mdev_fault_remove_delay(struct mdevfs_type *type)
 {
-	const struct mdevfs_backend *be = mdev->parent->backend;
-	struct mdev_fault *f = &mdev->type->fault;
-	int ret = 0;
-
-	if (vanished(mdev->parent))
-		return -ENODEV;
-	if (adopt) {
-		ret = be->adopt ? checked(mdev, "adopt", be->adopt(mdev)) : -EOPNOTSUPP;
-	} else {
-		delay(&f->probe_delay_ms);
-		if (vanished(mdev->parent))
-			return -ENODEV;
-		if (probe_should_fail(f))
-			return -atomic_load(&f->fail_errno);
-		if (be->probe)
-			ret = checked(mdev, "probe", be->probe(mdev));
-	}
-	if (ret || !be->init)
-		return ret;
-	ret = checked(mdev, "init", be->init(mdev));
-	if (!ret)
-		mdev->inited = true;
-	else if (be->remove)
-		be->remove(mdev);
-	return ret;
+	delay(&type->fault.remove_delay_ms);
 }
 
-void mdev_vendor_remove(struct mdevfs_device *mdev)
+/* splitmix64 over an atomic counter: one draw per probe, from any thread,
+ * the same sequence for the same seed. */
+int mdev_fault_probe_error(struct mdevfs_type *type)
 {
-	const struct mdevfs_backend *be = mdev->parent->backend;
+	struct mdev_fault *f = &type->fault;
+	unsigned long percent = atomic_load(&f->fail_percent);
+	uint64_t z;
 
-	delay(&mdev->type->fault.remove_delay_ms);
-	if (be->remove)
-		be->remove(mdev);
-}
-
-void mdev_vendor_release(struct mdevfs_device *mdev)
-{
-	const struct mdevfs_backend *be = mdev->parent->backend;
-
-	if (mdev->inited && be->release)
-		be->release(mdev);
-	mdev->inited = false;
-}
-
-unsigned int mdev_vendor_available(struct mdevfs_type *type)
-{
-	if (vanished(type->parent))
+	if (!percent)
 		return 0;
-	return type->parent->backend->get_available(type);
-}
-
-ssize_t mdev_vendor_description(struct mdevfs_type *type, char *buf,
-				size_t size)
-{
-	if (vanished(type->parent))
-		return -ENODEV;
-	return type->parent->backend->show_description(type, buf, size);
-}
-
-ssize_t mdev_vendor_attr_show(struct mdevfs_device *mdev, unsigned int attr,
-			      char *buf, size_t size)
-{
-	if (vanished(mdev->parent))
-		return -ENODEV;
-	return mdev->parent->backend->attr_show(mdev, attr, buf, size);
-}
-
-ssize_t mdev_vendor_attr_store(struct mdevfs_device *mdev, unsigned int attr,
-			       const char *buf, size_t count)
-{
-	if (vanished(mdev->parent))
-		return -ENODEV;
-	return mdev->parent->backend->attr_store(mdev, attr, buf, count);
+	z = atomic_fetch_add(&f->fail_seq, 0x9e3779b97f4a7c15ull) +
+	    0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z % 100 < percent ? -atomic_load(&f->fail_errno) : 0;
 }

@@ -6,8 +6,9 @@
  * went away: every new vendor call fails with ENODEV, then the parent
  * unregisters).  Set by [type] keys and at run time by `mdevfs ctl fault`.
  *
- * The core calls the vendor only through the wrappers below, so the
- * faults sit exactly where the kernel's driver calls would be.
+ * The faults are applied by the vendor calls of mdev_vendor.c, the only
+ * place that calls a vendor, through the three mdev_fault_*() calls at
+ * the end; so they sit exactly where the kernel's driver calls would be.
  */
 #ifndef MDEVFS_MDEV_FAULT_H
 #define MDEVFS_MDEV_FAULT_H
@@ -37,16 +38,10 @@ int mdev_fault_set(struct mdevfs_type *type, const char *assignment);
  * probe_fail_errno=NAME" */
 void mdev_fault_show(struct mdevfs_type *type, char *buf, size_t size);
 
-/* The vendor calls (see backend.h for what each hook means). */
-int mdev_vendor_probe(struct mdevfs_device *mdev, bool adopt);
-void mdev_vendor_remove(struct mdevfs_device *mdev);
-void mdev_vendor_release(struct mdevfs_device *mdev);
-unsigned int mdev_vendor_available(struct mdevfs_type *type);
-ssize_t mdev_vendor_description(struct mdevfs_type *type, char *buf,
-				size_t size);
-ssize_t mdev_vendor_attr_show(struct mdevfs_device *mdev, unsigned int attr,
-			      char *buf, size_t size);
-ssize_t mdev_vendor_attr_store(struct mdevfs_device *mdev, unsigned int attr,
-			       const char *buf, size_t count);
+/* For the vendor calls.  The delays sleep on the caller's thread. */
+void mdev_fault_probe_delay(struct mdevfs_type *type);
+/* 0, or the -errno this probe fails with instead of calling the vendor. */
+int mdev_fault_probe_error(struct mdevfs_type *type);
+void mdev_fault_remove_delay(struct mdevfs_type *type);
 
 #endif /* MDEVFS_MDEV_FAULT_H */
