@@ -206,7 +206,7 @@ static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 	}
 	if (parse_backend(s, parent, backend, file))
 		return -EINVAL;
-	if (!parent->core_counts && !parent->backend->get_available)
+	if (!parent->core_counts && !mdev_vendor_has_get_available(parent))
 		ret = settings_group_error(s, "backend '%s' does not count "
 			"instances: set max_instances", backend);
 	return ret;
@@ -235,9 +235,7 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 	parent = mdev_parent_new(name, NULL);
 	g_ptr_array_add(l->parents, parent);
 	core_ok = parse_parent_keys(s, l->cf.name, parent, &api) == 0;
-	if (!core_ok ||
-	    (parent->backend->parent_init &&
-	     parent->backend->parent_init(parent, s)))
+	if (!core_ok || mdev_vendor_parent_init(parent, s))
 		l->failed = true;
 	else
 		parent->initialized = true;
@@ -287,16 +285,17 @@ static int parse_type_keys(struct loader *l, struct mdevfs_settings *s,
 static int check_attr_hooks(struct mdevfs_settings *s,
 			    const struct mdevfs_type *type)
 {
-	const struct mdevfs_backend *be = type->parent->backend;
+	const struct mdevfs_parent *parent = type->parent;
 
 	for (unsigned int i = 0; i < type->nvattrs; i++) {
 		mode_t mode = type->vattrs[i].mode;
-		bool no_show = (mode & 0444) && !be->attr_show;
+		bool no_show = (mode & 0444) && !mdev_vendor_has_attr_show(parent);
 
-		if (no_show || ((mode & 0222) && !be->attr_store))
+		if (no_show || ((mode & 0222) && !mdev_vendor_has_attr_store(parent)))
 			return settings_group_error(s, "backend '%s' declares "
-				"attribute '%s' without attr_%s()", be->name,
-				type->vattrs[i].name, no_show ? "show" : "store");
+				"attribute '%s' without attr_%s()",
+				parent->backend->name, type->vattrs[i].name,
+				no_show ? "show" : "store");
 	}
 	return 0;
 }
@@ -356,7 +355,7 @@ static void load_type(struct loader *l, const char *group, const char *pname,
 	}
 	type = mdev_type_new(parent, sysfs_name);
 	if (parse_type_keys(l, s, type) || mdev_fault_parse(type, s) ||
-	    (parent->backend->type_init && parent->backend->type_init(type, s)) ||
+	    mdev_vendor_type_init(type, s) ||
 	    check_attr_hooks(s, type))
 		l->failed = true;
 	if (settings_finish(s))

@@ -175,7 +175,9 @@ static int mdev_device_attach(struct mdevfs_device *mdev,
 	kobj_tree_insert(mdev->parent->driver->devices, &mdev->kobj);
 	sysfs_update_locked(&mdev->kobj, DEV_F_DRIVER, 0, sc);
 	sysfs_write_unlock();
-	ret = mdev_vendor_probe(mdev, mdev->adopt);
+	ret = mdev->adopt ? mdev_vendor_adopt(mdev) : mdev_vendor_probe(mdev);
+	if (!ret)
+		ret = mdev_vendor_init(mdev);
 	if (ret)
 		goto out_unbind;
 	ret = mdev_vfio_register(mdev, sc);

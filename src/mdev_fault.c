@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * The core's calls into the vendor, with the faults a test asks for in
- * front of them (see mdev_fault.h).  A fault is decided here, before the
- * vendor is called, so every backend gets the same behaviour and a vendor
- * never sees a create that was made to fail.
+ * The faults a test asks for (see mdev_fault.h), as one table of keys:
+ * the configuration, `ctl fault` and its answer all go through it, so a
+ * key is parsed, checked and shown in exactly one place and the two ways
+ * of setting it cannot disagree.  Applying them is left to the vendor
+ * calls (mdev_vendor.c), which ask the three functions at the end.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,148 +17,164 @@
 #include "mdev_private.h"
 #include "parse.h"
 
-#define MAX_DELAY_MS 3600000ul
+#define MAX_DELAY_MS 3600000u
 
-/* The keys with a number of their own. */
-static const struct number_key {
-	const char *key;
-	size_t offset;
-	unsigned long max;
-} number_keys[] = {
-	{ "probe_delay_ms", offsetof(struct mdev_fault, probe_delay_ms), MAX_DELAY_MS },
-	{ "remove_delay_ms", offsetof(struct mdev_fault, remove_delay_ms), MAX_DELAY_MS },
-	{ "probe_fail_percent", offsetof(struct mdev_fault, fail_percent), 100 },
+struct fault_key;
+/* @text as the key's value: 0, or -EINVAL with why not in @why. */
+typedef int fault_parse_fn(const struct fault_key *k, const char *text,
+			   uint64_t *value, GString *why);
+typedef void fault_format_fn(uint64_t value, GString *out);
+
+static fault_parse_fn parse_number, parse_errno_name;
+static fault_format_fn format_number, format_errno;
+
+static const struct fault_key {
+	const char *name;
+	size_t field;             /* its atomic in struct mdev_fault */
+	fault_parse_fn *parse;
+	fault_format_fn *format;  /* NULL: not shown */
+	uint64_t max;             /* parse_number(): from 0 to max */
+} fault_keys[] = {
+#define FIELD(f) offsetof(struct mdev_fault, f)
+	{ "probe_delay_ms", FIELD(probe_delay_ms), parse_number, format_number, MAX_DELAY_MS },
+	{ "remove_delay_ms", FIELD(remove_delay_ms), parse_number, format_number, MAX_DELAY_MS },
+	{ "probe_fail_percent", FIELD(fail_percent), parse_number, format_number, 100 },
+	{ "probe_fail_errno", FIELD(fail_errno), parse_errno_name, format_errno, 0 },
+	/* Sets the sequence's state, which every probe moves: not shown. */
+	{ "probe_fail_seed", FIELD(fail_seq), parse_number, NULL, UINT64_MAX },
+#undef FIELD
 };
 
-static const struct number_key *number_key(const char *key)
+/* Decimal digits only, as the configuration's other numbers
+ * (mdevfs_settings_uint()). */
+static int parse_number(const struct fault_key *k, const char *text,
+			uint64_t *value, GString *why)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(number_keys); i++)
-		if (!strcmp(number_keys[i].key, key))
-			return &number_keys[i];
+	char *end;
+
+	errno = 0;
+	*value = g_ascii_strtoull(text, &end, 10);
+	if (g_ascii_isdigit(text[0]) && !*end && !errno && *value <= k->max)
+		return 0;
+	if (k->max == UINT64_MAX)
+		g_string_printf(why, "'%s' is not a number", text);
+	else
+		g_string_printf(why, "expected an integer from 0 to %" G_GUINT64_FORMAT
+				", got '%s'", k->max, text);
+	return -EINVAL;
+}
+
+static int parse_errno_name(const struct fault_key *k, const char *text,
+			    uint64_t *value, GString *why)
+{
+	(void)k;
+	*value = (uint64_t)parse_errno(text);
+	if (*value)
+		return 0;
+	g_string_printf(why, "'%s' is not an errno (a name like EIO or a number)",
+			text);
+	return -EINVAL;
+}
+
+static void format_number(uint64_t value, GString *out)
+{
+	g_string_append_printf(out, "%" G_GUINT64_FORMAT, value);
+}
+
+static void format_errno(uint64_t value, GString *out)
+{
+	const char *name = strerrorname_np((int)value);
+
+	g_string_append(out, name ? name : "?");
+}
+
+static const struct fault_key *find_key(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(fault_keys); i++)
+		if (!strcmp(fault_keys[i].name, name))
+			return &fault_keys[i];
 	return NULL;
 }
 
-static atomic_ulong *number_field(struct mdev_fault *f, const struct number_key *k)
+static atomic_uint_fast64_t *field(struct mdevfs_type *type,
+				   const struct fault_key *k)
 {
-	return (atomic_ulong *)((char *)f + k->offset);
+	return (atomic_uint_fast64_t *)((char *)&type->fault + k->field);
 }
 
 int mdev_fault_parse(struct mdevfs_type *type, struct mdevfs_settings *s)
 {
-	struct mdev_fault *f = &type->fault;
-	unsigned long v;
-	const char *text;
+	g_autoptr(GString) why = g_string_new(NULL);
 	int ret = 0;
 
-	for (size_t i = 0; i < G_N_ELEMENTS(number_keys); i++) {
-		const struct number_key *k = &number_keys[i];
+	for (size_t i = 0; i < G_N_ELEMENTS(fault_keys); i++) {
+		const struct fault_key *k = &fault_keys[i];
+		const char *text;
+		uint64_t v;
 
-		switch (mdevfs_settings_uint(s, k->key, k->max, &v)) {
+		switch (mdevfs_settings_string(s, k->name, &text)) {
 		case 0:
-			atomic_store(number_field(f, k), v);
+			if (k->parse(k, text, &v, why) == 0)
+				atomic_store(field(type, k), v);
+			else
+				ret = mdevfs_settings_error(s, k->name, "%s", why->str);
 			break;
 		case -EINVAL:
 			ret = -EINVAL;
 		}
 	}
-	switch (mdevfs_settings_uint(s, "probe_fail_seed", ULONG_MAX, &v)) {
-	case 0:
-		atomic_store(&f->fail_seq, v);
-		break;
-	case -EINVAL:
-		ret = -EINVAL;
-	}
-	switch (mdevfs_settings_string(s, "probe_fail_errno", &text)) {
-	case 0:
-		if (parse_errno(text))
-			atomic_store(&f->fail_errno, parse_errno(text));
-		else
-			ret = mdevfs_settings_error(s, "probe_fail_errno",
-				"'%s' is not an errno (a name like EIO or a "
-				"number)", text);
-		break;
-	case -EINVAL:
-		ret = -EINVAL;
-	}
 	return ret;
+}
+
+static void log_unknown(const struct mdevfs_type *type, const char *key)
+{
+	g_autoptr(GString) names = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(fault_keys); i++)
+		g_string_append_printf(names, "%s%s", i ? ", " : "",
+				       fault_keys[i].name);
+	log_err("%s: unknown fault '%s' (one of: %s)", type->id, key, names->str);
 }
 
 int mdev_fault_set(struct mdevfs_type *type, const char *assignment)
 {
-	struct mdev_fault *f = &type->fault;
+	g_autoptr(GString) why = g_string_new(NULL);
 	const char *eq = strchr(assignment, '=');
-	g_autofree char *key = g_strndup(assignment, eq ? (size_t)(eq - assignment) : 0);
-	const struct number_key *k;
-	unsigned long v;
+	g_autofree char *key = NULL;
+	const struct fault_key *k;
+	uint64_t v;
 
 	if (!eq) {
 		log_err("%s: expected KEY=VALUE, got '%s'", type->id, assignment);
 		return -EINVAL;
 	}
-	if (!strcmp(key, "probe_fail_errno")) {
-		int e = parse_errno(eq + 1);
-
-		if (!e) {
-			log_err("%s: '%s' is not an errno", type->id, eq + 1);
-			return -EINVAL;
-		}
-		atomic_store(&f->fail_errno, e);
-		return 0;
-	}
-	if (!strcmp(key, "probe_fail_seed") && !parse_kstrtoul(eq + 1, &v)) {
-		atomic_store(&f->fail_seq, v);
-		return 0;
-	}
-	k = number_key(key);
+	key = g_strndup(assignment, (size_t)(eq - assignment));
+	k = find_key(key);
 	if (!k) {
-		log_err("%s: unknown fault '%s' (one of: probe_delay_ms, "
-			"remove_delay_ms, probe_fail_percent, probe_fail_errno, "
-			"probe_fail_seed)", type->id, key);
+		log_unknown(type, key);
 		return -EINVAL;
 	}
-	if (parse_kstrtoul(eq + 1, &v) || v > k->max) {
-		log_err("%s: %s: expected an integer from 0 to %lu, got '%s'",
-			type->id, key, k->max, eq + 1);
+	if (k->parse(k, eq + 1, &v, why)) {
+		log_err("%s: fault %s: %s", type->id, key, why->str);
 		return -EINVAL;
 	}
-	atomic_store(number_field(f, k), v);
+	atomic_store(field(type, k), v);
 	return 0;
 }
 
-void mdev_fault_show(struct mdevfs_type *type, char *buf, size_t size)
+void mdev_fault_show(struct mdevfs_type *type, GString *out)
 {
-	struct mdev_fault *f = &type->fault;
-	const char *name = strerrorname_np(atomic_load(&f->fail_errno));
+	const char *sep = "";
 
-	snprintf(buf, size, "probe_delay_ms=%lu remove_delay_ms=%lu "
-		 "probe_fail_percent=%lu probe_fail_errno=%s",
-		 atomic_load(&f->probe_delay_ms), atomic_load(&f->remove_delay_ms),
-		 atomic_load(&f->fail_percent), name ? name : "?");
-}
+	for (size_t i = 0; i < G_N_ELEMENTS(fault_keys); i++) {
+		const struct fault_key *k = &fault_keys[i];
 
-/* splitmix64 over an atomic counter: one draw per probe, from any thread,
- * the same sequence for the same seed. */
-static bool probe_should_fail(struct mdev_fault *f)
-{
-	unsigned long percent = atomic_load(&f->fail_percent);
-	uint64_t z;
-
-	if (!percent)
-		return false;
-	z = atomic_fetch_add(&f->fail_seq, 0x9e3779b97f4a7c15ull) +
-	    0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return z % 100 < percent;
-}
-
-static void delay(atomic_ulong *ms)
-{
-	unsigned long v = atomic_load(ms);
-
-	if (v)
-		g_usleep(v * 1000);
+		if (!k->format)
+			continue;
+		g_string_append_printf(out, "%s%s=", sep, k->name);
+		k->format(atomic_load(field(type, k)), out);
+		sep = " ";
+	}
 }
 
 void mdev_parent_vanish(struct mdevfs_parent *parent)
@@ -170,7 +186,6 @@ void mdev_parent_vanish(struct mdevfs_parent *parent)
 int mdev_parent_fault(struct mdevfs_parent *parent, const char *type,
 		      char *const *assignments, GString *out)
 {
-	char line[256];
 	int ret = -ENOENT;
 
 	for (unsigned int i = 0; i < parent->ntypes; i++) {
@@ -181,102 +196,48 @@ int mdev_parent_fault(struct mdevfs_parent *parent, const char *type,
 		for (char *const *a = assignments; *a; a++)
 			if (mdev_fault_set(t, *a))
 				return -EINVAL;
-		mdev_fault_show(t, line, sizeof(line));
-		g_string_append_printf(out, "%s %s\n", t->id, line);
+		g_string_append_printf(out, "%s ", t->id);
+		mdev_fault_show(t, out);
+		g_string_append_c(out, '\n');
 		ret = 0;
 	}
 	return ret;
 }
 
-static bool vanished(const struct mdevfs_parent *parent)
+/* ---- applied by the vendor calls -------------------------------------- */
+
+static void delay(atomic_uint_fast64_t *ms)
 {
-	return atomic_load(&parent->vanished);
+	uint64_t v = atomic_load(ms);
+
+	if (v)
+		g_usleep((gulong)(v * 1000));
 }
 
-static int checked(const struct mdevfs_device *mdev, const char *hook, int ret)
+void mdev_fault_probe_delay(struct mdevfs_type *type)
 {
-	if (ret <= 0)
-		return ret;
-	log_warn("%s: backend %s %s returned %d, not an errno", mdev->name,
-		 mdev->parent->backend->name, hook, ret);
-	return -EINVAL;
+	delay(&type->fault.probe_delay_ms);
 }
 
-/* probe() or adopt(), then init(); a failed init() is undone by remove(). */
-int mdev_vendor_probe(struct mdevfs_device *mdev, bool adopt)
+void mdev_fault_remove_delay(struct mdevfs_type *type)
 {
-	const struct mdevfs_backend *be = mdev->parent->backend;
-	struct mdev_fault *f = &mdev->type->fault;
-	int ret = 0;
-
-	if (vanished(mdev->parent))
-		return -ENODEV;
-	if (adopt) {
-		ret = be->adopt ? checked(mdev, "adopt", be->adopt(mdev)) : -EOPNOTSUPP;
-	} else {
-		delay(&f->probe_delay_ms);
-		if (vanished(mdev->parent))
-			return -ENODEV;
-		if (probe_should_fail(f))
-			return -atomic_load(&f->fail_errno);
-		if (be->probe)
-			ret = checked(mdev, "probe", be->probe(mdev));
-	}
-	if (ret || !be->init)
-		return ret;
-	ret = checked(mdev, "init", be->init(mdev));
-	if (!ret)
-		mdev->inited = true;
-	else if (be->remove)
-		be->remove(mdev);
-	return ret;
+	delay(&type->fault.remove_delay_ms);
 }
 
-void mdev_vendor_remove(struct mdevfs_device *mdev)
+/* splitmix64 over an atomic counter: one draw per probe, from any thread,
+ * the same sequence for the same seed. */
+int mdev_fault_probe_error(struct mdevfs_type *type)
 {
-	const struct mdevfs_backend *be = mdev->parent->backend;
+	struct mdev_fault *f = &type->fault;
+	uint64_t percent = atomic_load(&f->fail_percent);
+	uint64_t z;
 
-	delay(&mdev->type->fault.remove_delay_ms);
-	if (be->remove)
-		be->remove(mdev);
-}
-
-void mdev_vendor_release(struct mdevfs_device *mdev)
-{
-	const struct mdevfs_backend *be = mdev->parent->backend;
-
-	if (mdev->inited && be->release)
-		be->release(mdev);
-	mdev->inited = false;
-}
-
-unsigned int mdev_vendor_available(struct mdevfs_type *type)
-{
-	if (vanished(type->parent))
+	if (!percent)
 		return 0;
-	return type->parent->backend->get_available(type);
-}
-
-ssize_t mdev_vendor_description(struct mdevfs_type *type, char *buf,
-				size_t size)
-{
-	if (vanished(type->parent))
-		return -ENODEV;
-	return type->parent->backend->show_description(type, buf, size);
-}
-
-ssize_t mdev_vendor_attr_show(struct mdevfs_device *mdev, unsigned int attr,
-			      char *buf, size_t size)
-{
-	if (vanished(mdev->parent))
-		return -ENODEV;
-	return mdev->parent->backend->attr_show(mdev, attr, buf, size);
-}
-
-ssize_t mdev_vendor_attr_store(struct mdevfs_device *mdev, unsigned int attr,
-			       const char *buf, size_t count)
-{
-	if (vanished(mdev->parent))
-		return -ENODEV;
-	return mdev->parent->backend->attr_store(mdev, attr, buf, count);
+	z = atomic_fetch_add(&f->fail_seq, 0x9e3779b97f4a7c15ull) +
+	    0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z % 100 < percent ? -(int)atomic_load(&f->fail_errno) : 0;
 }

@@ -82,8 +82,8 @@ void mdev_parent_put(struct mdevfs_parent *parent)
 	struct mdevfs_type **types;
 	unsigned int ntypes;
 
-	if (parent->initialized && parent->backend->parent_fini)
-		parent->backend->parent_fini(parent);
+	if (parent->initialized)
+		mdev_vendor_parent_fini(parent);
 	sysfs_write_lock();
 	types = parent->types;
 	ntypes = parent->ntypes;
@@ -196,17 +196,17 @@ unsigned int mdev_parent_device_count(struct mdevfs_parent *p)
 
 ssize_t mdev_parent_status(struct mdevfs_parent *p, char *buf, size_t size)
 {
-	if (!p->initialized || !p->backend->parent_status) {
+	if (!p->initialized || !mdev_vendor_has_parent_status(p)) {
 		buf[0] = '\0';
 		return 0;
 	}
-	return p->backend->parent_status(p, buf, size);
+	return mdev_vendor_parent_status(p, buf, size);
 }
 
 void mdev_parent_start(struct mdevfs_parent *parent)
 {
-	if (parent->backend->parent_start && !atomic_exchange(&parent->started, true))
-		parent->backend->parent_start(parent);
+	if (!atomic_exchange(&parent->started, true))
+		mdev_vendor_parent_start(parent);
 }
 
 void mdevfs_parent_gone(struct mdevfs_parent *parent)

@@ -9,7 +9,7 @@
  * readers of the tree take it inside sysfs_rwsem to find a device by UUID,
  * and may use what they find while they hold sysfs_rwsem: a device leaves
  * the UUID table only with sysfs_rwsem held exclusively.
- * No lock but unreg_sem (shared) is held while a backend hook runs.
+ * Which of them a backend hook runs under: mdev_vendor.h, per hook.
  */
 #ifndef MDEVFS_MDEV_PRIVATE_H
 #define MDEVFS_MDEV_PRIVATE_H
@@ -23,6 +23,7 @@
 
 #include "kobj.h"
 #include "mdev_fault.h"
+#include "mdev_vendor.h"
 #include "macro.h"
 #include "mdev_host.h"
 #include "sysfs.h"

@@ -40,7 +40,7 @@ static ssize_t available_instances_show(struct kobj *obj,
 		n = parent->available;
 		pthread_mutex_unlock(&mdev_list_lock);
 	} else {
-		n = mdev_vendor_available(type);
+		n = mdev_vendor_get_available(type);
 	}
 	return emit(buf, "%u\n", n);
 }
@@ -65,8 +65,8 @@ static ssize_t description_show(struct kobj *obj, const struct sysfs_entry *ent,
 	struct mdevfs_type *type = to_type(obj);
 
 	(void)ent;
-	if (type->parent->backend->show_description)
-		return mdev_vendor_description(type, buf, PAGE_SIZE);
+	if (mdev_vendor_has_show_description(type->parent))
+		return mdev_vendor_show_description(type, buf, PAGE_SIZE);
 	return emit(buf, "%s\n", type->description);
 }
 
@@ -74,7 +74,7 @@ static bool has_description(struct kobj *obj)
 {
 	struct mdevfs_type *type = to_type(obj);
 
-	return type->description || type->parent->backend->show_description;
+	return type->description || mdev_vendor_has_show_description(type->parent);
 }
 
 static int type_name(struct kobj *obj, const struct sysfs_entry *ent,

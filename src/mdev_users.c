@@ -124,10 +124,7 @@ void mdev_interrupt(struct mdev_waiter *w)
  * from going away meanwhile). */
 static void request_release(struct mdevfs_device *mdev, unsigned int count)
 {
-	const struct mdevfs_backend *be = mdev->parent->backend;
-
-	if (be->request)
-		be->request(mdev, count);
+	mdev_vendor_request(mdev, count);
 	pthread_mutex_lock(&mdev_list_lock);
 	for (GList *l = mdev->holders; l; l = l->next) {
 		struct mdev_holder *h = l->data;

@@ -90,7 +90,18 @@ start=$(date +%s%N)
 expect_eq "slow but working" "$(write_errno "$b/$mt/mtty-1/create" "$(uuidgen)")" OK
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -ge 300 ] && ok "probe_delay_ms=300 took ${ms} ms" || fail "took only ${ms} ms"
-expect_err "unknown fault" "unknown fault 'colour'" "$MDEVFS" ctl -m "$b" fault mtty mtty-1 colour=red
+expect_err "unknown fault" "unknown fault 'colour' (one of: probe_delay_ms, remove_delay_ms, probe_fail_percent, probe_fail_errno, probe_fail_seed)" \
+	"$MDEVFS" ctl -m "$b" fault mtty mtty-1 colour=red
+# A known key's bad value is the value's fault, not an unknown key's; the
+# type's faults stay as they were.
+before=$("$MDEVFS" ctl -m "$b" fault mtty mtty-1)
+expect_err "a bad seed" "mtty-1: fault probe_fail_seed: 'abc' is not a number" \
+	"$MDEVFS" ctl -m "$b" fault mtty mtty-1 probe_fail_seed=abc
+out=$("$MDEVFS" ctl -m "$b" fault mtty mtty-1 probe_fail_seed=abc 2>&1)
+[[ $out != *unknown* ]] && ok "a bad seed is no unknown fault" || fail "a bad seed: '$out'"
+expect_err "a bad delay" "mtty-1: fault probe_delay_ms: expected an integer from 0 to 3600000, got 'abc'" \
+	"$MDEVFS" ctl -m "$b" fault mtty mtty-1 probe_delay_ms=abc
+expect_eq "bad values change nothing" "$("$MDEVFS" ctl -m "$b" fault mtty mtty-1)" "$before"
 expect_err "unknown type" "mtty nope: no such parent or type" "$MDEVFS" ctl -m "$b" fault mtty nope
 
 # The vanish switch: vendor calls stop at once, the parent goes from B;

@@ -76,6 +76,8 @@ static const struct { const char *text, *want; } bad[] = {
 	{ PARENT "pool = 1\n" TYPE "attr.a/b = x\n", "test.conf:8: [type mtty 1] attr.a/b: cannot add attribute 'a/b'" },
 	{ PARENT "pool = 1\n" TYPE "probe_fail_errno = EFOO\n", "test.conf:8: [type mtty 1] probe_fail_errno: 'EFOO' is not an errno" },
 	{ PARENT "pool = 1\n" TYPE "probe_fail_percent = 101\n", "test.conf:8: [type mtty 1] probe_fail_percent: expected an integer from 0 to 100, got '101'" },
+	{ PARENT "pool = 1\n" TYPE "probe_fail_seed = abc\n", "test.conf:8: [type mtty 1] probe_fail_seed: 'abc' is not a number" },
+	{ PARENT "pool = 1\n" TYPE "probe_delay_ms = 0x10\n", "test.conf:8: [type mtty 1] probe_delay_ms: expected an integer from 0 to 3600000, got '0x10'" },
 	{ PARENT "pool = 1\n" TYPE "busy_until_request = x\n", "test.conf:8: [type mtty 1] busy_until_request: expected an integer" },
 	{ PARENT "pool = 1\nvendor_group = power\n" TYPE, "test.conf:6: [parent mtty] vendor_group: 'power' is taken: the core has an entry of that name in every device's directory" },
 	{ PARENT "pool = 1\nvendor_group = vfio-dev\n" TYPE, "test.conf:6: [parent mtty] vendor_group: 'vfio-dev' is taken" },

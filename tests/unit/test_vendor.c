@@ -9,9 +9,12 @@
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "mdev.h"
 #include "run_suite.h"
 #include "gate_backend.h"
@@ -247,6 +250,59 @@ START_TEST(runtime_faults)
 }
 END_TEST
 
+/* A run-time fault that cannot be set says why, in one line: a known key
+ * with a bad value names the value, an unknown key lists the keys; the
+ * type's faults stay as they were. */
+static const struct bad_fault {
+	const char *assignment;
+	const char *message;
+} bad_faults[] = {
+	{ "probe_fail_seed=abc", "lc-a: fault probe_fail_seed: 'abc' is not a number" },
+	{ "probe_fail_seed=", "lc-a: fault probe_fail_seed: '' is not a number" },
+	{ "probe_fail_percent=101", "lc-a: fault probe_fail_percent: expected an integer from 0 to 100, got '101'" },
+	{ "probe_delay_ms=-1", "lc-a: fault probe_delay_ms: expected an integer from 0 to 3600000, got '-1'" },
+	{ "probe_fail_errno=EFOO", "lc-a: fault probe_fail_errno: 'EFOO' is not an errno (a name like EIO or a number)" },
+	{ "colour=red", "lc-a: unknown fault 'colour' (one of: probe_delay_ms, remove_delay_ms, probe_fail_percent, probe_fail_errno, probe_fail_seed)" },
+	{ "probe_fail_seed", "lc-a: expected KEY=VALUE, got 'probe_fail_seed'" },
+};
+
+START_TEST(runtime_fault_refused)
+{
+	g_autoptr(GString) before = g_string_new(NULL);
+	g_autoptr(GString) after = g_string_new(NULL);
+	g_autoptr(GString) log = g_string_new(NULL);
+	char *set[] = { "probe_fail_seed=7", "probe_delay_ms=5", NULL };
+	const struct bad_fault *c = &bad_faults[_i];
+	char *bad[] = { (char *)c->assignment, NULL };
+	char *none[] = { NULL };
+	struct mdevfs_type *a = tree_type(lc, "lc-a");
+	g_autofree char *want = g_strdup_printf("%s\n", c->message);
+
+	ck_assert_int_eq(mdev_parent_fault(lc, "lc-a", set, before), 0);
+	log_capture(log);
+	ck_assert_int_eq(mdev_parent_fault(lc, "lc-a", bad, after), -EINVAL);
+	log_capture(NULL);
+	ck_assert_str_eq(log->str, want);
+	ck_assert_str_eq(after->str, "");
+	ck_assert_int_eq(mdev_parent_fault(lc, "lc-a", none, after), 0);
+	ck_assert_str_eq(after->str, before->str);
+	ck_assert_uint_eq(atomic_load(&a->fault.fail_seq), 7);
+}
+END_TEST
+
+/* A seed at run time is read as the configuration reads it: the same
+ * number restarts the same sequence. */
+START_TEST(runtime_fault_seed)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	char *seed[] = { "probe_fail_seed=18446744073709551615", NULL };
+	struct mdevfs_type *a = tree_type(lc, "lc-a");
+
+	ck_assert_int_eq(mdev_parent_fault(lc, "lc-a", seed, out), 0);
+	ck_assert_uint_eq(atomic_load(&a->fault.fail_seq), UINT64_MAX);
+}
+END_TEST
+
 /* A vanished parent: no vendor call starts any more. */
 START_TEST(vanished_parent)
 {
@@ -280,6 +336,8 @@ int main(void)
 	tcase_add_test(tc, adopt_and_drop);
 	tcase_add_test(tc, adopt_unsupported);
 	tcase_add_test(tc, runtime_faults);
+	tcase_add_loop_test(tc, runtime_fault_refused, 0, G_N_ELEMENTS(bad_faults));
+	tcase_add_test(tc, runtime_fault_seed);
 	tcase_add_test(tc, vanished_parent);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
