@@ -58,9 +58,9 @@ void handle_forget(struct handle *h, uint64_t nlookup);
 bool handle_find(struct sysfs_node node, fuse_ino_t *ino);
 unsigned long handles_count(void);
 
-/* notify.c: collects from the start, sends once started.  A note for a
- * store whose context says defer_notes waits for that store's reply
- * (or anyone else's notes) rather than waking the notifier. */
+/* notify.c: collects from the start, sends once started.  A note with a
+ * store's context waits for that store's reply (or anyone else's notes)
+ * rather than waking the notifier. */
 struct uevent;
 /* @send_uevent: called on the notifier thread only, in order. */
 typedef void notify_send_uevent_t(const struct uevent *ev);

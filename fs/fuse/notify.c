@@ -197,9 +197,11 @@ void notify_kick(void)
 	pthread_mutex_unlock(&nt.lock);
 }
 
+/* A note a store causes (it has the store's context) waits for that
+ * store's reply: only a writer runs stores, and it always replies. */
 static bool deferred(const struct mdev_store_ctx *sc)
 {
-	return sc && sc->defer_notes;
+	return sc != NULL;
 }
 
 void notify_inval_entry(fuse_ino_t parent, const char *name,

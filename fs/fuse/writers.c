@@ -175,7 +175,7 @@ void writers_submit(struct write_job *job)
 
 	kobj_get(job->node.obj);
 	/* The notes its store causes wait for its reply, which sends them. */
-	job->store = (struct mdev_store_ctx){ .defer_notes = true };
+	job->store = (struct mdev_store_ctx){ 0 };
 	if (take_worker_slot()) {
 		done = run_job(job, true);
 		put_worker_slot();

@@ -34,12 +34,11 @@ void mdev_interrupt(struct mdev_waiter *waiter);
 
 /* One store (a write to an attribute), owned by whoever runs it and
  * passed down through sysfs_store() to the core's create, remove and
- * waits. */
+ * waits; the core hands it back with every host call the store causes,
+ * so the host can hold those notes for the store's reply
+ * (fs/fuse/notify.c). */
 struct mdev_store_ctx {
 	struct mdev_waiter waiter;
-	/* The host's: the notes this store causes may wait for its reply
-	 * (fs/fuse/notify.c); the core only hands it back. */
-	bool defer_notes;
 };
 
 struct mdev_host_ops {

@@ -208,7 +208,7 @@ static void assert_all_for(guint from, const struct mdev_store_ctx *sc)
  * (the notifier sends them in this order), all for the writer's store. */
 START_TEST(host_sees_store_changes_in_order)
 {
-	struct mdev_store_ctx sc = { .defer_notes = true };
+	struct mdev_store_ctx sc = { 0 };
 	const char *create = MTTY_DIR "/mdev_supported_types/mtty-2/create";
 	g_autofree char *u = new_uuid(), *path = NULL, *want = NULL, *got = NULL;
 	guint mark = host_record_count();

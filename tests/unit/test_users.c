@@ -106,7 +106,7 @@ END_TEST
 START_TEST(interrupt_does_not_stop_an_unused_remove)
 {
 	g_autofree char *u = created();
-	struct mdev_store_ctx store = { .defer_notes = false };
+	struct mdev_store_ctx store = { 0 };
 
 	mdev_interrupt(&store.waiter);
 	ck_assert_int_eq(tree_remove_for(u, &store), 0);

@@ -106,7 +106,7 @@ bool tree_exists(const char *path)
 
 ssize_t tree_write(const char *path, const char *buf, size_t len)
 {
-	struct mdev_store_ctx sc = { .defer_notes = false };
+	struct mdev_store_ctx sc = { 0 };
 
 	return tree_write_for(path, buf, len, &sc);
 }
@@ -231,7 +231,7 @@ int tree_create(const char *parent, const char *type, const char *uuid)
 
 int tree_remove(const char *uuid)
 {
-	struct mdev_store_ctx sc = { .defer_notes = false };
+	struct mdev_store_ctx sc = { 0 };
 
 	return tree_remove_for(uuid, &sc);
 }
