@@ -145,7 +145,7 @@ static void check_effects(struct daemon *d, const char *reply)
 static bool misused(const uint8_t *data, size_t size)
 {
 	static const struct { const char *name; int min, max; } cmds[] = {
-		{ "list", 0, 0 }, { "register", 1, 1 }, { "unregister", 1, -1 },
+		{ "status", 0, 0 }, { "list", 0, 0 }, { "register", 1, 1 }, { "unregister", 1, -1 },
 		{ "hold", 1, 1 }, { "vanish", 1, 1 }, { "fault", 2, -1 },
 	};
 	const uint8_t *nl = memchr(data, '\n', size);
