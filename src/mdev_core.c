@@ -218,9 +218,9 @@ static void mdev_device_release_driver(struct mdevfs_device *mdev,
 	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_UNBIND, NULL, sc);
 }
 
-/* device_del(): core files and bus link, the driver, the directory, then
- * the remove uevent (the kernel sends it just before the directory goes;
- * here a monitor that gets it finds the device gone). */
+/* device_del(): core files and bus link, the driver, the remove uevent,
+ * then the directory: a monitor that looks when remove arrives finds the
+ * directory there and empty, as on the kernel. */
 static void mdev_device_del(struct mdevfs_device *mdev,
 			    const struct mdev_store_ctx *sc)
 {
@@ -229,11 +229,11 @@ static void mdev_device_del(struct mdevfs_device *mdev,
 	kobj_tree_remove(all_devices, &mdev->kobj);
 	sysfs_write_unlock();
 	mdev_device_release_driver(mdev, sc);
+	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_REMOVE, NULL, sc);
 	sysfs_write_lock();
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DIR, sc);
 	kobj_tree_remove(mdev->parent->devices, &mdev->kobj);
 	sysfs_write_unlock();
-	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_REMOVE, NULL, sc);
 }
 
 /* mdev_device_release(): the vendor's release(), then the UUID is free

@@ -59,10 +59,11 @@ bool handle_find(struct sysfs_node node, fuse_ino_t *ino);
 unsigned long handles_count(void);
 
 /* notify.c: collects from the start, sends once started.  A note with a
- * store's context waits for that store's reply (or anyone else's notes)
- * rather than waking the notifier. */
+ * store's context waits for that store's next uevent or its reply (or
+ * anyone else's notes) rather than waking the notifier; a uevent is sent
+ * before notify_uevent() returns. */
 struct uevent;
-/* @send_uevent: called on the notifier thread only, in order. */
+/* @send_uevent: called by the token's holder only, in order. */
 typedef void notify_send_uevent_t(const struct uevent *ev);
 void notifier_start(struct fuse_session *se, notify_send_uevent_t *send_uevent);
 void notifier_stop(void);

@@ -14,6 +14,15 @@
  * spares the common write two thread switches; the notifier sends
  * whenever the token is free and the queue is not empty.
  *
+ * A uevent is out before the change goes on, as the kernel's
+ * kobject_uevent() returns once the event is broadcast: its sender waits
+ * until the queue is sent through it (sending itself when the token is
+ * free).  So a monitor that looks when an event arrives sees what the
+ * kernel's would (at a device's add, no driver link yet; at its remove,
+ * the directory still there and empty), with the same race against the
+ * change going on.  The sender holds no tree lock (mdev_host.h), and the
+ * token's holder takes none, so the wait cannot close a cycle.
+ *
  * Until the mount is up the queue only collects (the parents' add and
  * registered uevents wait for the tree to be visible); once stopped,
  * replies and uevents are sent in place.
@@ -31,6 +40,7 @@ enum note_kind { NOTE_INVAL_ENTRY, NOTE_REPLY_WRITE, NOTE_UEVENT };
 
 struct note {
 	struct note *next;
+	uint64_t seq;       /* its place in the queue, from 1 */
 	enum note_kind kind;
 	fuse_ino_t parent;  /* NOTE_INVAL_ENTRY */
 	fuse_req_t req;     /* NOTE_REPLY_WRITE */
@@ -43,16 +53,20 @@ enum notifier_state { COLLECTING, RUNNING, STOPPED };
 
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;       /* for the notifier: work, or stop */
+	pthread_cond_t sent_cond;  /* for senders waiting on their uevent */
 	struct note *head, **tail; /* lock */
 	enum notifier_state state; /* lock */
 	bool sending;              /* lock: someone holds the token */
+	uint64_t queued, sent;     /* lock: seq of the last queued, sent */
+	unsigned int waiting;      /* lock: threads on sent_cond */
 	struct fuse_session *se;
 	notify_send_uevent_t *send_uevent; /* the host's route to listeners */
 	pthread_t thread;
 } nt = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
+	.sent_cond = PTHREAD_COND_INITIALIZER,
 	.tail = &nt.head,
 };
 
@@ -97,14 +111,27 @@ static void send_batch(struct note *batch)
 	}
 }
 
-/* Caller holds nt.lock and nt.sending: the queue is theirs to send. */
-static struct note *take_batch_locked(void)
+/* Caller holds nt.lock and the token is free: takes it, sends the queue
+ * and then the reply to @req (if any) without the lock, gives it back. */
+static void send_queue_locked(fuse_req_t req, ssize_t result)
 {
 	struct note *batch = nt.head;
+	uint64_t upto = nt.queued;
 
 	nt.head = NULL;
 	nt.tail = &nt.head;
-	return batch;
+	nt.sending = true;
+	pthread_mutex_unlock(&nt.lock);
+	send_batch(batch);
+	if (req)
+		reply_write(req, result);
+	pthread_mutex_lock(&nt.lock);
+	nt.sending = false;
+	nt.sent = upto;
+	if (nt.waiting)
+		pthread_cond_broadcast(&nt.sent_cond);
+	if (nt.head || nt.state == STOPPED)
+		pthread_cond_signal(&nt.cond);
 }
 
 static void *notifier_main(void *arg)
@@ -112,20 +139,13 @@ static void *notifier_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&nt.lock);
 	for (;;) {
-		struct note *batch;
-
-		if (!nt.head || nt.sending) {
-			if (nt.state == STOPPED && !nt.head && !nt.sending)
-				break;
-			pthread_cond_wait(&nt.cond, &nt.lock);
+		if (nt.head && !nt.sending) {
+			send_queue_locked(NULL, 0);
 			continue;
 		}
-		nt.sending = true;
-		batch = take_batch_locked();
-		pthread_mutex_unlock(&nt.lock);
-		send_batch(batch);
-		pthread_mutex_lock(&nt.lock);
-		nt.sending = false;
+		if (nt.state == STOPPED && !nt.head && !nt.sending)
+			break;
+		pthread_cond_wait(&nt.cond, &nt.lock);
 	}
 	pthread_mutex_unlock(&nt.lock);
 	return NULL;
@@ -154,6 +174,7 @@ void notifier_stop(void)
 	running = nt.state == RUNNING;
 	nt.state = STOPPED;
 	pthread_cond_signal(&nt.cond);
+	pthread_cond_broadcast(&nt.sent_cond);
 	pthread_mutex_unlock(&nt.lock);
 	if (running)
 		pthread_join(nt.thread, NULL);
@@ -166,11 +187,13 @@ void notifier_stop(void)
 	nt.tail = &nt.head;
 }
 
-/* A deferred note (one a store causes, which its reply will send, with
- * anyone else's queued before it) does not wake the notifier to compete
- * with the store for the token. */
-static void queue(struct note *n, bool defer)
+/* Queues @n and returns its seq (0: sent already, or dropped).  A note a
+ * store causes (with the store's context) does not wake the notifier: the
+ * store's uevent or its reply sends it, without two thread switches. */
+static uint64_t queue(struct note *n, const struct mdev_store_ctx *sc)
 {
+	uint64_t seq;
+
 	n->next = NULL;
 	pthread_mutex_lock(&nt.lock);
 	if (nt.state == STOPPED) {
@@ -179,12 +202,32 @@ static void queue(struct note *n, bool defer)
 		if (n->kind != NOTE_INVAL_ENTRY)
 			send_note(n);
 		free(n);
-		return;
+		return 0;
 	}
+	seq = n->seq = ++nt.queued;
 	*nt.tail = n;
 	nt.tail = &n->next;
-	if (!defer)
+	if (!sc)
 		pthread_cond_signal(&nt.cond);
+	pthread_mutex_unlock(&nt.lock);
+	return seq;
+}
+
+/* Returns once the queue is sent through @seq: sends it here when the
+ * token is free, else waits for whoever holds it.  Before the mount is up
+ * (and once stopped) nothing waits. */
+static void send_through(uint64_t seq)
+{
+	pthread_mutex_lock(&nt.lock);
+	while (nt.state == RUNNING && nt.sent < seq) {
+		if (!nt.sending) {
+			send_queue_locked(NULL, 0);
+			continue;
+		}
+		nt.waiting++;
+		pthread_cond_wait(&nt.sent_cond, &nt.lock);
+		nt.waiting--;
+	}
 	pthread_mutex_unlock(&nt.lock);
 }
 
@@ -195,13 +238,6 @@ void notify_kick(void)
 	if (nt.head)
 		pthread_cond_signal(&nt.cond);
 	pthread_mutex_unlock(&nt.lock);
-}
-
-/* A note a store causes (it has the store's context) waits for that
- * store's reply: only a writer runs stores, and it always replies. */
-static bool deferred(const struct mdev_store_ctx *sc)
-{
-	return sc != NULL;
 }
 
 void notify_inval_entry(fuse_ino_t parent, const char *name,
@@ -215,7 +251,7 @@ void notify_inval_entry(fuse_ino_t parent, const char *name,
 	n->kind = NOTE_INVAL_ENTRY;
 	n->parent = parent;
 	memcpy(n->name, name, len);
-	queue(n, deferred(sc));
+	queue(n, sc);
 }
 
 /* With the token free, sends the queue (which holds every note of this
@@ -223,26 +259,14 @@ void notify_inval_entry(fuse_ino_t parent, const char *name,
  * replies here. */
 static bool reply_in_place(fuse_req_t req, ssize_t result)
 {
-	struct note *batch;
+	bool ok;
 
 	pthread_mutex_lock(&nt.lock);
-	if (nt.state != RUNNING || nt.sending) {
-		pthread_mutex_unlock(&nt.lock);
-		return false;
-	}
-	nt.sending = true;
-	batch = take_batch_locked();
+	ok = nt.state == RUNNING && !nt.sending;
+	if (ok)
+		send_queue_locked(req, result);
 	pthread_mutex_unlock(&nt.lock);
-
-	send_batch(batch);
-	reply_write(req, result);
-
-	pthread_mutex_lock(&nt.lock);
-	nt.sending = false;
-	if (nt.head || nt.state == STOPPED)
-		pthread_cond_signal(&nt.cond);
-	pthread_mutex_unlock(&nt.lock);
-	return true;
+	return ok;
 }
 
 void notify_reply_write(fuse_req_t req, ssize_t result)
@@ -260,9 +284,11 @@ void notify_reply_write(fuse_req_t req, ssize_t result)
 	n->kind = NOTE_REPLY_WRITE;
 	n->req = req;
 	n->result = result;
-	queue(n, false);
+	queue(n, NULL);
 }
 
+/* The host's uevent: out, after the invalidations before it, when this
+ * returns (a malloc failure loses it, as the kernel's would be). */
 void notify_uevent(void *ctx, const struct mdev_store_ctx *sc,
 		   struct uevent *ev)
 {
@@ -275,5 +301,5 @@ void notify_uevent(void *ctx, const struct mdev_store_ctx *sc,
 	}
 	n->kind = NOTE_UEVENT;
 	n->ev = ev;
-	queue(n, deferred(sc));
+	send_through(queue(n, sc));
 }

@@ -48,7 +48,10 @@ struct mdev_host_ops {
 	 * nor call back into the tree. */
 	sysfs_gone_fn *entry_gone;
 	/* A uevent, the host's to free; sent after the entry_gone calls of
-	 * the change it reports. */
+	 * the change it reports.  The host may return only once it is out
+	 * (the kernel's kobject_uevent() does), so the core calls it where
+	 * the kernel sends the event and with no tree lock held (neither
+	 * sysfs_rwsem nor a leaf): lookups and reads go on meanwhile. */
 	void (*uevent)(void *ctx, const struct mdev_store_ctx *sc,
 		       struct uevent *ev);
 	/* A backend says its parent is gone (mdevfs_parent_gone()); called

@@ -42,6 +42,14 @@ killed=0
 for round in $(seq "$rounds"); do
 	python3 "$storm" storm "$m" "$work/logs" "$writers" 30 &
 	storm_pid=$!
+	# Killed a random moment after the storm's first acknowledgement of
+	# the round, so a slow machine (fsync under load takes seconds) still
+	# kills in the middle of work, not before it.
+	acks=$(cat "$work"/logs/*.log 2>/dev/null | grep -c '^ack ')
+	for _ in $(seq 300); do
+		[ "$(cat "$work"/logs/*.log 2>/dev/null | grep -c '^ack ')" -gt "$acks" ] && break
+		sleep 0.1
+	done
 	sleep "0.$((RANDOM % 6 + 3))"
 	# Restarted before anything waits for the killed daemon: one of its
 	# threads may be stuck in the kernel (an invalidation waiting for a

@@ -28,12 +28,17 @@ static void check_event(const struct uevent *ev)
 		g_autofree char *rm = g_strdup_printf("%s/remove", path);
 		bool there = tree_exists(path) && tree_exists(bus) && tree_exists(rm);
 
-		/* add: visible with its core files; remove: all gone */
+		/* add: visible with its core files; remove: the directory
+		 * there and empty, the bus link gone (the kernel's device_del()
+		 * sends it before kobject_del()) */
 		if (ev->action == KOBJ_ADD)
 			ck_assert_msg(there, "add sent before %s was visible", path);
-		if (ev->action == KOBJ_REMOVE)
-			ck_assert_msg(!tree_exists(path) && !tree_exists(bus),
-				      "remove sent while %s was visible", path);
+		if (ev->action == KOBJ_REMOVE) {
+			ck_assert_msg(tree_exists(path), "remove sent after %s went",
+				      path);
+			ck_assert_msg(!tree_count(path) && !tree_exists(bus),
+				      "remove sent while %s had entries", path);
+		}
 	}
 }
 
@@ -205,7 +210,8 @@ static void assert_all_for(guint from, const struct mdev_store_ctx *sc)
 
 /* What the daemon's host gets for a create and a remove written to the
  * tree: every invalidation before the uevent that reports its change
- * (the notifier sends them in this order), all for the writer's store. */
+ * (the notifier sends them in this order), the device's directory after
+ * its remove, all for the writer's store. */
 START_TEST(host_sees_store_changes_in_order)
 {
 	struct mdev_store_ctx sc = { 0 };
@@ -243,8 +249,8 @@ START_TEST(host_sees_store_changes_in_order)
 		"gone class/vfio-dev/vfio0\n"
 		"uevent remove " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
 		"uevent unbind " MTTY "/%1$s mdev\n"
-		"gone " MTTY_DIR "/%1$s\n"
-		"uevent remove " MTTY "/%1$s mdev\n", u);
+		"uevent remove " MTTY "/%1$s mdev\n"
+		"gone " MTTY_DIR "/%1$s\n", u);
 	got = host_record_since(mark, "", false);
 	ck_assert_str_eq(got, want);
 	assert_all_for(mark, &sc);
