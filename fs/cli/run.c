@@ -40,6 +40,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "proc.h"
 #include "run.h"
 #include "uevent_netlink.h"
 
@@ -230,19 +231,6 @@ static void loopback_up(void)
 	close(fd);
 }
 
-/* Whether this process's user namespace is not the host's (its uid_map
- * is not the identity over every uid). */
-static bool in_user_namespace(void)
-{
-	g_autofree char *map = NULL;
-	unsigned long inside, outside, count;
-
-	if (!g_file_get_contents("/proc/self/uid_map", &map, NULL, NULL))
-		return false;
-	return sscanf(map, "%lu %lu %lu", &inside, &outside, &count) != 3 ||
-	       inside != 0 || outside != 0 || count != 4294967295UL;
-}
-
 /* The namespaces, the staging tmpfs and the overlay, shared so that
  * COMMAND's copy of it gets the binds made later. */
 static int enter_namespaces(struct run *r)
@@ -265,7 +253,7 @@ static int enter_namespaces(struct run *r)
 		  "lowerdir=/sys,upperdir=" STAGE "/upper,workdir=" STAGE "/work")) {
 		/* In a user namespace the kernel refuses an overlay on sysfs. */
 		log_err("run: cannot put an overlay on /sys: %s%s", strerror(errno),
-			in_user_namespace() ? " (in a user namespace: `mdevfs run` "
+			proc_host_userns(0) == 0 ? " (in a user namespace: `mdevfs run` "
 			"needs root of the host's user namespace)" : "");
 		return -1;
 	}

@@ -561,35 +561,6 @@ static void mdevfs_create(fuse_req_t req, fuse_ino_t p, const char *n,
 	fuse_reply_err(req, EACCES);
 }
 
-static void mdevfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			    size_t size)
-{
-	(void)ino, (void)name, (void)size;
-	fuse_reply_err(req, ENODATA);
-}
-
-static void mdevfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
-{
-	(void)ino;
-	if (size)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_xattr(req, 0);
-}
-
-static void mdevfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			    const char *value, size_t size, int flags)
-{
-	(void)ino, (void)name, (void)value, (void)size, (void)flags;
-	fuse_reply_err(req, EOPNOTSUPP);
-}
-
-static void mdevfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
-{
-	(void)ino, (void)name;
-	fuse_reply_err(req, EOPNOTSUPP);
-}
-
 const struct fuse_lowlevel_ops mdevfs_ops = {
 	.init = mdevfs_init,
 	.lookup = mdevfs_lookup,
@@ -614,8 +585,8 @@ const struct fuse_lowlevel_ops mdevfs_ops = {
 	.rename = mdevfs_rename,
 	.link = mdevfs_link,
 	.create = mdevfs_create,
-	.getxattr = mdevfs_getxattr,
-	.listxattr = mdevfs_listxattr,
-	.setxattr = mdevfs_setxattr,
-	.removexattr = mdevfs_removexattr,
+	.getxattr = fs_getxattr,
+	.listxattr = fs_listxattr,
+	.setxattr = fs_setxattr,
+	.removexattr = fs_removexattr,
 };
