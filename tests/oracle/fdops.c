@@ -12,7 +12,9 @@
  *   open FD PATH MODE   r, w or b (read-write), then d O_DIRECTORY,
  *                       D O_DIRECT, t O_TRUNC, a O_APPEND
  *   close FD | fsync FD | fdatasync FD | fstat FD | poll FD | flock FD
- *   read FD N | pread FD N OFF | write FD VALUE | lseek FD OFF
+ *   fallocate FD | fionread FD
+ *   read FD N | pread FD N OFF | write FD VALUE | lseek FD OFF [end]
+ *   copy FD N           copy_file_range(2) of N bytes into a memfd
  *   dents FD            one getdents64 call: the names, or "end"
  *   setfl FD MODE       fcntl(F_SETFL) with MODE's D/a flags
  *   stat PATH           lstat: type and mode, size, nlink
@@ -37,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -236,8 +240,20 @@ static void step(char **a, int n)
 	} else if (!strcmp(op, "write") && fd && n == 3) {
 		len = unescape(a[2], val);
 		result(write(*fd, val, len), print_count);
-	} else if (!strcmp(op, "lseek") && fd && n == 3) {
-		result(lseek(*fd, x, SEEK_SET), print_count);
+	} else if (!strcmp(op, "lseek") && fd && (n == 3 || n == 4)) {
+		result(lseek(*fd, x, n == 4 ? SEEK_END : SEEK_SET), print_count);
+	} else if (!strcmp(op, "fallocate") && fd) {
+		result(fallocate(*fd, 0, 0, 1), NULL);
+	} else if (!strcmp(op, "fionread") && fd) {
+		int avail = 0;
+
+		result(ioctl(*fd, FIONREAD, &avail) ? -1 : avail, print_count);
+	} else if (!strcmp(op, "copy") && fd && n == 3) {
+		int to = memfd_create("copy", 0);
+
+		result(copy_file_range(*fd, NULL, to, NULL, (size_t)x, 0), print_count);
+		close(to);
+
 	} else if (!strcmp(op, "dents") && fd) {
 		dents(*fd);
 	} else if (!strcmp(op, "setfl") && fd && n == 3) {

@@ -18,6 +18,25 @@ T=$M/mdev_supported_types/mtty-2
 U=8d7a4b2c-1f3e-4a5b-9c6d-7e8f9a0b1c2d
 D=$M/$U
 
+# Not on a bare mdevfs mount, whose root holds only the tree: in `mdevfs
+# run` (tests/integration/run_stat.sh), where these are the real /sys's
+# or made by run.
+echo "== the directories around the tree"
+"$F" <<EOF
+stat .
+stat class
+stat class/mtty
+stat class/mdev_bus
+stat class/vfio-dev
+stat devices
+stat devices/virtual
+stat devices/virtual/mtty
+stat devices/virtual/mtty/mtty
+stat bus
+stat bus/mdev
+stat kernel/iommu_groups
+EOF
+
 echo "== a directory fd across a create"
 "$F" <<EOF
 open d bus/mdev/devices rd
@@ -70,6 +89,11 @@ flock g
 open r . rd
 fsync r
 statfs .
+lseek f 0 end
+fionread f
+fallocate f
+copy f 4096
+fallocate h
 EOF
 
 echo "== xattrs"
