@@ -19,18 +19,26 @@ static struct sysfs_node node_of(fuse_ino_t ino)
 	return handle_of(ino)->node;
 }
 
-void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+/* A get's or a list's reply: the errno, the size asked for (@size 0) or
+ * the data. */
+static void reply_xattr(fuse_req_t req, ssize_t ret, const char *buf,
+			size_t size)
 {
-	char *buf = size ? malloc(size) : NULL;
-	ssize_t ret = size && !buf ? -ENOMEM :
-		      sysfs_getxattr(node_of(ino), name, buf, size);
-
 	if (ret < 0)
 		fuse_reply_err(req, (int)-ret);
 	else if (!size)
 		fuse_reply_xattr(req, (size_t)ret);
 	else
 		fuse_reply_buf(req, buf, (size_t)ret);
+}
+
+void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	ssize_t ret = size && !buf ? -ENOMEM :
+		      sysfs_getxattr(node_of(ino), name, buf, size);
+
+	reply_xattr(req, ret, buf, size);
 	free(buf);
 }
 
@@ -51,12 +59,7 @@ void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	ssize_t ret = size && !buf ? -ENOMEM :
 		      sysfs_listxattr(node, may_list_trusted(req, node), buf, size);
 
-	if (ret < 0)
-		fuse_reply_err(req, (int)-ret);
-	else if (!size)
-		fuse_reply_xattr(req, (size_t)ret);
-	else
-		fuse_reply_buf(req, buf, (size_t)ret);
+	reply_xattr(req, ret, buf, size);
 	free(buf);
 }
 

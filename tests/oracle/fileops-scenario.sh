@@ -17,6 +17,8 @@ M=devices/virtual/mtty/mtty
 T=$M/mdev_supported_types/mtty-2
 U=8d7a4b2c-1f3e-4a5b-9c6d-7e8f9a0b1c2d
 D=$M/$U
+# A valid POSIX ACL (user rw, group r, other r), as its xattr is written.
+ACL='\x02\x00\x00\x00\x01\x00\x06\x00\xff\xff\xff\xff\x04\x00\x04\x00\xff\xff\xff\xff\x20\x00\x04\x00\xff\xff\xff\xff'
 
 # Not on a bare mdevfs mount, whose root holds only the tree: in `mdevfs
 # run` (tests/integration/run_stat.sh), where these are the real /sys's
@@ -127,8 +129,8 @@ getx $T/name user.u
 rmx $T/name user.u
 getx $T/name system.posix_acl_access
 getx $T system.posix_acl_default
-setx $T/name system.posix_acl_access \x02\x00\x00\x00\x01\x00\x06\x00\xff\xff\xff\xff\x04\x00\x04\x00\xff\xff\xff\xff\x20\x00\x04\x00\xff\xff\xff\xff
-setx $T system.posix_acl_default \x02\x00\x00\x00\x01\x00\x06\x00\xff\xff\xff\xff\x04\x00\x04\x00\xff\xff\xff\xff\x20\x00\x04\x00\xff\xff\xff\xff
+setx $T/name system.posix_acl_access $ACL
+setx $T system.posix_acl_default $ACL
 rmx $T/name system.posix_acl_access
 setx $T/name system.foo x
 getx $T/name system.foo
