@@ -59,6 +59,7 @@ void sysfs_fini(void)
 	pthread_mutex_lock(&overrides_lock);
 	g_clear_pointer(&overrides, g_hash_table_destroy);
 	pthread_mutex_unlock(&overrides_lock);
+	sysfs_xattr_fini();
 	pthread_rwlock_destroy(&sysfs_rwsem);
 	gone_fn = NULL;
 }
@@ -275,6 +276,7 @@ void sysfs_forget_obj(struct kobj *obj)
 	if (overrides && g_hash_table_size(overrides))
 		g_hash_table_foreach_remove(overrides, override_of, obj);
 	pthread_mutex_unlock(&overrides_lock);
+	sysfs_xattr_forget(obj);
 }
 
 /* Path of @n from the root, e.g. "bus/mdev/devices"; "" for the root. */

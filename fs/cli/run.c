@@ -4,16 +4,16 @@
  * its own in which the emulated tree is at the real /sys paths, so
  * unmodified programs (mdevctl, libvirt, udevadm) work on it.
  *
- * /sys gets an overlay (the real sysfs below, a tmpfs above) so mountpoints
+ * /sys gets an overlay (the real sysfs below, a ramfs above) so mountpoints
  * can be made where the kernel has nothing, and the mdevfs tree's pieces
  * are bind-mounted there: class/mdev_bus, class/vfio-dev, bus/mdev,
  * kernel/iommu_groups, each parent's directory and class, also of parents
  * plugged later (`mdevfs ctl register`).  /etc/mdevctl.d gets a tmpfs with
  * the directories mdevctl requires.
  *
- * The daemon's namespace keeps the staging tmpfs (overlay layers, the FUSE
+ * The daemon's namespace keeps the staging ramfs (overlay layers, the FUSE
  * tree) over /tmp, so it can bind parents at any time.  COMMAND runs in a
- * namespace of its own, copied from the daemon's, without that tmpfs: it
+ * namespace of its own, copied from the daemon's, without that ramfs: it
  * sees the real /tmp, and since /sys is a shared mount, the binds the
  * daemon makes and removes later reach it.  Nothing is made on the host,
  * so nothing is left there, even if mdevfs is killed.  mdevfs serves until
@@ -40,6 +40,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "proc.h"
 #include "run.h"
 #include "uevent_netlink.h"
 
@@ -230,21 +231,25 @@ static void loopback_up(void)
 	close(fd);
 }
 
-/* Whether this process's user namespace is not the host's (its uid_map
- * is not the identity over every uid). */
-static bool in_user_namespace(void)
+/* The overlay's root stats as its upper layer's: as the real /sys (0555). */
+static int upper_root_as_sysfs(void)
 {
-	g_autofree char *map = NULL;
-	unsigned long inside, outside, count;
+	struct stat st;
 
-	if (!g_file_get_contents("/proc/self/uid_map", &map, NULL, NULL))
-		return false;
-	return sscanf(map, "%lu %lu %lu", &inside, &outside, &count) != 3 ||
-	       inside != 0 || outside != 0 || count != 4294967295UL;
+	if (stat("/sys", &st) || chmod(STAGE "/upper", st.st_mode & 07777))
+		return fail("cannot copy the mode of", "/sys");
+	return 0;
 }
 
-/* The namespaces, the staging tmpfs and the overlay, shared so that
- * COMMAND's copy of it gets the binds made later. */
+/* The namespaces, the staging ramfs and the overlay, shared so that
+ * COMMAND's copy of it gets the binds made later.
+ *
+ * ramfs, not tmpfs: the directories run makes for the binds are the upper
+ * layer's, and /sys, /sys/class or /sys/devices/virtual stat as the upper
+ * layer's once a name is made in them.  A tmpfs directory's size is 20
+ * bytes an entry, a ramfs one's 0, as sysfs's.  (ramfs has no xattrs:
+ * overlayfs says so in the kernel log and does without, as nothing here
+ * needs redirects or opaque directories.) */
 static int enter_namespaces(struct run *r)
 {
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET)) {
@@ -256,16 +261,16 @@ static int enter_namespaces(struct run *r)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return fail("cannot make private", "/");
 	loopback_up();
-	if (do_mount(r->mounts, "mdevfs", STAGE, "tmpfs", 0, "mode=0700") ||
+	if (do_mount(r->mounts, "mdevfs", STAGE, "ramfs", 0, "mode=0700") ||
 	    make_dirs(STAGE "/upper", NULL) || make_dirs(STAGE "/work", NULL) ||
-	    make_dirs(TREE, NULL))
+	    make_dirs(TREE, NULL) || upper_root_as_sysfs())
 		return -1;
 	/* lowerdir is looked up before the overlay covers it: the real sysfs */
 	if (mount("mdevfs", "/sys", "overlay", 0,
 		  "lowerdir=/sys,upperdir=" STAGE "/upper,workdir=" STAGE "/work")) {
 		/* In a user namespace the kernel refuses an overlay on sysfs. */
 		log_err("run: cannot put an overlay on /sys: %s%s", strerror(errno),
-			in_user_namespace() ? " (in a user namespace: `mdevfs run` "
+			proc_host_userns(0) == 0 ? " (in a user namespace: `mdevfs run` "
 			"needs root of the host's user namespace)" : "");
 		return -1;
 	}
@@ -360,7 +365,7 @@ static void child_fail(const char *msg)
 }
 
 /* COMMAND, in a copy of the daemon's mount namespace without the staging
- * tmpfs (the real /tmp shows again). */
+ * ramfs (the real /tmp shows again). */
 static pid_t start_command(char **argv, const char *control)
 {
 	g_auto(GStrv) env = command_env(control);

@@ -37,6 +37,13 @@ sysfs_gone_fn fs_entry_gone;
 /* Frees the files the kernel did not release before the session ended. */
 void fs_close_files(void);
 
+/* xattr_ops.c: the xattr handlers. */
+void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		 const char *value, size_t size, int flags);
+void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
 /* handles.c: a node the kernel knows, named by its address.  A handle holds
  * a reference on its object and lives while the kernel's lookup count is
  * not zero.  The root is FUSE_ROOT_ID. */

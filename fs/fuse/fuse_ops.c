@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -100,6 +101,17 @@ void fs_set_session(const struct fuse_session *se)
 static struct sysfs_node node_of(fuse_ino_t ino)
 {
 	return handle_of(ino)->node;
+}
+
+/* Whether the node is still in the tree (kernfs_get_active() succeeds). */
+static bool node_live(fuse_ino_t ino)
+{
+	bool live;
+
+	sysfs_read_lock();
+	live = sysfs_visible(node_of(ino));
+	sysfs_read_unlock();
+	return live;
 }
 
 static double attr_timeout(const struct stat *st)
@@ -299,6 +311,10 @@ static int open_allowed(struct sysfs_node node, int flags)
 	if ((acc == O_RDONLY || acc == O_RDWR) &&
 	    (!(st.st_mode & 0444) || !ent->show))
 		return -EACCES;
+	/* do_dentry_open(), after kernfs_fop_open() said yes: kernfs files
+	 * cannot do O_DIRECT.  (FUSE's can, so the VFS lets it through.) */
+	if (flags & O_DIRECT)
+		return -EINVAL;
 	return 0;
 }
 
@@ -413,6 +429,11 @@ static void mdevfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		ret = sysfs_show(node_of(ino), of->buf);
 		of->valid = ret >= 0;
 		of->len = ret >= 0 ? (size_t)ret : 0;
+	} else if ((size_t)off >= of->len && !node_live(ino)) {
+		/* seq_read_iter() gives what is left of the page; past it,
+		 * even at the end, it asks kernfs_seq_start() for more, which
+		 * fails once the node is gone. */
+		ret = -ENODEV;
 	}
 	if (ret < 0)
 		fuse_reply_err(req, (int)-ret);
@@ -447,6 +468,31 @@ static void mdevfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	memcpy(job->buf, buf, len);
 	job->buf[len] = '\0';
 	writers_submit(job);
+}
+
+/* kernfs_fop_poll(): a node that is gone adds EPOLLERR and EPOLLPRI to
+ * the default mask; no mdev attribute notifies, so a live one has only
+ * the default and nothing is left to wake. */
+static void mdevfs_poll(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+	unsigned int revents = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+
+	(void)fi;
+	fuse_pollhandle_destroy(ph);
+	if (!node_live(ino))
+		revents |= POLLERR | POLLPRI;
+	fuse_reply_poll(req, revents);
+}
+
+/* kernfs's directories have no fsync, so fsync(2) and fdatasync(2) of one
+ * are EINVAL; its files have noop_fsync(), which is what FUSE does for a
+ * daemon without fsync. */
+static void mdevfs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			    struct fuse_file_info *fi)
+{
+	(void)ino, (void)datasync, (void)fi;
+	fuse_reply_err(req, EINVAL);
 }
 
 static void mdevfs_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -515,35 +561,6 @@ static void mdevfs_create(fuse_req_t req, fuse_ino_t p, const char *n,
 	fuse_reply_err(req, EACCES);
 }
 
-static void mdevfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			    size_t size)
-{
-	(void)ino, (void)name, (void)size;
-	fuse_reply_err(req, ENODATA);
-}
-
-static void mdevfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
-{
-	(void)ino;
-	if (size)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_xattr(req, 0);
-}
-
-static void mdevfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			    const char *value, size_t size, int flags)
-{
-	(void)ino, (void)name, (void)value, (void)size, (void)flags;
-	fuse_reply_err(req, EOPNOTSUPP);
-}
-
-static void mdevfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
-{
-	(void)ino, (void)name;
-	fuse_reply_err(req, EOPNOTSUPP);
-}
-
 const struct fuse_lowlevel_ops mdevfs_ops = {
 	.init = mdevfs_init,
 	.lookup = mdevfs_lookup,
@@ -557,6 +574,8 @@ const struct fuse_lowlevel_ops mdevfs_ops = {
 	.release = mdevfs_release,
 	.read = mdevfs_read,
 	.write = mdevfs_write,
+	.poll = mdevfs_poll,
+	.fsyncdir = mdevfs_fsyncdir,
 	.statfs = mdevfs_statfs,
 	.mkdir = mdevfs_mkdir,
 	.mknod = mdevfs_mknod,
@@ -566,8 +585,8 @@ const struct fuse_lowlevel_ops mdevfs_ops = {
 	.rename = mdevfs_rename,
 	.link = mdevfs_link,
 	.create = mdevfs_create,
-	.getxattr = mdevfs_getxattr,
-	.listxattr = mdevfs_listxattr,
-	.setxattr = mdevfs_setxattr,
-	.removexattr = mdevfs_removexattr,
+	.getxattr = fs_getxattr,
+	.listxattr = fs_listxattr,
+	.setxattr = fs_setxattr,
+	.removexattr = fs_removexattr,
 };

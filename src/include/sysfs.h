@@ -140,8 +140,22 @@ bool sysfs_remove_self(struct kobj *obj, unsigned int flag,
 		       const struct mdev_store_ctx *sc);
 /* Waits until no show/store of @obj's SYSFS_ACTIVE entries runs. */
 void sysfs_drain(struct kobj *obj);
-/* Drops chmod/chown overrides of a dying object. */
+/* Drops chmod/chown overrides and xattrs of a dying object. */
 void sysfs_forget_obj(struct kobj *obj);
+
+/* Extended attributes, in memory as kernfs keeps them (sysfs_xattr.c):
+ * 0 or a size, else -errno.  @size 0 asks for the size; @trusted: the
+ * caller may see trusted.* names.  Take xattrs_lock, a leaf lock. */
+int sysfs_setxattr(struct sysfs_node node, const char *name, const void *value,
+		   size_t size, int flags);
+int sysfs_removexattr(struct sysfs_node node, const char *name);
+ssize_t sysfs_getxattr(struct sysfs_node node, const char *name, void *buf,
+		       size_t size);
+ssize_t sysfs_listxattr(struct sysfs_node node, bool trusted, char *buf,
+			size_t size);
+/* Drops the attributes of @obj's nodes (sysfs_forget_obj()). */
+void sysfs_xattr_forget(const struct kobj *obj);
+void sysfs_xattr_fini(void);
 
 /* Relative symlink text from directory @from to @to (both from the root),
  * as kernfs_get_target_path() builds it. */

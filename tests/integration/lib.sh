@@ -68,7 +68,7 @@ start_on() {
 daemon_pid() {
 	local p
 	for p in /proc/[0-9]*; do
-		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "mdevfs.* $1 \?$"; then
+		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "mdevfs.* $1 \?$"; then
 			basename "$p"
 			return 0
 		fi
