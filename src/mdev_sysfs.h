@@ -61,7 +61,7 @@ typedef ssize_t sysfs_show_t(struct kobj *, const struct sysfs_entry *, char *);
 typedef ssize_t sysfs_store_t(struct kobj *, const struct sysfs_entry *,
 			      const char *, size_t, struct mdev_store_ctx *);
 
-/* mdev_sysfs_root.c: attributes several tables use */
+/* mdev_sysfs_common.c: attributes and helpers several tables use */
 sysfs_show_t show_zero, show_empty, power_control_show, power_status_show,
 	power_autosuspend_show;
 sysfs_store_t power_control_store, power_autosuspend_store;
