@@ -66,7 +66,7 @@ rm -f "$conf"
 new_mountpoint m
 "$MDEVFS" "$m"
 expect_eq "background start" "$?" 0
-expect_eq "tree ready when mdevfs returns" "$(ls "$m/class/mdev_bus" | xargs)" "mbochs mdpy mtty"
+expect_eq "tree ready when mdevfs returns" "$(names "$m/class/mdev_bus")" "mbochs mdpy mtty"
 pid=$(daemon_pid "$m")
 [ -n "$pid" ] && ok "daemon running" || fail "no daemon for $m"
 expect_err "busy mountpoint" "mountpoint $m is busy: mdevfs is already mounted there" \
@@ -121,7 +121,7 @@ for sig in TERM INT; do
 	env --default-signal=INT "$MDEVFS" -f "$m" 2>/dev/null &
 	pid=$!
 	wait_mounted "$m" || fail "mount $m"
-	echo "$(uuidgen)" >"$m/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/create"
+	uuidgen >"$m/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/create"
 	kill -"$sig" "$pid"
 	wait "$pid"
 	expect_eq "SIG$sig: exit status" "$?" 0
@@ -166,6 +166,7 @@ expect_err "another file system's dead mount" \
 fusermount3 -u "$m"
 
 # No /dev/fuse: one clear line.
+# shellcheck disable=SC2016 # "$0" is the inner shell's: mdevfs
 expect_err "missing /dev/fuse" "/dev/fuse is missing" unshare -m --propagation private \
 	bash -c 'mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 && exec "$0" -f /tmp' "$MDEVFS"
 
