@@ -73,7 +73,7 @@ struct cli {
 	bool verbose;
 	char **rest;      /* MOUNTPOINT, or COMMAND [ARGS...] */
 	int nrest;
-	char *state_dir;  /* -o state_dir=: o.state_dir points here; owned */
+	char *state_dir;  /* -o state_dir='s copy, which o.state_dir may name */
 };
 
 /* Each option comes whole ("timeout=5"), from the option's name on. */
