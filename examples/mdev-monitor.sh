@@ -25,7 +25,7 @@ report() {
 	fi
 }
 
-action= devpath= subsystem= driver= state=
+action='' devpath='' subsystem='' driver='' state=''
 stdbuf -oL udevadm monitor "$source" --property | while IFS= read -r line; do
 	case $line in
 	ACTION=*) action=${line#ACTION=} ;;
@@ -35,7 +35,7 @@ stdbuf -oL udevadm monitor "$source" --property | while IFS= read -r line; do
 	MDEV_STATE=*) state=${line#MDEV_STATE=} ;;
 	"")
 		[ -n "$action" ] && report
-		action= devpath= subsystem= driver= state=
+		action='' devpath='' subsystem='' driver='' state=''
 		;;
 	esac
 done

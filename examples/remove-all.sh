@@ -18,5 +18,7 @@ for _ in $(seq 100); do
 	[ "$left" -eq 0 ] && exit 0
 	sleep 0.1
 done
-echo "$0: devices left: $(ls "$sys/bus/mdev/devices" | xargs)" >&2
+shopt -s nullglob
+left=("$sys"/bus/mdev/devices/*)
+echo "$0: devices left: ${left[*]##*/}" >&2
 exit 1

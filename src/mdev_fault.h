@@ -3,9 +3,11 @@
  * Fault injection through the core, for any backend: per type, a slow or
  * flaky vendor (create and remove latency, a share of probes failing
  * with a chosen errno); per parent, a vendor that vanishes (the hardware
- * went away: every new vendor call fails with ENODEV, then the parent
- * unregisters; mdev_parent_vanish() in mdev.h).  Set by [type] keys and
- * at run time by `mdevfs ctl fault` (mdev_parent_fault() in mdev.h).
+ * went away: probes and the vendor's attributes fail with ENODEV and
+ * available_instances shows 0, while removes still reach the vendor so
+ * that it lets go; `mdevfs ctl vanish` then unplugs the parent;
+ * mdev_parent_vanish() in mdev.h).  Set by [type] keys and at run time by
+ * `mdevfs ctl fault` (mdev_parent_fault() in mdev.h).
  *
  * The faults are applied by the vendor calls of mdev_vendor.c, the only
  * place that calls a vendor, through the three mdev_fault_*() calls at

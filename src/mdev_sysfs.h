@@ -61,13 +61,14 @@ typedef ssize_t sysfs_show_t(struct kobj *, const struct sysfs_entry *, char *);
 typedef ssize_t sysfs_store_t(struct kobj *, const struct sysfs_entry *,
 			      const char *, size_t, struct mdev_store_ctx *);
 
-/* mdev_sysfs_root.c: attributes several tables use */
+/* mdev_sysfs_common.c: attributes and helpers several tables use */
 sysfs_show_t show_zero, show_empty, power_control_show, power_status_show,
 	power_autosuspend_show;
 sysfs_store_t power_control_store, power_autosuspend_store;
-/* mdev_uevent.c: the uevent files */
-sysfs_store_t mdev_uevent_store, vfio_uevent_store, parent_uevent_store,
-	driver_uevent_store, bus_uevent_store;
+/* mdev_uevent.c: the store of every uevent file, which sends the event
+ * @build makes for the file's object. */
+sysfs_store_t uevent_store;
+#define UEVENT_STORE(build) .store = uevent_store, .priv = (uintptr_t)(build)
 ssize_t emit(char *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int uuid_name_lookup(const char *name, struct mdevfs_device **mdev);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Attributes and helpers that several tables share: power/, uevent files,
- * devices named by UUID, nodes of the root. */
+/* Attributes and helpers that several tables share: power/, empty and
+ * zero files, devices named by UUID, nodes of the root (the uevent files'
+ * store is mdev_uevent.c's). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -265,7 +265,7 @@ static const struct sysfs_entry parent_entries[P_NR] = {
 		    .needs = PARENT_DEV, .coll = &parent_devices_coll },
 	[P_UEVENT] = { .name = "uevent", .mode = RW_MODE, .dir = P_DIR,
 		       .needs = PARENT_DEV, .show = parent_uevent_show,
-		       .store = parent_uevent_store },
+		       UEVENT_STORE(mdev_parent_uevent) },
 	[P_SUBSYSTEM] = { .name = "subsystem", .mode = LNK_MODE, .dir = P_DIR,
 			  .needs = PARENT_DEV, .target = parent_subsystem_target },
 	POWER_ENTRIES(P_POWER, P_DIR, PARENT_DEV, KOBJ_F_PM_ON),

@@ -461,7 +461,7 @@ static const struct sysfs_entry root_entries[R_NR] = {
 	[R_BUS_PROBE] = { .name = "drivers_probe", .mode = WO_MODE,
 			  .dir = R_BUS_MDEV, .store = drivers_probe_store },
 	[R_BUS_UEVENT] = { .name = "uevent", .mode = WO_MODE,
-			   .dir = R_BUS_MDEV, .store = bus_uevent_store },
+			   .dir = R_BUS_MDEV, UEVENT_STORE(mdev_bus_uevent) },
 	[R_DEVICES] = { .name = "devices", .mode = DIR_MODE, .dir = R_ROOT,
 			.coll = &devices_coll },
 	[R_KERNEL] = { .name = "kernel", .mode = DIR_MODE, .dir = R_ROOT },
@@ -493,7 +493,7 @@ static const struct sysfs_entry driver_entries[DRV_NR] = {
 	[DRV_UNBIND] = { .name = "unbind", .mode = WO_MODE, .dir = DRV_DIR,
 			 .needs = OBJ_F_VISIBLE, .store = unbind_store },
 	[DRV_UEVENT] = { .name = "uevent", .mode = WO_MODE, .dir = DRV_DIR,
-			 .needs = OBJ_F_VISIBLE, .store = driver_uevent_store },
+			 .needs = OBJ_F_VISIBLE, UEVENT_STORE(mdev_driver_uevent) },
 };
 
 const struct kobj_type root_ktype = {

@@ -103,54 +103,17 @@ void mdev_send_uevent(struct kobj *obj, uevent_build_t build,
 	mdev_emit_uevent(build(obj, action, extra), sc);
 }
 
-/* The uevent files: writing an action sends it. */
-static ssize_t synth(struct kobj *obj, uevent_build_t build, const char *buf,
-		     size_t count, const struct mdev_store_ctx *sc)
+/* The uevent files: writing an action sends it.  One store for all of
+ * them: the entry's priv is the builder of its object's event
+ * (UEVENT_STORE() in mdev_sysfs.h). */
+ssize_t uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
+		     const char *buf, size_t count, struct mdev_store_ctx *sc)
 {
-	struct uevent *ev = uevent_synth(obj, build, buf, count);
+	struct uevent *ev = uevent_synth(obj, (uevent_build_t)ent->priv, buf,
+					 count);
 
 	if (!ev)
 		return -EINVAL;
 	mdev_emit_uevent(ev, sc);
 	return (ssize_t)count;
-}
-
-ssize_t mdev_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			  const char *buf, size_t count,
-			  struct mdev_store_ctx *sc)
-{
-	(void)ent;
-	return synth(obj, mdev_device_uevent, buf, count, sc);
-}
-
-ssize_t vfio_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			  const char *buf, size_t count,
-			  struct mdev_store_ctx *sc)
-{
-	(void)ent;
-	return synth(obj, mdev_vfio_uevent, buf, count, sc);
-}
-
-ssize_t parent_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			    const char *buf, size_t count,
-			    struct mdev_store_ctx *sc)
-{
-	(void)ent;
-	return synth(obj, mdev_parent_uevent, buf, count, sc);
-}
-
-ssize_t driver_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			    const char *buf, size_t count,
-			    struct mdev_store_ctx *sc)
-{
-	(void)ent;
-	return synth(obj, mdev_driver_uevent, buf, count, sc);
-}
-
-ssize_t bus_uevent_store(struct kobj *obj, const struct sysfs_entry *ent,
-			 const char *buf, size_t count,
-			 struct mdev_store_ctx *sc)
-{
-	(void)ent;
-	return synth(obj, mdev_bus_uevent, buf, count, sc);
 }

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attr_io.h"
 #include "log.h"
 #include "mdev.h"
 #include "mdev_private.h"
@@ -114,21 +115,6 @@ int state_open(const char *dir)
 out_close:
 	(void)state_close(false);
 	return ret;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* NAME.tmp written and synced, renamed NAME, the directory synced.  On an

@@ -30,14 +30,17 @@ struct override {
 static pthread_mutex_t overrides_lock = PTHREAD_MUTEX_INITIALIZER;
 static GHashTable *overrides; /* node -> struct override; overrides_lock */
 
-static guint node_hash(gconstpointer key)
+/* Slots are small numbers and objects aligned addresses: the slot is
+ * spread over the bits (golden ratio) so nodes of one object differ in
+ * more than the lowest. */
+unsigned int sysfs_node_hash(const void *key)
 {
 	const struct sysfs_node *n = key;
 
-	return g_direct_hash(n->obj) ^ n->slot;
+	return g_direct_hash(n->obj) ^ (n->slot * 0x9e3779b9u);
 }
 
-static gboolean node_equal(gconstpointer a, gconstpointer b)
+int sysfs_node_equal(const void *a, const void *b)
 {
 	const struct sysfs_node *x = a, *y = b;
 
@@ -51,7 +54,7 @@ void sysfs_init(struct kobj *root, sysfs_gone_fn *gone, void *ctx)
 	/* Writers (the core) must not starve behind a storm of lookups. */
 	rwsem_init(&sysfs_rwsem);
 	root_obj = root;
-	overrides = g_hash_table_new_full(node_hash, node_equal, NULL, g_free);
+	overrides = g_hash_table_new_full(sysfs_node_hash, sysfs_node_equal, NULL, g_free);
 }
 
 void sysfs_fini(void)

@@ -33,7 +33,7 @@ set -u
 
 sysfs=${VGPU_SYSFS_ROOT:-/sys}
 state=${VGPU_STATE_DIR:-/run/mdevfs-vgpu}
-type= event= action= uuid= parent=
+type='' event='' action='' uuid='' parent=''
 while getopts t:e:a:s:u:p: opt; do
 	case $opt in
 	t) type=$OPTARG ;;

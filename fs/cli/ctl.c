@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "attr_io.h"
 #include "control_protocol.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -87,21 +88,6 @@ static int connect_to(const char *name)
 	return -1;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The command line, and for register the file. */
 static int send_request(int fd, char **args, int nargs)
 {
@@ -135,8 +121,8 @@ static int send_request(int fd, char **args, int nargs)
 	}
 	/* A daemon that refuses closes early: its answer says why (a failed
 	 * send here does not). */
-	if (send_all(fd, line->str, line->len) == 0 && text)
-		send_all(fd, text, len);
+	if (write_all(fd, line->str, line->len) == 0 && text)
+		write_all(fd, text, len);
 	/* A hold ends when this side closes; the others end their input. */
 	if (strcmp(args[0], "hold") != 0)
 		shutdown(fd, SHUT_WR);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fuse_opt.h>
+
 #include "builtin.h"
 #include "config.h"
 #include "ctl.h"
@@ -63,58 +65,111 @@ static void usage(FILE *out)
 "devices it had.  See docs/ for the details.\n");
 }
 
-static int parse_uint(const char *what, const char *v, unsigned int *out)
-{
-	char *end;
-	unsigned long n = strtoul(v, &end, 10);
-
-	if (!*v || *end || n == 0 || n > 65536) {
-		log_err("-o %s=%s: expected a number from 1 to 65536", what, v);
-		return -1;
-	}
-	*out = (unsigned int)n;
-	return 0;
-}
-
-/* Takes mdevfs's own -o options; the rest go to libfuse. */
-static int parse_o(struct daemon_options *o, const char *arg)
-{
-	g_auto(GStrv) opts = g_strsplit(arg, ",", -1);
-
-	for (char **p = opts; *p; p++) {
-		char *v = strchr(*p, '=');
-		char *end;
-
-		if (v && !strncmp(*p, "timeout=", 8)) {
-			o->fs.timeout = strtod(v + 1, &end);
-			if (!v[1] || *end || o->fs.timeout < 0) {
-				log_err("-o %s: expected seconds", *p);
-				return -1;
-			}
-		} else if (v && !strncmp(*p, "max_threads=", 12)) {
-			if (parse_uint("max_threads", v + 1, &o->fs.max_threads))
-				return -1;
-		} else if (v && !strncmp(*p, "state_dir=", 10)) {
-			o->state_dir = v + 1;
-		} else if (v && !strncmp(*p, "max_writers=", 12)) {
-			if (parse_uint("max_writers", v + 1, &o->fs.max_writers))
-				return -1;
-		} else if (**p) {
-			g_ptr_array_add(o->fuse_opts, g_strdup(*p));
-		}
-	}
-	return 0;
-}
-
 enum mode { MODE_MOUNT, MODE_RUN, MODE_CHECK };
 
 struct cli {
 	struct daemon_options o;
 	enum mode mode;
 	bool verbose;
-	char **rest;   /* MOUNTPOINT, or COMMAND [ARGS...] */
+	char **rest;      /* MOUNTPOINT, or COMMAND [ARGS...] */
 	int nrest;
+	char *state_dir;  /* -o state_dir='s copy, which o.state_dir may name */
 };
+
+/* Each option comes whole ("timeout=5"), from the option's name on. */
+static const char *value_of(const char *opt)
+{
+	return strchr(opt, '=') + 1;
+}
+
+static int parse_seconds(const char *opt, double *out)
+{
+	const char *v = value_of(opt);
+	char *end;
+	double n = strtod(v, &end);
+
+	if (!*v || *end || n < 0) {
+		log_err("-o %s: expected seconds", opt);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int parse_uint(const char *opt, unsigned int *out)
+{
+	const char *v = value_of(opt);
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (!*v || *end || n == 0 || n > 65536) {
+		log_err("-o %s: expected a number from 1 to 65536", opt);
+		return -1;
+	}
+	*out = (unsigned int)n;
+	return 0;
+}
+
+/* libfuse gets the others as one list again: the commas and backslashes
+ * fuse_opt unescaped are escaped back. */
+static void keep_for_fuse(struct cli *cli, const char *opt)
+{
+	char *escaped = NULL;
+
+	if (!*opt || fuse_opt_add_opt_escaped(&escaped, opt))
+		return;
+	g_ptr_array_add(cli->o.fuse_opts, g_strdup(escaped));
+	free(escaped);
+}
+
+enum { OPT_TIMEOUT, OPT_MAX_THREADS, OPT_MAX_WRITERS, OPT_STATE_DIR };
+
+/* mdevfs's own -o options; fuse_opt_parse() splits the list and hands
+ * every other option to take_o() as FUSE_OPT_KEY_OPT. */
+static const struct fuse_opt own_opts[] = {
+	FUSE_OPT_KEY("timeout=", OPT_TIMEOUT),
+	FUSE_OPT_KEY("max_threads=", OPT_MAX_THREADS),
+	FUSE_OPT_KEY("max_writers=", OPT_MAX_WRITERS),
+	FUSE_OPT_KEY("state_dir=", OPT_STATE_DIR),
+	FUSE_OPT_END,
+};
+
+/* fuse_opt's callback: 0 (taken), or -1 after saying why. */
+static int take_o(void *data, const char *opt, int key, struct fuse_args *out)
+{
+	struct cli *cli = data;
+
+	(void)out;
+	switch (key) {
+	case OPT_TIMEOUT:
+		return parse_seconds(opt, &cli->o.fs.timeout);
+	case OPT_MAX_THREADS:
+		return parse_uint(opt, &cli->o.fs.max_threads);
+	case OPT_MAX_WRITERS:
+		return parse_uint(opt, &cli->o.fs.max_writers);
+	case OPT_STATE_DIR:
+		/* A copy: fuse_opt's strings are gone after the parse. */
+		g_free(cli->state_dir);
+		cli->o.state_dir = cli->state_dir = g_strdup(value_of(opt));
+		return 0;
+	default:
+		keep_for_fuse(cli, opt);
+		return 0;
+	}
+}
+
+static int parse_o(struct cli *cli, const char *list)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	int ret;
+
+	fuse_opt_add_arg(&args, "mdevfs");
+	fuse_opt_add_arg(&args, "-o");
+	fuse_opt_add_arg(&args, list);
+	ret = fuse_opt_parse(&args, cli, own_opts, take_o);
+	fuse_opt_free_args(&args);
+	return ret;
+}
 
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct cli *cli)
@@ -155,7 +210,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			}
 			break;
 		case 'o':
-			if (parse_o(&cli->o, optarg))
+			if (parse_o(cli, optarg))
 				return 2;
 			break;
 		case 'h': usage(stdout); return 0;
@@ -163,6 +218,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (daemon_check_fuse_options(&cli->o))
+		return 2;
 	cli->rest = argv + optind;
 	cli->nrest = argc - optind;
 	if (cli->mode == MODE_RUN && cli->nrest < 1) {
@@ -209,6 +266,24 @@ static int serve_mode(struct cli *cli, GPtrArray *parents)
 	return daemon_run(o, parents);
 }
 
+static int serve(struct cli *cli)
+{
+	GPtrArray *parents = NULL;
+	int ret;
+
+	/* A daemon says nothing on its terminal unless something fails, nor
+	 * does run, whose terminal is COMMAND's. */
+	if ((cli->mode == MODE_MOUNT && !cli->o.foreground) ||
+	    (cli->mode == MODE_RUN && !cli->verbose && !cli->o.debug))
+		log_set_level(MDEVFS_LOG_WARNING);
+	else if (cli->o.debug)
+		log_set_level(MDEVFS_LOG_DEBUG); /* libfuse's request log */
+	mdev_core_init(&daemon_host);
+	ret = config_load(cli->o.config, &parents) ? 1 : serve_mode(cli, parents);
+	mdev_core_fini();
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {
@@ -217,7 +292,6 @@ int main(int argc, char **argv)
 		       .uevent_routes = UEVENT_ROUTES_DEFAULT },
 	};
 	g_autoptr(GPtrArray) fuse_opts = g_ptr_array_new_with_free_func(g_free);
-	GPtrArray *parents = NULL;
 	int ret;
 
 	cli.o.fuse_opts = fuse_opts;
@@ -231,17 +305,8 @@ int main(int argc, char **argv)
 		argc--, argv++;
 	}
 	ret = parse_args(argc, argv, &cli);
-	if (ret >= 0)
-		return ret;
-	/* A daemon says nothing on its terminal unless something fails, nor
-	 * does run, whose terminal is COMMAND's. */
-	if ((cli.mode == MODE_MOUNT && !cli.o.foreground) ||
-	    (cli.mode == MODE_RUN && !cli.verbose && !cli.o.debug))
-		log_set_level(MDEVFS_LOG_WARNING);
-	else if (cli.o.debug)
-		log_set_level(MDEVFS_LOG_DEBUG); /* libfuse's request log */
-	mdev_core_init(&daemon_host);
-	ret = config_load(cli.o.config, &parents) ? 1 : serve_mode(&cli, parents);
-	mdev_core_fini();
+	if (ret < 0)
+		ret = serve(&cli);
+	g_free(cli.state_dir);
 	return ret;
 }

@@ -41,6 +41,65 @@ static void log_from_fuse(enum fuse_log_level level, const char *fmt,
 	mdevfs_log((int)level, "fuse: %s", msg);
 }
 
+/* What libfuse logs while an option is checked: its message comes in
+ * pieces ("unknown option(s): `", then each argument), kept whole. */
+static GString *fuse_said;
+
+static void keep_fuse_log(enum fuse_log_level level, const char *fmt,
+			  va_list ap)
+{
+	(void)level;
+	g_string_append_vprintf(fuse_said, fmt, ap);
+}
+
+/* As the session of the mount would take @opt. */
+static bool fuse_takes(const char *opt)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se;
+
+	fuse_opt_add_arg(&args, "mdevfs");
+	fuse_opt_add_arg(&args, "-o");
+	fuse_opt_add_arg(&args, opt);
+	se = fuse_session_new(&args, &mdevfs_ops, sizeof(mdevfs_ops), NULL);
+	fuse_opt_free_args(&args);
+	if (se)
+		fuse_session_destroy(se);
+	return se != NULL;
+}
+
+/* One line: libfuse's reason, without its "fuse: " prefix. */
+static int refused(const char *opt, char *said)
+{
+	g_strstrip(said);
+	if (g_str_has_prefix(said, "fuse: "))
+		said += strlen("fuse: ");
+	if (g_str_has_prefix(said, "unknown option"))
+		log_err("-o %s: unknown option (neither mdevfs's nor libfuse's)",
+			opt);
+	else
+		log_err("-o %s: %s", opt, *said ? said : "libfuse refuses it");
+	return -1;
+}
+
+int daemon_check_fuse_options(const struct daemon_options *o)
+{
+	int ret = 0;
+
+	fuse_said = g_string_new(NULL);
+	fuse_set_log_func(keep_fuse_log);
+	for (guint i = 0; i < o->fuse_opts->len && !ret; i++) {
+		const char *opt = g_ptr_array_index(o->fuse_opts, i);
+
+		g_string_truncate(fuse_said, 0);
+		if (!fuse_takes(opt))
+			ret = refused(opt, fuse_said->str);
+	}
+	fuse_set_log_func(NULL); /* libfuse's own, until daemon_prepare() */
+	g_string_free(g_steal_pointer(&fuse_said), TRUE);
+	return ret;
+}
+
 /* The -o list: mdevfs's own mount options, then the user's.  libfuse
  * checks it (and takes "debug"); the mount uses it (tree_mount.c). */
 static char *mount_options(const struct daemon_options *o)

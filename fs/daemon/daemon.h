@@ -25,6 +25,10 @@ extern const struct mdev_host_ops daemon_host;
 
 /* One clear line and a non-zero return when /dev/fuse will not do. */
 int daemon_check_fuse_device(void);
+/* Whether libfuse takes each of @o's fuse_opts: 0, or -1 after one line
+ * naming the first it refuses.  Before anything starts, so that a typo
+ * in -o stops nothing that was running (a restart's devices). */
+int daemon_check_fuse_options(const struct daemon_options *o);
 /* Serves @parents on the mountpoint until unmounted or signalled. */
 int daemon_run(const struct daemon_options *o, GPtrArray *parents);
 

@@ -7,7 +7,14 @@
  * The registry only says which parent is whose and keeps two plugs of one
  * name apart; everything about order, waiting for in-flight work and
  * uevents is the core's (mdev_register_parent(), mdev_unregister_parent()).
- * d->lock is held for list changes only, never while the core waits.
+ *
+ * d->lock guards the list and each plug's state, and is held while a
+ * listed parent is used, so that no unplug frees it meanwhile: so the
+ * backend's parent_start, parent_status (`ctl list`) and, through the
+ * put of a failed plug in settle(), parent_fini run under it, as do
+ * run's show_parent and a fault or a vanish.  It is never held while
+ * the core waits for in-flight work: an unplug marks its parent
+ * unregistering and drops the lock before unregistering it.
  */
 #include <errno.h>
 #include <string.h>

@@ -21,23 +21,9 @@ static struct handle root_handle;
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
 	       "a handle's address must fit in fuse_ino_t");
 
-static guint node_hash(gconstpointer key)
-{
-	const struct sysfs_node *n = key;
-
-	return g_direct_hash(n->obj) ^ (n->slot * 0x9e3779b9u);
-}
-
-static gboolean node_equal(gconstpointer a, gconstpointer b)
-{
-	const struct sysfs_node *x = a, *y = b;
-
-	return x->obj == y->obj && x->slot == y->slot;
-}
-
 void handles_init(void)
 {
-	handles = g_hash_table_new(node_hash, node_equal);
+	handles = g_hash_table_new(sysfs_node_hash, sysfs_node_equal);
 	unshared = g_hash_table_new(NULL, NULL);
 	root_handle.node = sysfs_root();
 }

@@ -96,6 +96,10 @@ void sysfs_fini(void);
  * user gives the tree to that user so it can use it). */
 void sysfs_set_owner(uid_t uid, gid_t gid);
 struct sysfs_node sysfs_root(void);
+/* struct sysfs_node as a hash table key (a GHashFunc and a GEqualFunc);
+ * no lock needed. */
+unsigned int sysfs_node_hash(const void *node);
+int sysfs_node_equal(const void *a, const void *b);
 
 void sysfs_read_lock(void);
 void sysfs_read_unlock(void);

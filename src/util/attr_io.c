@@ -3,11 +3,14 @@
  * A sysfs attribute read and written with plain open/read/write: the
  * kernel's errno is the answer a caller passes on, so nothing in between
  * may translate it (GLib's file helpers fold errnos into GFileError).
+ * And the one loop that writes a whole buffer, to a file or a socket.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -55,6 +58,31 @@ int attr_write(const char *path, const char *text)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* A socket gets send() with MSG_NOSIGNAL, so that a peer gone away is
+ * an EPIPE for the caller and not a SIGPIPE that ends the process; what
+ * is no socket (ENOTSOCK) gets write(). */
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	bool sock = true;
+
+	while (len) {
+		ssize_t n = sock ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
+
+		if (n < 0 && errno == ENOTSOCK && sock) {
+			sock = false;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 int attr_parse_count(const char *text, unsigned long *value)

@@ -163,8 +163,9 @@ grep -q "co.sh $us: removed although its stop failed (EIO)" "$dir/daemon.log" &&
 	ok "the failed stop is logged" || fail "the failed stop is not logged"
 
 # --- failures and their errnos ------------------------------------------------------
-before=$(ls "$m/bus/mdev/devices" | xargs)
+before=$(names "$m/bus/mdev/devices")
 for c in "fail EIO" "enospc ENOSPC" "busy EBUSY" "decline ENODEV"; do
+	# shellcheck disable=SC2086 # "NAME ERRNO" split into $1 and $2
 	set -- $c
 	: >"$rec/calls"
 	expect_eq "exit of co-$1: $2" "$(write_errno "$types/co-$1/create" "$(uuidgen)")" "$2"
@@ -175,7 +176,7 @@ for c in "fail EIO" "enospc ENOSPC" "busy EBUSY" "decline ENODEV"; do
 		expect_eq "post -s failure after co-$1" "$post" "-t co-$1 -e post -a start -s failure"
 	fi
 done
-expect_eq "failed creates leave nothing" "$(ls "$m/bus/mdev/devices" | xargs)" "$before"
+expect_eq "failed creates leave nothing" "$(names "$m/bus/mdev/devices")" "$before"
 grep -q "co.sh .*: card full" "$dir/daemon.log" && ok "failure's stderr logged" ||
 	fail "failure's stderr not logged"
 expect_eq "output beyond the cap: still a success" \
@@ -199,7 +200,7 @@ expect_eq "max_instances: the core counts" \
 
 # --- the account, and nothing left -----------------------------------------------------
 for d in "$m"/bus/mdev/devices/*; do echo 1 >"$d/remove"; done
-expect_eq "every device gone" "$(ls "$m/bus/mdev/devices" | wc -l)" 0
+expect_eq "every device gone" "$(count "$m/bus/mdev/devices")" 0
 expect_eq "ctl list" "$("$MDEVFS" ctl -m "$m" list | grep '^slow ' | cut -d' ' -f4-)" \
 	"mdevs=0 devices=0 calls=1 failures=1 timeouts=1"
 "$MDEVFS" ctl -m "$m" list | grep -q '^co .* devices=0 calls=[0-9]* failures=[0-9]* timeouts=0$' &&
@@ -273,6 +274,7 @@ install -m 0755 "$here/../../examples/callout/nvidia-sriov-vgpu.sh" "$nv_dir/nv.
 sed -e "s|^callout = .*|callout = $nv_dir/nv.sh|" \
 	-e "s|^callout_env = .*|callout_env = VGPU_SYSFS_ROOT=$nv_dir/sys;VGPU_STATE_DIR=$nv_dir/state|" \
 	"$here/../../examples/callout/nvidia-sriov.conf" >"$nv_dir/nv.conf"
+m2='' # set by new_mountpoint
 new_mountpoint m2
 "$MDEVFS" -f -c "$nv_dir/nv.conf" "$m2" 2>"$nv_dir/nv.log" &
 daemon=$!
@@ -281,7 +283,7 @@ nv=$m2/class/mdev_bus/$pf/mdev_supported_types
 avail() { echo "$(cat "$nv/nvidia-1414/available_instances") $(cat "$nv/nvidia-1415/available_instances")"; }
 current() { cat "$sys"/0000:41:00.[4-7]/nvidia/current_vgpu_type | xargs; }
 
-expect_eq "types" "$(ls "$nv" | xargs)" "nvidia-1414 nvidia-1415"
+expect_eq "types" "$(names "$nv")" "nvidia-1414 nvidia-1415"
 expect_eq "name" "$(cat "$nv/nvidia-1414/name")" "NVIDIA H200X-1-18C"
 expect_eq "available: VFs that can host each" "$(avail)" "3 4"
 u1=$(uuidgen)
@@ -295,6 +297,7 @@ expect_eq "available drops" "$(avail)" "2 3"
 for i in 1 2 3 4 5; do
 	write_errno "$nv/nvidia-1414/create" "$(uuidgen)" >"$nv_dir/nv.$i" &
 done
+# shellcheck disable=SC2046 # the writers' pids, a word each
 wait $(jobs -p | grep -v "^$daemon\$")
 expect_eq "five creates on two free VFs" "$(cat "$nv_dir"/nv.[1-5] | sort | uniq -c | xargs)" \
 	"3 EUSERS 2 OK"
@@ -305,16 +308,17 @@ grep -q "no free VF can host type 1414" "$nv_dir/nv.log" && ok "why, in the log"
 	fail "the script's reason is not in the log"
 expect_eq "remove frees the VF" "$(write_errno "$m2/bus/mdev/devices/$u1/remove" 1)" OK
 expect_eq "VF cleared" "$(current)" "0 1414 1414 0"
-expect_eq "mapping dropped" "$(ls "$nv_dir/state" | grep -c "$u1")" 0
+expect_eq "mapping dropped" "$(find "$nv_dir/state" -mindepth 1 -name "*$u1*" | wc -l)" 0
 expect_eq "available again" "$(avail)" "1 2"
 for d in "$m2"/bus/mdev/devices/*; do echo 1 >"$d/remove"; done
 expect_eq "all VFs free" "$(current)" "0 0 0 0"
-expect_eq "no mapping left" "$(ls "$nv_dir/state" | wc -l)" 0
+expect_eq "no mapping left" "$(count "$nv_dir/state")" 0
 fusermount3 -u "$m2"
 wait "$daemon"
 expect_eq "the daemon's exit status" "$?" 0
 
 # mdevctl start and stop, in `mdevfs run` on the example configuration.
+# shellcheck disable=SC2016 # the script's $ expand in its own shell
 "$MDEVFS" run -v -c "$nv_dir/nv.conf" -- bash -c '
 	u=$(mdevctl start -p '"$pf"' -t nvidia-1415) || exit 1
 	mdevctl list | grep -q "^$u '"$pf"' nvidia-1415" || exit 2

@@ -32,6 +32,25 @@ expect_err() {
 	fi
 }
 
+# names DIR: DIR's entries on one line, in ls's order (a glob sorts by
+# the locale's collation as ls does), without parsing ls.
+names() {
+	local f found=()
+	for f in "$1"/*; do
+		[ -e "$f" ] || [ -L "$f" ] && found+=("${f##*/}")
+	done
+	echo "${found[*]}"
+}
+
+# count DIR: how many entries DIR has.
+count() {
+	local f n=0
+	for f in "$1"/*; do
+		[ -e "$f" ] || [ -L "$f" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
 # The summary line and the exit status: 1 if any check failed.
 finish() {
 	if [ "$FAILS" -ne 0 ]; then

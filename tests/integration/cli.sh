@@ -10,7 +10,27 @@ expect_err "no mountpoint" "missing MOUNTPOINT" "$MDEVFS"
 expect_err "mountpoint missing" "mountpoint /nonexistent/x does not exist" \
 	"$MDEVFS" /nonexistent/x
 expect_err "mountpoint is a file" "is not a directory" "$MDEVFS" /etc/hostname
-expect_err "bad -o" "-o timeout=x: expected seconds" "$MDEVFS" -o timeout=x /tmp
+
+# -o: a refused value of mdevfs's own options, or an option neither
+# mdevfs nor libfuse knows, is one line and exit status 2, before
+# anything starts (a typo must not stop a restart's devices).
+o_refused() { # OPTIONS 'the one line'
+	local out rc
+	out=$("$MDEVFS" -o "$1" /tmp 2>&1)
+	rc=$?
+	expect_eq "-o $1: exit status" "$rc" 2
+	expect_eq "-o $1: one line" "$out" "mdevfs: $2"
+}
+o_refused timeout=x "-o timeout=x: expected seconds"
+o_refused timeout= "-o timeout=: expected seconds"
+o_refused timeout=-1 "-o timeout=-1: expected seconds"
+o_refused max_threads=0 "-o max_threads=0: expected a number from 1 to 65536"
+o_refused max_threads=65537 "-o max_threads=65537: expected a number from 1 to 65536"
+o_refused max_writers=x "-o max_writers=x: expected a number from 1 to 65536"
+o_refused max_writers= "-o max_writers=: expected a number from 1 to 65536"
+o_refused bogus "-o bogus: unknown option (neither mdevfs's nor libfuse's)"
+o_refused ro,max_threads=2,bogus=1 "-o bogus=1: unknown option (neither mdevfs's nor libfuse's)"
+o_refused max_read=x "-o max_read=x: invalid parameter in option \`max_read=x'"
 
 conf=$(mktemp)
 printf '[parent p]\nclass = c\ndriver = d\nbackend = sample\npool = lots\n[type p a]\ndevice_api = vfio-pci\n' >"$conf"
@@ -46,7 +66,7 @@ rm -f "$conf"
 new_mountpoint m
 "$MDEVFS" "$m"
 expect_eq "background start" "$?" 0
-expect_eq "tree ready when mdevfs returns" "$(ls "$m/class/mdev_bus" | xargs)" "mbochs mdpy mtty"
+expect_eq "tree ready when mdevfs returns" "$(names "$m/class/mdev_bus")" "mbochs mdpy mtty"
 pid=$(daemon_pid "$m")
 [ -n "$pid" ] && ok "daemon running" || fail "no daemon for $m"
 expect_err "busy mountpoint" "mountpoint $m is busy: mdevfs is already mounted there" \
@@ -58,6 +78,42 @@ fusermount3 -u "$m" && ok "fusermount3 -u" || fail "fusermount3 -u"
 wait_gone "$pid" && ok "daemon ends after fusermount3 -u" || fail "daemon still running"
 mountpoint -q "$m" && fail "still mounted" || ok "unmounted"
 
+# -o: each of mdevfs's own options is taken, and libfuse's go to the
+# mount.  state_dir: the devices are recorded there (a copy of the value:
+# it outlives the parse).
+new_mountpoint m
+sd=$(mktemp -d /tmp/mdevfs-state.XXXXXX)
+"$MDEVFS" -o "max_threads=4,max_writers=8" -o "state_dir=$sd/s,fsname=o-test" -o timeout=0.5 "$m"
+expect_eq "-o: every option taken" "$?" 0
+u=$(uuidgen)
+echo "$u" >"$m/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create"
+[ -f "$sd/s/devices/$u" ] && ok "-o state_dir: the device recorded there" ||
+	fail "-o state_dir: no record in $sd/s/devices: $(ls -R "$sd")"
+expect_eq "-o fsname: libfuse's option reaches the mount" \
+	"$(findmnt -n -o SOURCE "$m")" o-test
+pid=$(daemon_pid "$m")
+fusermount3 -u "$m"
+wait_gone "$pid"
+rm -rf "$sd"
+# timeout: the kernel's entry cache; with 0 every stat looks up again.
+lookups() { # TIMEOUT_OPTION...
+	local log n
+	new_mountpoint m
+	log=$(mktemp /tmp/mdevfs-debug.XXXXXX)
+	"$MDEVFS" -d --no-state-dir "$@" "$m" 2>"$log" &
+	pid=$!
+	wait_mounted "$m"
+	stat "$m/class" >/dev/null
+	n=$(grep -c "opcode: LOOKUP" "$log")
+	for _ in 1 2 3 4 5; do stat "$m/class" >/dev/null; done
+	kill -TERM "$pid"
+	wait "$pid"
+	echo $(($(grep -c "opcode: LOOKUP" "$log") - n))
+	rm -f "$log"
+}
+expect_eq "-o timeout=0: no entry cached" "$(lookups -o timeout=0)" 5
+expect_eq "default timeout: the entry cached" "$(lookups)" 0
+
 # Foreground, stopped by SIGTERM and SIGINT (a script's background jobs
 # ignore SIGINT, and libfuse keeps an ignored signal ignored).
 for sig in TERM INT; do
@@ -65,7 +121,7 @@ for sig in TERM INT; do
 	env --default-signal=INT "$MDEVFS" -f "$m" 2>/dev/null &
 	pid=$!
 	wait_mounted "$m" || fail "mount $m"
-	echo "$(uuidgen)" >"$m/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/create"
+	uuidgen >"$m/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/create"
 	kill -"$sig" "$pid"
 	wait "$pid"
 	expect_eq "SIG$sig: exit status" "$?" 0
@@ -110,6 +166,7 @@ expect_err "another file system's dead mount" \
 fusermount3 -u "$m"
 
 # No /dev/fuse: one clear line.
+# shellcheck disable=SC2016 # "$0" is the inner shell's: mdevfs
 expect_err "missing /dev/fuse" "/dev/fuse is missing" unshare -m --propagation private \
 	bash -c 'mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 && exec "$0" -f /tmp' "$MDEVFS"
 

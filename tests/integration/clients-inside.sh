@@ -9,7 +9,15 @@ here=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-udevadm monitor --kernel --udev --property >$tmp/monitor.log 2>&1 &
+# Every device stopped, by the UUID that names its entry.
+stop_all() {
+	local v
+	for v in /sys/bus/mdev/devices/*; do
+		[ -e "$v" ] && mdevctl stop -u "${v##*/}"
+	done
+}
+
+udevadm monitor --kernel --udev --property >"$tmp/monitor.log" 2>&1 &
 monitor=$!
 sleep 0.3
 
@@ -118,7 +126,7 @@ wait $remover
 for i in 1 2 3 4; do mdevctl start -p mdpy -t mdpy-xga >/dev/null; done
 expect_out "full parent" "Error: No available instances of mdpy-vga on mdpy" \
 	mdevctl start -p mdpy -t mdpy-vga
-for v in $(ls /sys/bus/mdev/devices); do mdevctl stop -u "$v"; done
+stop_all
 
 # 8 concurrent starts for 4 free instances: exactly 4 win, the others fail
 # cleanly with what the kernel or mdevctl's own check says.
@@ -128,22 +136,22 @@ for i in $(seq 8); do
 	starters+=($!)
 done
 wait "${starters[@]}"
-won=$(grep -lE '^[0-9a-f-]{36}$' $tmp/start.* | wc -l)
+won=$(grep -lE '^[0-9a-f-]{36}$' "$tmp"/start.* | wc -l)
 expect_eq "8 racing starts, 4 instances: winners" "$won" 4
-expect_eq "8 racing starts: devices" "$(ls /sys/bus/mdev/devices | wc -l)" 4
-clean=$(cat $tmp/start.* | grep -c -e "No available instances of mdpy-hd on mdpy" \
+expect_eq "8 racing starts: devices" "$(count /sys/bus/mdev/devices)" 4
+clean=$(cat "$tmp"/start.* | grep -c -e "No available instances of mdpy-hd on mdpy" \
 	-e "Too many users (os error 87)")
 expect_eq "8 racing starts: losers fail cleanly" "$clean" 4
 expect_eq "8 racing starts: available_instances" \
 	"$(cat /sys/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/available_instances)" 0
-for v in $(ls /sys/bus/mdev/devices); do mdevctl stop -u "$v"; done
+stop_all
 
 # udevadm monitor inside the run heard it, by both routes
 sleep 0.3
 kill $monitor
-grep -q "KERNEL.*bind.*/devices/virtual/mdpy/mdpy/$u (mdev)" $tmp/monitor.log &&
+grep -q "KERNEL.*bind.*/devices/virtual/mdpy/mdpy/$u (mdev)" "$tmp/monitor.log" &&
 	ok "udevadm monitor: kernel events" || fail "udevadm monitor: no kernel bind"
-grep -q "UDEV.*remove.*/devices/virtual/mdpy/mdpy/$u (mdev)" $tmp/monitor.log &&
+grep -q "UDEV.*remove.*/devices/virtual/mdpy/mdpy/$u (mdev)" "$tmp/monitor.log" &&
 	ok "udevadm monitor: udev events" || fail "udevadm monitor: no udev remove"
 
 finish

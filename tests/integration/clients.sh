@@ -55,6 +55,7 @@ sleep 1
 kill -TERM $run
 wait $run
 expect_eq "SIGTERM reaches COMMAND" "$?" 143
+# shellcheck disable=SC2016 # the script's $ expand in its own shell
 "$MDEVFS" run -- sh -c 'test "$SYSTEMD_DEVICE_VERIFY_SYSFS" = 0 && test -d /etc/mdevctl.d/scripts.d/notifiers && test "$(ls /etc/mdevctl.d)" = scripts.d'
 expect_eq "COMMAND's environment and a fresh /etc/mdevctl.d" "$?" 0
 

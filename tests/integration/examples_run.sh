@@ -26,10 +26,10 @@ expect_eq "ports taken" "$(grep ports "$out.log")" "ports 18"
 grep -q "only 9 instances of mtty-2 available on mtty" "$out.log" && ok "too many refused" ||
 	fail "too many: $(cat "$out.log")"
 expect_eq "remove-all.sh left none" "$(grep left "$out.log")" "left 0"
-for u in $(cat "$out"); do
+while read -r u; do
 	grep -q "mdev $u bind on mtty (driver mtty)" "$out.events" &&
 		grep -q "mdev $u remove on mtty" "$out.events" && ok "events of $u" ||
 		fail "events of $u: $(cat "$out.events")"
-done
+done <"$out"
 rm -f "$out" "$out.log" "$out.events"
 finish

@@ -78,9 +78,9 @@ done
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
 expect_eq "100 concurrent registrations: failures" "$failed" 0
-expect_eq "class/mdev_bus has all" "$(ls "$m/class/mdev_bus" | wc -l)" 103
-expect_eq "one class/mdev_bus" "$(ls "$m/class" | grep -cx mdev_bus)" 1
-expect_eq "class/hot has all" "$(ls "$m/class/hot" | wc -l)" 100
+expect_eq "class/mdev_bus has all" "$(count "$m/class/mdev_bus")" 103
+expect_eq "one class/mdev_bus" "$(find "$m/class" -mindepth 1 -maxdepth 1 -name mdev_bus | wc -l)" 1
+expect_eq "class/hot has all" "$(count "$m/class/hot")" 100
 bad=0
 for i in $(seq 100); do
 	[ "$(cat "$m/class/mdev_bus/p$i/mdev_supported_types/hot-a/available_instances")" = 8 ] ||
@@ -92,7 +92,7 @@ for i in $(seq 100); do ctl unregister "p$i" >/dev/null & pids+=($!); done
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
 expect_eq "100 concurrent unregistrations: failures" "$failed" 0
-expect_eq "back to the samples" "$(ls "$m/class/mdev_bus" | xargs)" "mbochs mdpy mtty"
+expect_eq "back to the samples" "$(names "$m/class/mdev_bus")" "mbochs mdpy mtty"
 [ -e "$m/class/hot" ] && fail "class/hot left" || ok "class/hot gone with its last parent"
 
 # --- unplugging a parent while 16 writers hammer it ----------------------
@@ -133,11 +133,11 @@ others=$(cat "$conf"/w*.err | grep -v -e 'No such file or directory$' \
 expect_eq "writers saw only ENOENT, ENODEV and EACCES" "$others" ""
 echo "writer errors: $(errors 'No such device') ENODEV," \
 	"$(errors 'No such file or directory') ENOENT, $(errors 'Permission denied') EACCES"
-expect_eq "no device left" "$(ls "$m/bus/mdev/devices" | wc -l)" 0
-expect_eq "no iommu group left" "$(ls "$m/kernel/iommu_groups" | wc -l)" 0
-expect_eq "no vfio-dev left" "$(ls "$m/class/vfio-dev" | wc -l)" 0
+expect_eq "no device left" "$(count "$m/bus/mdev/devices")" 0
+expect_eq "no iommu group left" "$(count "$m/kernel/iommu_groups")" 0
+expect_eq "no vfio-dev left" "$(count "$m/class/vfio-dev")" 0
 [ -e "$m/devices/virtual/hot" ] && fail "parent directory left" || ok "parent directory gone"
-expect_eq "the others untouched" "$(ls "$m/class/mdev_bus" | xargs)" "mbochs mdpy mtty"
+expect_eq "the others untouched" "$(names "$m/class/mdev_bus")" "mbochs mdpy mtty"
 
 # --- devices in use ------------------------------------------------------
 mtty="$m/class/mdev_bus/mtty/mdev_supported_types/mtty-1"
@@ -147,6 +147,7 @@ echo "$u" >"$mtty/create"
 "$MDEVFS" ctl -m "$m" hold "$u" >"$conf/hold.out" &
 holder=$!
 for i in $(seq 100); do grep -q holding "$conf/hold.out" && break; sleep 0.02; done
+# shellcheck disable=SC2320 # the echo's status is the write's
 (echo 1 >"$m/bus/mdev/devices/$u/remove"; echo $? >"$conf/rm.rc") &
 remover=$!
 sleep 0.5

@@ -36,8 +36,7 @@ new_mountpoint() {
 }
 
 wait_mounted() { # DIR
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ "$(stat -f -c %T "$1" 2>/dev/null)" = fuseblk ] && return 0
 		[ "$(stat -f -c %t "$1" 2>/dev/null)" = 65735546 ] && return 0
 		sleep 0.02
@@ -79,8 +78,8 @@ daemon_pid() {
 # Until PID has exited (a child of ours that exited but is not waited for
 # yet, a zombie, counts as gone): 0, or 1 after 10 s.
 wait_gone() { # PID
-	local i state
-	for i in $(seq 500); do
+	local state
+	for _ in $(seq 500); do
 		kill -0 "$1" 2>/dev/null || return 0
 		read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null && [ "$state" = Z ] && return 0
 		sleep 0.02

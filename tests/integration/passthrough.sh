@@ -7,6 +7,7 @@
 # Run inside `unshare -m -n`; MDEVFS names the binary.
 . "$(dirname "$0")/lib.sh"
 
+a='' b='' # set by new_mountpoint
 new_mountpoint a
 new_mountpoint b
 work=$(mktemp -d /tmp/mdevfs-pt-XXXXXX)
@@ -24,9 +25,9 @@ wait_mounted "$b" || { echo "cannot mount B"; cat "$work/b.log"; exit 1; }
 
 # eventually WHAT COMMAND...: true within 5 s (the watcher rescans every 50 ms)
 eventually() {
-	local what=$1 i
+	local what=$1
 	shift
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		"$@" && { ok "$what"; return; }
 		sleep 0.05
 	done
@@ -57,14 +58,14 @@ expect_eq "available read through" "$(cat "$b/$mt/mtty-2/available_instances")" 
 # The real vendor's errno, unchanged: ENOSPC from mtty's port pool, EUSERS
 # from mdpy's core counter, EEXIST for a UUID A has on another parent.
 n=$(cat "$b/$mt/mtty-2/available_instances")
-for i in $(seq "$n"); do write_errno "$b/$mt/mtty-2/create" "$(uuidgen)" >/dev/null; done
+for _ in $(seq "$n"); do write_errno "$b/$mt/mtty-2/create" "$(uuidgen)" >/dev/null; done
 expect_eq "full mtty: ENOSPC from the real vendor" \
 	"$(write_errno "$b/$mt/mtty-2/create" "$(uuidgen)")" ENOSPC
 dp=class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga
-for i in 1 2 3 4; do write_errno "$b/$dp/create" "$(uuidgen)" >/dev/null; done
+for _ in 1 2 3 4; do write_errno "$b/$dp/create" "$(uuidgen)" >/dev/null; done
 expect_eq "full mdpy: EUSERS from the real core" "$(write_errno "$b/$dp/create" "$(uuidgen)")" EUSERS
 expect_eq "bad UUID: EINVAL" "$(write_errno "$b/$dp/create" nope)" EINVAL
-expect_eq "B agrees with A" "$(ls "$b/bus/mdev/devices" | sort)" "$(ls "$a/bus/mdev/devices" | sort)"
+expect_eq "B agrees with A" "$(names "$b/bus/mdev/devices")" "$(names "$a/bus/mdev/devices")"
 
 # Behind B's back: devices created and removed on A appear and go in B.
 for d in "$a"/bus/mdev/devices/*; do echo 1 >"$d/remove"; done
@@ -84,7 +85,7 @@ out=$("$MDEVFS" ctl -m "$b" fault mtty mtty-1 probe_fail_percent=100 probe_fail_
 expect_eq "ctl fault shows the type's faults" "$out" \
 	"mtty-1 probe_delay_ms=0 remove_delay_ms=0 probe_fail_percent=100 probe_fail_errno=EBUSY"
 expect_eq "injected EBUSY" "$(write_errno "$b/$mt/mtty-1/create" "$(uuidgen)")" EBUSY
-expect_eq "the real vendor never saw it" "$(ls "$a/bus/mdev/devices" | wc -l)" 0
+expect_eq "the real vendor never saw it" "$(count "$a/bus/mdev/devices")" 0
 "$MDEVFS" ctl -m "$b" fault mtty '*' probe_fail_percent=0 probe_delay_ms=300 >/dev/null
 start=$(date +%s%N)
 expect_eq "slow but working" "$(write_errno "$b/$mt/mtty-1/create" "$(uuidgen)")" OK

@@ -24,8 +24,8 @@ cd /
 # and the host's /etc, as the process that started us sees it, is
 # untouched.
 host_etc=/proc/$PPID/root/etc
-etc_files="passwd group shadow gshadow"
-sums() { (cd "$1" && sha256sum $etc_files); }
+etc_files=(passwd group shadow gshadow)
+sums() { (cd "$1" && sha256sum "${etc_files[@]}"); }
 before=$(sums "$host_etc")
 mount -t tmpfs -o mode=0755 mdevfs-perm "$scratch" &&
 	mkdir "$scratch/upper" "$scratch/work" "$scratch/log" &&
@@ -74,6 +74,7 @@ pdir=$m/bus/mdev/devices/$p
 # CAP_NET_ADMIN (12) for route U's multicast sends, CAP_SYS_ADMIN (21)
 # for the final unmount: 0x201000.  Every thread, and nothing to inherit.
 caps() { # PID [THREADS]: the capability lines of THREADS (default: all), one of each kind
+	# shellcheck disable=SC2086 # no THREADS: the glob, every task
 	cat /proc/"$1"/task/${2:-*}/status | grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' |
 		sort -u | tr '\t' ' ' | xargs
 }
@@ -174,7 +175,7 @@ nfail=$(grep -c '^FAIL' <<<"$walk")
 summary=$(grep '^walked' <<<"$walk")
 [ "$nfail" -eq 0 ] && [ -n "$summary" ] && ok "$summary" ||
 	fail "the walk: $nfail failures ${summary:-$walk}"
-expect_eq "no device came or went" "$(ls "$m/bus/mdev/devices" | sort | xargs)" \
+expect_eq "no device came or went" "$(names "$m/bus/mdev/devices")" \
 	"$(printf '%s\n' "${dev[@]}" | sort | xargs)"
 
 # --- .. stays in the tree -----------------------------------------------

@@ -71,7 +71,7 @@ wait_mounted "$m" || { cat "$tmp/daemon.log"; echo "cannot mount"; exit 1; }
 ctl() { "$MDEVFS" ctl -m "$m" "$@"; }
 t=$m/class/mdev_bus/ring0/mdev_supported_types
 avail() { echo "$(cat "$t/ring-1/available_instances") $(cat "$t/ring-4/available_instances")"; }
-expect_eq "the plugin's types" "$(ls "$t" | xargs)" "ring-1 ring-4"
+expect_eq "the plugin's types" "$(names "$t")" "ring-1 ring-4"
 expect_eq "type name" "$(cat "$t/ring-4/name")" "ring-4"
 expect_eq "available_instances: 8 slots" "$(avail)" "8 2"
 u1=$(uuidgen) u2=$(uuidgen) u3=$(uuidgen) u4=$(uuidgen)
@@ -98,10 +98,10 @@ expect_eq "ctl list: the plugin's parent_status" "$(ctl list | grep '^ring0 ' | 
 # A remove of a device in use: the plugin's request() is asked.
 "$MDEVFS" ctl -m "$m" hold "$u2" >"$tmp/hold.out" &
 holder=$!
-for i in $(seq 100); do grep -q holding "$tmp/hold.out" && break; sleep 0.02; done
+for _ in $(seq 100); do grep -q holding "$tmp/hold.out" && break; sleep 0.02; done
 (echo 1 >"$d/$u2/remove") &
 remover=$!
-for i in $(seq 100); do grep -q "ring: $u2: request 0" "$tmp/daemon.log" && break; sleep 0.02; done
+for _ in $(seq 100); do grep -q "ring: $u2: request 0" "$tmp/daemon.log" && break; sleep 0.02; done
 expect_eq "request() called" "$(grep -c "ring: $u2: request 0 to release it" "$tmp/daemon.log")" 1
 kill -INT "$holder"
 wait "$holder"
@@ -117,7 +117,7 @@ sed 's/ring1/ring2/g; s|plugin:./ring.so|plugin:'"$MDEVFS_BUILD"'/plugins/ring.s
 	"$tmp/ring/ring1.conf" >"$tmp/ring2.conf"
 expect_eq "register, another build by absolute path" "$(ctl register "$tmp/ring2.conf")" \
 	"registered ring2"
-echo "$(uuidgen)" >"$m/class/mdev_bus/ring2/mdev_supported_types/ring-1/create"
+uuidgen >"$m/class/mdev_bus/ring2/mdev_supported_types/ring-1/create"
 expect_eq "each parent its own ring" "$(ctl list | grep '^ring[12] ' | cut -d' ' -f1,5 | xargs)" \
 	"ring1 slots=0/4 ring2 slots=1/4"
 expect_eq "unregister" "$(ctl unregister ring1 ring2 | xargs)" "unregistered ring1 unregistered ring2"
@@ -296,6 +296,6 @@ expect_err "ctl register: ABI mismatch" "$tmp/abi.conf:4: [parent bad] backend: 
 expect_err "ctl register -: relative path" \
 	"-:4: [parent bad] backend: './abi.so' is relative, but the configuration is not a file" \
 	"$MDEVFS" ctl -m "$m" register - <"$tmp/abi.conf"
-expect_eq "nothing registered" "$(ls "$m/class/mdev_bus" | xargs)" "mbochs mdpy mtty"
+expect_eq "nothing registered" "$(names "$m/class/mdev_bus")" "mbochs mdpy mtty"
 fusermount3 -u "$m"
 finish

@@ -11,6 +11,7 @@ work=$(mktemp -d /tmp/mdevfs-record-XXXXXX)
 trap 'cleanup; rm -rf "$work"' EXIT
 examples=$(dirname "$0")/../../examples
 pids=()
+a='' b='' c='' d='' e='' # mountpoints, set by serve
 
 # serve VAR [ARGS...]: mounts mdevfs ARGS on a new mountpoint in VAR, in
 # the foreground, so what the sanitizers say counts.
@@ -26,6 +27,10 @@ serve() {
 
 types() { echo "$1/class/mdev_bus/$2/mdev_supported_types"; }
 
+# entries DIR: DIR's entries a line each, in readdir order as ls -U gives
+# them (find keeps that order for directories this small).
+entries() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n'; }
+
 # same_bytes FILE FILE: sysfs files claim 4096 bytes whatever they hold,
 # so cmp must read them, not compare sizes.
 same_bytes() { cmp -s <(cat "$1") <(cat "$2"); }
@@ -33,14 +38,14 @@ same_bytes() { cmp -s <(cat "$1") <(cat "$2"); }
 # create MOUNT PARENT TYPE: "ok", or the error of the write (strerror).
 create() {
 	local err
-	err=$( { echo "$(uuidgen)" >"$(types "$1" "$2")/$3/create"; } 2>&1) &&
+	err=$( { uuidgen >"$(types "$1" "$2")/$3/create"; } 2>&1) &&
 		echo ok || echo "${err##*: }"
 }
 
 # create_n N MOUNT PARENT TYPE: how many of N creates succeeded.
 create_n() {
-	local i n=0
-	for i in $(seq "$1"); do
+	local n=0
+	for _ in $(seq "$1"); do
 		[ "$(create "$2" "$3" "$4")" = ok ] && n=$((n + 1))
 	done
 	echo "$n"
@@ -49,27 +54,29 @@ create_n() {
 available() { # MOUNT PARENT: every type's count, in readdir order (the
 	# kernel's: by name hash, so mbochs-small comes last)
 	local t out=""
-	for t in $(ls -U "$(types "$1" "$2")"); do
+	while read -r t; do
 		out+="$t=$(cat "$(types "$1" "$2")/$t/available_instances") "
-	done
+	done < <(entries "$(types "$1" "$2")")
 	echo "${out% }"
 }
 
 # same_tree A B: the parents, their links, types and type files match.
 same_tree() {
-	local a=$1 b=$2 p t f
-	expect_eq "parents" "$(ls -U "$b/class/mdev_bus" | xargs)" \
-		"$(ls -U "$a/class/mdev_bus" | xargs)"
-	for p in $(ls -U "$a/class/mdev_bus"); do
+	local a=$1 b=$2 p t f parents types_a
+	expect_eq "parents" "$(entries "$b/class/mdev_bus" | xargs)" \
+		"$(entries "$a/class/mdev_bus" | xargs)"
+	mapfile -t parents < <(entries "$a/class/mdev_bus")
+	for p in "${parents[@]}"; do
 		expect_eq "$p: class/mdev_bus link" "$(readlink "$b/class/mdev_bus/$p")" \
 			"$(readlink "$a/class/mdev_bus/$p")"
 		expect_eq "$p: subsystem" "$(readlink "$b/class/mdev_bus/$p/subsystem")" \
 			"$(readlink "$a/class/mdev_bus/$p/subsystem")"
 		same_bytes "$a/class/mdev_bus/$p/uevent" "$b/class/mdev_bus/$p/uevent" &&
 			ok "$p: uevent" || fail "$p: uevent differs"
-		expect_eq "$p: type directories, in order" "$(ls -U "$(types "$b" "$p")" | xargs)" \
-			"$(ls -U "$(types "$a" "$p")" | xargs)"
-		for t in $(ls -U "$(types "$a" "$p")"); do
+		expect_eq "$p: type directories, in order" "$(entries "$(types "$b" "$p")" | xargs)" \
+			"$(entries "$(types "$a" "$p")" | xargs)"
+		mapfile -t types_a < <(entries "$(types "$a" "$p")")
+		for t in "${types_a[@]}"; do
 			for f in name description device_api; do
 				if [ ! -e "$(types "$a" "$p")/$t/$f" ]; then
 					[ -e "$(types "$b" "$p")/$t/$f" ] &&
@@ -149,7 +156,7 @@ serve d -c "$work/pci.conf"
 same_tree "$c" "$d"
 expect_eq "PCI: its bus link" "$(readlink "$d/bus/pci/devices/0000:00:02.0")" \
 	"../../../devices/pci0000:00/0000:00:02.0"
-expect_eq "PCI: mdev driver" "$(ls "$d/bus/mdev/drivers" | xargs)" intel_vgpu_mdev
+expect_eq "PCI: mdev driver" "$(names "$d/bus/mdev/drivers")" intel_vgpu_mdev
 expect_eq "PCI: same counts" "$(available "$d" 0000:00:02.0)" \
 	"$(available "$c" 0000:00:02.0)"
 # 60 units at 10 and 7 show 6 and 8; recorded as 24 at 4 and 3.

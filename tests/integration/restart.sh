@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 trials=${RESTART_TRIALS:-20}
 work=$(mktemp -d /tmp/mdevfs-restart-XXXXXX)
-pid= new= old=
+pid='' new='' old=''
 trap 'kill -KILL $pid $new $old 2>/dev/null; cleanup; [ "$FAILS" -eq 0 ] && rm -rf "$work" || echo "logs kept in $work"' EXIT
 new_mountpoint m
 sd="$work/state"
@@ -72,9 +72,9 @@ for i in $(seq 0 91); do
 	*) t=mbochs/mdev_supported_types/mbochs-small ;;
 	esac
 	[ "$u" = "$(printf '%08x-0000-4000-8000-000000000000' "$i")" ] && continue
-	echo "$(printf '%08x-0000-4000-8000-000000000000' "$i")" >"$m/class/mdev_bus/$t/create" 2>/dev/null
+	printf '%08x-0000-4000-8000-000000000000\n' "$i" >"$m/class/mdev_bus/$t/create" 2>/dev/null
 done
-expect_eq "devices to restore" "$(ls "$m/bus/mdev/devices" | wc -l)" 92
+expect_eq "devices to restore" "$(count "$m/bus/mdev/devices")" 92
 python3 - "$m/bus/mdev/devices/$u" >"$work/reads" <<'EOF' &
 import errno, os, sys, time
 seen = {}
@@ -136,7 +136,7 @@ grep -q "waiting for the mdevfs on $m (pid $old) to stop: it is removing its dev
 grep -q "in use by another\|No such file\|cannot" "$work/new.log" &&
 	fail "a race: $(cat "$work/new.log")" || ok "no race"
 expect_eq "it serves the configuration's parents, none of the old devices" \
-	"$(ls "$m/class/mdev_bus" | tr '\n' ' ')/$(ls "$m/bus/mdev/devices" | wc -l)" "mbochs mdpy mtty /0"
+	"$(names "$m/class/mdev_bus")/$(count "$m/bus/mdev/devices")" "mbochs mdpy mtty/0"
 expect_eq "ctl status" "$("$MDEVFS" ctl -m "$m" status)" "serving pid=$new devices=0 parents=3"
 kill -TERM "$new"
 wait "$new"

@@ -21,6 +21,7 @@ keep_on_failure() {
 }
 pid=
 trap 'kill -KILL $pid 2>/dev/null; cleanup; kill -KILL $ffpid 2>/dev/null; keep_on_failure' EXIT
+ff='' # set by new_mountpoint
 new_mountpoint m
 new_mountpoint ff
 mkdir "$work/back"
@@ -31,8 +32,8 @@ wait_mounted "$ff" || { fail "faultfs did not mount"; exit 1; }
 sd="$ff/state"
 log="$work/daemon.log"
 
-# start [ARGS]: mdevfs on $m with its state on faultfs
-start() { start_on "$m" "$log" --state-dir "$sd" "$@"; }
+# start: mdevfs on $m with its state on faultfs
+start() { start_on "$m" "$log" --state-dir "$sd"; }
 kill_daemon() { kill -KILL "$pid"; wait "$pid" 2>/dev/null; }
 stop_daemon() { kill -TERM "$pid"; wait "$pid"; }
 faults() { printf '%s\n' "$@" >"$back/.faults"; }
