@@ -29,6 +29,7 @@ mask() {
 	done
 }
 
+# shellcheck disable=SC2016 # $0 is the inner shell's
 got=$(section | sed 's/ -> .*//' |
 	"$MDEVFS" run -- sh -c 'cd /sys && exec "$0"' "$FDOPS" 2>&1)
 [ -n "$got" ] || fail "mdevfs run printed nothing"
