@@ -2,21 +2,22 @@
 /*
  * The lock table's checks (src/include/lock.h): the right order passes,
  * the wrong one aborts (in the test's own fork, which Check makes), as do
- * a lock released that is not held, a lock asserted that is not held and
- * a hook called under a lock it may not run under.
+ * a lock released that is not held, a _locked function called without its
+ * lock and a hook called under a lock it may not run under (the checker
+ * alone so far).
  *
  * This file is built with MDEVFS_LOCKDEP whatever the build, so the
- * checker itself is tested everywhere.
+ * checker itself is tested everywhere; the core's own checks only where
+ * the core has them (lockdep_enabled()).
  */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
 #include <time.h>
 
-#include <glib.h>
-
 #include "lock.h"
 #include "run_suite.h"
+#include "tree_helpers.h"
 
 static struct lock_rw unreg, active, tree;
 static struct lock_mutex leaf = LOCK_MUTEX_INIT(LOCK_MDEV_LIST);
@@ -172,6 +173,65 @@ START_TEST(token_under_a_lock_aborts)
 }
 END_TEST
 
+/* ---- the core's own checks -------------------------------------------- */
+
+static GPtrArray *parents;
+
+static void core_setup(void)
+{
+	parents = tree_setup(NULL);
+}
+
+static void core_teardown(void)
+{
+	tree_teardown(parents);
+}
+
+static struct mdevfs_type *a_type(void)
+{
+	return tree_type(tree_parent(parents, "mtty"), "mtty-1");
+}
+
+START_TEST(find_with_list_lock_passes)
+{
+	uuid_t uuid = { 0 };
+
+	lock_mutex(&mdev_list_lock);
+	ck_assert_ptr_null(mdev_find_locked(uuid));
+	unlock_mutex(&mdev_list_lock);
+}
+END_TEST
+
+START_TEST(find_without_list_lock_aborts)
+{
+	uuid_t uuid = { 0 };
+
+	mdev_find_locked(uuid);
+}
+END_TEST
+
+START_TEST(update_under_read_lock_aborts)
+{
+	sysfs_read_lock();
+	sysfs_update_locked(&a_type()->kobj, 0, 0, NULL);
+}
+END_TEST
+
+START_TEST(tree_under_list_lock_aborts)
+{
+	lock_mutex(&mdev_list_lock);
+	mdev_device_count();
+}
+END_TEST
+
+START_TEST(available_through_the_tree_passes)
+{
+	ck_assert_int_ge(tree_read_long("devices/virtual/mtty/mtty/mdev_supported_types/"
+					"mtty-1/available_instances"), 0);
+	ck_assert_uint_eq(lockdep_depth(), 0);
+}
+END_TEST
+
 /* A test, and whether it must end in abort(). */
 struct lock_test {
 	const TTest *test;
@@ -217,10 +277,28 @@ static TCase *checker_case(void)
 	return tc;
 }
 
+static TCase *core_case(void)
+{
+	const struct lock_test tests[] = {
+		{ find_with_list_lock_passes, false },
+		{ available_through_the_tree_passes, false },
+		{ find_without_list_lock_aborts, true },
+		{ update_under_read_lock_aborts, true },
+		{ tree_under_list_lock_aborts, true },
+	};
+	TCase *tc = lock_case("core", tests, G_N_ELEMENTS(tests));
+
+	tcase_add_checked_fixture(tc, core_setup, core_teardown);
+	return tc;
+}
+
 int main(void)
 {
 	Suite *s = suite_create("lock");
 
 	suite_add_tcase(s, checker_case());
+	/* Compiled out of the core (NDEBUG without MDEVFS_LOCKDEP). */
+	if (lockdep_enabled())
+		suite_add_tcase(s, core_case());
 	return run_suite(s);
 }
