@@ -26,6 +26,7 @@ struct plugged {
 
 static struct plugged *find_locked(struct daemon *d, const char *name)
 {
+	lock_assert_held(&d->lock);
 	for (guint i = 0; i < d->plugged->len; i++) {
 		struct plugged *p = g_ptr_array_index(d->plugged, i);
 
@@ -40,7 +41,7 @@ static int claim_names(struct daemon *d, GPtrArray *parents)
 {
 	int ret = 0;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	for (guint i = 0; i < parents->len && !ret; i++) {
 		const char *name = mdevfs_parent_name(g_ptr_array_index(parents, i));
 
@@ -56,14 +57,14 @@ static int claim_names(struct daemon *d, GPtrArray *parents)
 		p->state = PLUG_ADDING;
 		g_ptr_array_add(d->plugged, p);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return ret;
 }
 
 /* Ends the plugs of @parents: live, or out of the registry and freed. */
 static void settle(struct daemon *d, GPtrArray *parents, bool live)
 {
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	for (guint i = d->plugged->len; i-- > 0;) {
 		struct plugged *p = g_ptr_array_index(d->plugged, i);
 
@@ -77,7 +78,7 @@ static void settle(struct daemon *d, GPtrArray *parents, bool live)
 		mdev_parent_put(p->parent);
 		g_free(p);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 }
 
 static void parent_gone(struct daemon *d, struct mdevfs_parent *parent)
@@ -113,10 +114,10 @@ int parents_plug(struct daemon *d, GPtrArray *parents)
 	for (guint j = ret ? i - 1 : 0; j-- > 0;)
 		parent_gone(d, g_ptr_array_index(parents, j));
 	settle(d, parents, ret == 0);
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	for (i = 0; !ret && d->serving && i < parents->len; i++)
 		mdev_parent_start(g_ptr_array_index(parents, i));
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	g_ptr_array_free(parents, TRUE);
 	return ret;
 }
@@ -126,7 +127,7 @@ int parents_unplug(struct daemon *d, const char *name)
 	struct plugged *p;
 	int ret = 0;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	p = find_locked(d, name);
 	if (!p)
 		ret = -ENOENT;
@@ -134,14 +135,14 @@ int parents_unplug(struct daemon *d, const char *name)
 		ret = -EBUSY;
 	else
 		p->state = PLUG_REMOVING;
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	if (ret)
 		return ret;
 	/* Waits for in-flight creates and removes, removes every device. */
 	parent_gone(d, p->parent);
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	g_ptr_array_remove(d->plugged, p);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	mdev_parent_put(p->parent);
 	g_free(p);
 	return 0;
@@ -149,7 +150,7 @@ int parents_unplug(struct daemon *d, const char *name)
 
 void parents_start(struct daemon *d)
 {
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	d->serving = true;
 	for (guint i = 0; i < d->plugged->len; i++) {
 		struct plugged *p = g_ptr_array_index(d->plugged, i);
@@ -157,26 +158,26 @@ void parents_start(struct daemon *d)
 		if (p->state == PLUG_LIVE)
 			mdev_parent_start(p->parent);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 }
 
 /* At the stop, nothing else plugs or unplugs any more: the last parent
  * plugged goes first. */
 void parents_unplug_all(struct daemon *d)
 {
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	while (d->plugged->len) {
 		struct plugged *p = g_ptr_array_steal_index(d->plugged,
 							     d->plugged->len - 1);
 
-		pthread_mutex_unlock(&d->lock);
+		unlock_mutex(&d->lock);
 		mdev_unregister_parent(p->parent);
 		mdev_parent_del(p->parent);
 		mdev_parent_put(p->parent);
 		g_free(p);
-		pthread_mutex_lock(&d->lock);
+		lock_mutex(&d->lock);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 }
 
 static const char *const state_names[] = {
@@ -189,7 +190,7 @@ void parents_list(struct daemon *d, GString *out)
 {
 	char status[256];
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	for (guint i = 0; i < d->plugged->len; i++) {
 		struct plugged *p = g_ptr_array_index(d->plugged, i);
 
@@ -200,16 +201,16 @@ void parents_list(struct daemon *d, GString *out)
 			mdev_parent_device_count(p->parent),
 			status[0] ? " " : "", status);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 }
 
 unsigned int parents_count(struct daemon *d)
 {
 	unsigned int n;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	n = d->plugged->len;
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return n;
 }
 
@@ -217,11 +218,11 @@ int parents_show(struct daemon *d)
 {
 	int ret = 0;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	for (guint i = 0; i < d->plugged->len && !ret; i++)
 		ret = d->show_parent(d, ((struct plugged *)
 					 g_ptr_array_index(d->plugged, i))->parent);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return ret;
 }
 
@@ -247,10 +248,10 @@ static void *unplug_gone(void *arg)
 		g_usleep(20000);
 	if (!ret)
 		log_info("%s: unplugged: its device is gone", g->name);
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	d->unplugging--;
 	pthread_cond_broadcast(&d->unplugged);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	g_free(g->name);
 	g_free(g);
 	return NULL;
@@ -271,16 +272,16 @@ void parents_gone(void *ctx, struct mdevfs_parent *parent)
 	g = g_new(struct gone, 1);
 	g->d = d;
 	g->name = g_strdup(mdevfs_parent_name(parent));
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	if (d->stopping || pthread_create(&thread, NULL, unplug_gone, g)) {
-		pthread_mutex_unlock(&d->lock);
+		unlock_mutex(&d->lock);
 		g_free(g->name);
 		g_free(g);
 		return;
 	}
 	d->unplugging++;
 	pthread_detach(thread);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 }
 
 void parents_watch(struct daemon *d)
@@ -290,18 +291,20 @@ void parents_watch(struct daemon *d)
 
 void parents_quiesce(struct daemon *d)
 {
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	d->stopping = true;
 	while (d->unplugging)
-		pthread_cond_wait(&d->unplugged, &d->lock);
-	pthread_mutex_unlock(&d->lock);
+		lock_wait(&d->unplugged, &d->lock);
+	unlock_mutex(&d->lock);
 }
 
 /* A live parent by name; d->lock. */
 static struct mdevfs_parent *live_locked(struct daemon *d, const char *name)
 {
-	struct plugged *p = find_locked(d, name);
+	struct plugged *p;
 
+	lock_assert_held(&d->lock);
+	p = find_locked(d, name);
 	return p && p->state == PLUG_LIVE ? p->parent : NULL;
 }
 
@@ -309,11 +312,11 @@ int parents_vanish(struct daemon *d, const char *name)
 {
 	struct mdevfs_parent *parent;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	parent = live_locked(d, name);
 	if (parent)
 		mdev_parent_vanish(parent);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return parent ? parents_unplug(d, name) : -ENOENT;
 }
 
@@ -323,11 +326,11 @@ int parents_fault(struct daemon *d, const char *name, const char *type,
 	struct mdevfs_parent *parent;
 	int ret = -ENOENT;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	parent = live_locked(d, name);
 	if (parent)
 		ret = mdev_parent_fault(parent, type,
 					(char *const *)assignments, out);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return ret;
 }

@@ -42,7 +42,7 @@ struct note {
 enum notifier_state { COLLECTING, RUNNING, STOPPED };
 
 static struct {
-	pthread_mutex_t lock;
+	struct lock_mutex lock;    /* a leaf of lock.h's table */
 	pthread_cond_t cond;
 	struct note *head, **tail; /* lock */
 	enum notifier_state state; /* lock */
@@ -51,7 +51,7 @@ static struct {
 	notify_send_uevent_t *send_uevent; /* the host's route to listeners */
 	pthread_t thread;
 } nt = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.lock = LOCK_MUTEX_INIT(LOCK_NOTIFY),
 	.cond = PTHREAD_COND_INITIALIZER,
 	.tail = &nt.head,
 };
@@ -88,6 +88,7 @@ static void send_note(struct note *n)
 
 static void send_batch(struct note *batch)
 {
+	lock_assert_claimed(LOCK_TOKEN, &nt.sending);
 	while (batch) {
 		struct note *n = batch;
 
@@ -97,11 +98,13 @@ static void send_batch(struct note *batch)
 	}
 }
 
-/* Caller holds nt.lock and nt.sending: the queue is theirs to send. */
+/* Caller holds nt.lock and has just set nt.sending: the queue is theirs
+ * to send, once it claims the token (lock.h) with nt.lock dropped. */
 static struct note *take_batch_locked(void)
 {
 	struct note *batch = nt.head;
 
+	lock_assert_held(&nt.lock);
 	nt.head = NULL;
 	nt.tail = &nt.head;
 	return batch;
@@ -110,24 +113,26 @@ static struct note *take_batch_locked(void)
 static void *notifier_main(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	for (;;) {
 		struct note *batch;
 
 		if (!nt.head || nt.sending) {
 			if (nt.state == STOPPED && !nt.head && !nt.sending)
 				break;
-			pthread_cond_wait(&nt.cond, &nt.lock);
+			lock_wait(&nt.cond, &nt.lock);
 			continue;
 		}
 		nt.sending = true;
 		batch = take_batch_locked();
-		pthread_mutex_unlock(&nt.lock);
+		unlock_mutex(&nt.lock);
+		lock_claim(LOCK_TOKEN, &nt.sending);
 		send_batch(batch);
-		pthread_mutex_lock(&nt.lock);
+		lock_mutex(&nt.lock);
 		nt.sending = false;
+		lock_unclaim(&nt.sending);
 	}
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 	return NULL;
 }
 
@@ -136,12 +141,12 @@ void notifier_start(struct fuse_session *se, notify_send_uevent_t *send_uevent)
 {
 	nt.se = se;
 	nt.send_uevent = send_uevent;
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	if (thread_spawn(&nt.thread, notifier_main, NULL) == 0)
 		nt.state = RUNNING;
 	else
 		log_err("cannot start the notifier thread");
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 }
 
 /* Sends what is queued (drops it if never started), then ends. */
@@ -150,11 +155,11 @@ void notifier_stop(void)
 	struct note *n;
 	bool running;
 
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	running = nt.state == RUNNING;
 	nt.state = STOPPED;
 	pthread_cond_signal(&nt.cond);
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 	if (running)
 		pthread_join(nt.thread, NULL);
 	while ((n = nt.head)) {
@@ -172,10 +177,10 @@ void notifier_stop(void)
 static void queue(struct note *n, bool defer)
 {
 	n->next = NULL;
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	if (nt.state == STOPPED) {
 		/* Unmounting: nothing left to invalidate. */
-		pthread_mutex_unlock(&nt.lock);
+		unlock_mutex(&nt.lock);
 		if (n->kind != NOTE_INVAL_ENTRY)
 			send_note(n);
 		free(n);
@@ -185,16 +190,16 @@ static void queue(struct note *n, bool defer)
 	nt.tail = &n->next;
 	if (!defer)
 		pthread_cond_signal(&nt.cond);
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 }
 
 /* A store ended without a reply: its notes, if any, go without it. */
 void notify_kick(void)
 {
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	if (nt.head)
 		pthread_cond_signal(&nt.cond);
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 }
 
 /* A note a store causes (it has the store's context) waits for that
@@ -225,23 +230,25 @@ static bool reply_in_place(fuse_req_t req, ssize_t result)
 {
 	struct note *batch;
 
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	if (nt.state != RUNNING || nt.sending) {
-		pthread_mutex_unlock(&nt.lock);
+		unlock_mutex(&nt.lock);
 		return false;
 	}
 	nt.sending = true;
 	batch = take_batch_locked();
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 
+	lock_claim(LOCK_TOKEN, &nt.sending);
 	send_batch(batch);
 	reply_write(req, result);
 
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	nt.sending = false;
+	lock_unclaim(&nt.sending);
 	if (nt.head || nt.state == STOPPED)
 		pthread_cond_signal(&nt.cond);
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 	return true;
 }
 
