@@ -3,8 +3,7 @@
  * The lock table's checks (src/include/lock.h): the right order passes,
  * the wrong one aborts (in the test's own fork, which Check makes), as do
  * a lock released that is not held, a _locked function called without its
- * lock and a hook called under a lock it may not run under (the checker
- * alone so far).
+ * lock and a hook called under a lock it may not run under.
  *
  * This file is built with MDEVFS_LOCKDEP whatever the build, so the
  * checker itself is tested everywhere; the core's own checks only where
@@ -16,6 +15,7 @@
 #include <time.h>
 
 #include "lock.h"
+#include "mdev_vendor.h"
 #include "run_suite.h"
 #include "tree_helpers.h"
 
@@ -224,6 +224,23 @@ START_TEST(tree_under_list_lock_aborts)
 }
 END_TEST
 
+/* parent_status() may run under d->lock, never under the tree's lock. */
+START_TEST(status_under_sysfs_aborts)
+{
+	char buf[256];
+
+	sysfs_read_lock();
+	mdev_parent_status(tree_parent(parents, "mtty"), buf, sizeof(buf));
+}
+END_TEST
+
+/* get_available() runs only under the parent's active_sem. */
+START_TEST(available_outside_active_sem_aborts)
+{
+	mdev_vendor_get_available(a_type());
+}
+END_TEST
+
 START_TEST(available_through_the_tree_passes)
 {
 	ck_assert_int_ge(tree_read_long("devices/virtual/mtty/mtty/mdev_supported_types/"
@@ -285,6 +302,8 @@ static TCase *core_case(void)
 		{ find_without_list_lock_aborts, true },
 		{ update_under_read_lock_aborts, true },
 		{ tree_under_list_lock_aborts, true },
+		{ status_under_sysfs_aborts, true },
+		{ available_outside_active_sem_aborts, true },
 	};
 	TCase *tc = lock_case("core", tests, G_N_ELEMENTS(tests));
 
