@@ -7,7 +7,15 @@
  * The registry only says which parent is whose and keeps two plugs of one
  * name apart; everything about order, waiting for in-flight work and
  * uevents is the core's (mdev_register_parent(), mdev_unregister_parent()).
- * d->lock is held for list changes only, never while the core waits.
+ *
+ * d->lock (LOCK_DAEMON in lock.h) guards the list, each plug's state and
+ * d->serving/stopping/unplugging, and it keeps a listed parent's backend
+ * alive: a parent leaves the list under it before parent_fini() runs.  So
+ * the hooks that need a parent still served run under it, parent_start()
+ * and parent_status(), as does parent_fini() of a plug that failed (never
+ * started, it has no threads that could wait for the lock).  It is never
+ * held while the core waits for work in flight: an unplug marks its plug
+ * PLUG_REMOVING and drops the lock before the core unregisters the parent.
  */
 #include <errno.h>
 #include <string.h>
@@ -61,7 +69,8 @@ static int claim_names(struct daemon *d, GPtrArray *parents)
 	return ret;
 }
 
-/* Ends the plugs of @parents: live, or out of the registry and freed. */
+/* Ends the plugs of @parents: live (and started if serving), or out of the
+ * registry and freed. */
 static void settle(struct daemon *d, GPtrArray *parents, bool live)
 {
 	lock_mutex(&d->lock);
@@ -78,6 +87,10 @@ static void settle(struct daemon *d, GPtrArray *parents, bool live)
 		mdev_parent_put(p->parent);
 		g_free(p);
 	}
+	/* Under the lock that made them live: no unplug can have freed one
+	 * (it starts with a live plug), as it could once the lock is let go. */
+	for (guint i = 0; live && d->serving && i < parents->len; i++)
+		mdev_parent_start(g_ptr_array_index(parents, i));
 	unlock_mutex(&d->lock);
 }
 
@@ -114,10 +127,6 @@ int parents_plug(struct daemon *d, GPtrArray *parents)
 	for (guint j = ret ? i - 1 : 0; j-- > 0;)
 		parent_gone(d, g_ptr_array_index(parents, j));
 	settle(d, parents, ret == 0);
-	lock_mutex(&d->lock);
-	for (i = 0; !ret && d->serving && i < parents->len; i++)
-		mdev_parent_start(g_ptr_array_index(parents, i));
-	unlock_mutex(&d->lock);
 	g_ptr_array_free(parents, TRUE);
 	return ret;
 }
