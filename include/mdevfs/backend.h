@@ -18,8 +18,10 @@
  * that says; debug and sanitizer builds of mdevfs abort on a hook called
  * under another lock, or a lock taken out of that order.)  So no hook may
  * call mdevfs_type_adopt_device(), mdevfs_parent_drop_device() or
- * mdevfs_parent_gone(), which take those locks, nor wait for a thread
- * that is calling one; everything else below may be called from any hook.
+ * mdevfs_parent_gone(), which take those locks, nor, when it runs under
+ * a lock, wait for a thread that is calling one (parent_fini() without
+ * one may join such a thread); everything else below may be called from
+ * any hook.
  * A backend's own locks nest inside the hook's: a thread of the backend
  * must not hold one that a hook takes while it calls those three.
  * probe() and remove() of different devices may run at the same time, also

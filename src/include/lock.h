@@ -83,8 +83,9 @@
  *   none        parent_init, type_init; parent_fini
  * So a hook must not call what takes a lock ranked at or before one it
  * runs under (mdevfs_type_adopt_device(), mdevfs_parent_drop_device(),
- * mdevfs_parent_gone()), nor wait for a thread that does.  A backend's
- * own locks are its business: they nest inside the hook's.
+ * mdevfs_parent_gone()), nor, under a lock, wait for a thread that does
+ * (parent_fini() under none may join one).  A backend's own locks are
+ * its business: they nest inside the hook's.
  *
  * Not locks in this sense: the state directory's flock() and the control
  * socket's name (one daemon per directory and mountpoint), condition
