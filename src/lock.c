@@ -113,7 +113,7 @@ void lockdep_release(const void *lock)
 	if (!h)
 		violation("releasing a lock this thread does not hold");
 	/* Any order: what stays held keeps its order. */
-	for (struct held *end = &held[--depth]; h < end; h++)
+	for (const struct held *end = &held[--depth]; h < end; h++)
 		h[0] = h[1];
 }
 
