@@ -16,7 +16,8 @@
 #include "lock.h"
 #include "log.h"
 
-/* lockdep's MAX_LOCK_DEPTH is 48; mdevfs nests at most 4 deep. */
+/* lockdep's MAX_LOCK_DEPTH is 48; mdevfs nests a few deep (d->lock,
+ * sysfs_rwsem, a leaf). */
 #define LOCK_DEPTH_MAX 16
 
 static const char *const lock_names[LOCK_NR] = {
