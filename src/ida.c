@@ -15,7 +15,7 @@ static gint cmp_int(gconstpointer a, gconstpointer b, gpointer unused)
 
 void ida_init(struct ida *ida)
 {
-	pthread_mutex_init(&ida->lock, NULL);
+	lock_mutex_init(&ida->lock, LOCK_IDA);
 	ida->freed = g_sequence_new(NULL);
 	ida->next = 0;
 }
@@ -23,7 +23,7 @@ void ida_init(struct ida *ida)
 void ida_destroy(struct ida *ida)
 {
 	g_sequence_free(ida->freed);
-	pthread_mutex_destroy(&ida->lock);
+	lock_mutex_destroy(&ida->lock);
 }
 
 int ida_alloc(struct ida *ida)
@@ -31,7 +31,7 @@ int ida_alloc(struct ida *ida)
 	GSequenceIter *first;
 	int id;
 
-	pthread_mutex_lock(&ida->lock);
+	lock_mutex(&ida->lock);
 	first = g_sequence_get_begin_iter(ida->freed);
 	if (!g_sequence_iter_is_end(first)) {
 		id = GPOINTER_TO_INT(g_sequence_get(first));
@@ -41,7 +41,7 @@ int ida_alloc(struct ida *ida)
 	} else {
 		id = ida->next++;
 	}
-	pthread_mutex_unlock(&ida->lock);
+	unlock_mutex(&ida->lock);
 	return id;
 }
 
@@ -51,7 +51,7 @@ int ida_alloc_exact(struct ida *ida, int id)
 
 	if (id < 0 || id == INT_MAX)
 		return -EINVAL;
-	pthread_mutex_lock(&ida->lock);
+	lock_mutex(&ida->lock);
 	if (id >= ida->next) {
 		/* The numbers skipped become holes, lowest first. */
 		for (int n = ida->next; n < id; n++)
@@ -66,13 +66,13 @@ int ida_alloc_exact(struct ida *ida, int id)
 		else
 			ret = -EBUSY;
 	}
-	pthread_mutex_unlock(&ida->lock);
+	unlock_mutex(&ida->lock);
 	return ret;
 }
 
 void ida_free(struct ida *ida, int id)
 {
-	pthread_mutex_lock(&ida->lock);
+	lock_mutex(&ida->lock);
 	if (id == ida->next - 1) {
 		/* Shrink `next` past the trailing run of freed numbers so the
 		 * sequence only ever holds holes. */
@@ -91,5 +91,5 @@ void ida_free(struct ida *ida, int id)
 		g_sequence_insert_sorted(ida->freed, GINT_TO_POINTER(id),
 					 cmp_int, NULL);
 	}
-	pthread_mutex_unlock(&ida->lock);
+	unlock_mutex(&ida->lock);
 }

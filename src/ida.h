@@ -4,11 +4,12 @@
 #ifndef MDEVFS_IDA_H
 #define MDEVFS_IDA_H
 
-#include <pthread.h>
 #include <glib.h>
 
+#include "lock.h"
+
 struct ida {
-	pthread_mutex_t lock;
+	struct lock_mutex lock;   /* a leaf (lock.h) */
 	GSequence *freed; /* freed numbers below next, sorted; under lock */
 	int next;         /* every number >= next is free; under lock */
 };

@@ -30,14 +30,3 @@ void kobj_put(struct kobj *obj)
 	if (obj->ktype->release)
 		obj->ktype->release(obj);
 }
-
-void rwsem_init(pthread_rwlock_t *sem)
-{
-	pthread_rwlockattr_t attr;
-
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr,
-		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(sem, &attr);
-	pthread_rwlockattr_destroy(&attr);
-}

@@ -24,7 +24,7 @@
 #include "parse.h"
 #include "state.h"
 
-pthread_mutex_t mdev_list_lock = PTHREAD_MUTEX_INITIALIZER;
+struct lock_mutex mdev_list_lock = LOCK_MUTEX_INIT(LOCK_MDEV_LIST);
 /* uuid -> device, from reservation to release: mdev_list_lock; entries
  * leave under sysfs_rwsem as well, so its readers may use them */
 static GHashTable *mdev_uuids;
@@ -93,6 +93,7 @@ unsigned int mdev_device_count(void)
 
 struct mdevfs_device *mdev_find_locked(const uuid_t uuid)
 {
+	lock_assert_held(&mdev_list_lock);
 	return g_hash_table_lookup(mdev_uuids, uuid);
 }
 
@@ -100,11 +101,11 @@ struct mdevfs_device *mdev_get_by_uuid(const uuid_t uuid)
 {
 	struct mdevfs_device *mdev;
 
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	mdev = mdev_find_locked(uuid);
 	if (mdev)
 		kobj_get(&mdev->kobj);
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 	return mdev;
 }
 
@@ -121,9 +122,9 @@ int mdev_register_parent(struct mdevfs_parent *parent)
 		sysfs_write_unlock();
 		return -EEXIST;
 	}
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	parent->available = parent->core_counts ? parent->max_instances : 0;
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 	/* mdev_supported_types with every type, then the compat link */
 	sysfs_update_locked(&parent->kobj, PARENT_F_TYPES, 0, NULL);
 	for (unsigned int i = 0; i < parent->ntypes; i++)
@@ -247,11 +248,11 @@ static void mdev_device_release(struct mdevfs_device *mdev)
 
 	mdev_vendor_release(mdev);
 	sysfs_write_lock();
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	g_hash_table_remove(mdev_uuids, mdev->uuid);
 	if (parent->core_counts)
 		parent->available++;
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 	sysfs_write_unlock();
 	kobj_put(&mdev->kobj);
 }
@@ -261,6 +262,7 @@ static void mdev_device_release(struct mdevfs_device *mdev)
 static void mdev_device_teardown(struct mdevfs_device *mdev,
 				 const struct mdev_store_ctx *sc)
 {
+	lock_assert_held(&mdev->parent->unreg_sem);
 	sysfs_update(&mdev->kobj, 0, DEV_F_MDEV_TYPE, sc);
 	sysfs_write_lock();
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_TYPE_LINK, sc);
@@ -303,14 +305,14 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 	struct mdevfs_device *mdev;
 	int ret;
 
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	if (mdev_find_locked(uuid)) {
-		pthread_mutex_unlock(&mdev_list_lock);
+		unlock_mutex(&mdev_list_lock);
 		return -EEXIST;
 	}
 	if (parent->core_counts) {
 		if (!parent->available) {
-			pthread_mutex_unlock(&mdev_list_lock);
+			unlock_mutex(&mdev_list_lock);
 			return -EUSERS;
 		}
 		parent->available--;
@@ -322,9 +324,9 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 	mdev->restore_group = how->group;
 	mdev->restore_vfio = how->vfio;
 	g_hash_table_insert(mdev_uuids, mdev->uuid, mdev);
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 
-	if (pthread_rwlock_tryrdlock(&parent->unreg_sem)) {
+	if (!lock_try_read(&parent->unreg_sem)) {
 		ret = -ENODEV;
 		goto out_release;
 	}
@@ -343,16 +345,16 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 	sysfs_write_unlock();
 	sysfs_update(&mdev->kobj, DEV_F_MDEV_TYPE, 0, sc);
 
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	mdev->active = true;
-	pthread_mutex_unlock(&mdev_list_lock);
-	pthread_rwlock_unlock(&parent->unreg_sem);
+	unlock_mutex(&mdev_list_lock);
+	unlock_rw(&parent->unreg_sem);
 	return 0;
 
 out_del:
 	mdev_device_del(mdev, sc);
 out_unlock:
-	pthread_rwlock_unlock(&parent->unreg_sem);
+	unlock_rw(&parent->unreg_sem);
 out_release:
 	mdev_device_release(mdev);
 	return ret;
@@ -399,22 +401,22 @@ static int mdev_claim(struct mdevfs_device *mdev)
 {
 	int ret = 0;
 
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	if (mdev_find_locked(mdev->uuid) != mdev)
 		ret = -ENODEV;
 	else if (!mdev->active)
 		ret = -EAGAIN;
 	else
 		mdev->active = false;
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 	return ret;
 }
 
 static void mdev_reactivate(struct mdevfs_device *mdev)
 {
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	mdev->active = true;
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 }
 
 int mdev_device_remove(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
@@ -426,7 +428,7 @@ int mdev_device_remove(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 	if (ret)
 		return ret;
 	/* Failing leaves the device inactive: unregistration removes it. */
-	if (pthread_rwlock_tryrdlock(&parent->unreg_sem))
+	if (!lock_try_read(&parent->unreg_sem))
 		return -ENODEV;
 	/* Interrupted, the device is left as it was, removable again; so it
 	 * is if its record cannot go. */
@@ -435,7 +437,7 @@ int mdev_device_remove(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 		ret = state_device_removed(mdev);
 	if (!ret)
 		mdev_device_teardown(mdev, sc);
-	pthread_rwlock_unlock(&parent->unreg_sem);
+	unlock_rw(&parent->unreg_sem);
 	if (ret)
 		mdev_reactivate(mdev);
 	return ret;
@@ -450,7 +452,7 @@ int mdev_device_unbind(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 	ret = mdev_claim(mdev);
 	if (ret)
 		return -ENODEV; /* not a device bound to this driver (yet) */
-	if (pthread_rwlock_tryrdlock(&parent->unreg_sem)) {
+	if (!lock_try_read(&parent->unreg_sem)) {
 		ret = -ENODEV;
 		goto out_active;
 	}
@@ -466,7 +468,7 @@ int mdev_device_unbind(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 		ret = state_device_unbound(mdev);
 	if (!ret)
 		mdev_device_release_driver(mdev, sc);
-	pthread_rwlock_unlock(&parent->unreg_sem);
+	unlock_rw(&parent->unreg_sem);
 out_active:
 	mdev_reactivate(mdev);
 	return ret;
@@ -507,11 +509,11 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 	g_autoptr(GPtrArray) children = g_ptr_array_new();
 
 	/* Waits for every in-flight create and remove; later ones fail. */
-	pthread_rwlock_wrlock(&parent->unreg_sem);
+	lock_write(&parent->unreg_sem);
 	sysfs_write_lock();
 	if (!(parent->kobj.flags & PARENT_F_TYPES)) {
 		sysfs_write_unlock();
-		pthread_rwlock_unlock(&parent->unreg_sem);
+		unlock_rw(&parent->unreg_sem);
 		return;
 	}
 	log_info("%s: MDEV: Unregistering", parent->name);
@@ -542,7 +544,7 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 	sysfs_write_unlock();
 	/* No available_instances show may call the backend after this. */
 	sysfs_drain(&parent->kobj);
-	pthread_rwlock_unlock(&parent->unreg_sem);
+	unlock_rw(&parent->unreg_sem);
 	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_CHANGE,
 			 (const char *const[]){ "MDEV_STATE=unregistered", NULL },
 			 NULL);

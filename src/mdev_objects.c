@@ -52,8 +52,8 @@ struct mdevfs_parent *mdev_parent_new(const char *name, const char *path)
 	parent->name = g_strdup(name);
 	parent->path = g_strdup(path);
 	parent->vendor_group = g_strdup("vendor");
-	rwsem_init(&parent->unreg_sem);
-	rwsem_init(&parent->active_sem);
+	lock_rw_init(&parent->unreg_sem, LOCK_UNREG);
+	lock_rw_init(&parent->active_sem, LOCK_ACTIVE);
 	sysfs_key_init(&parent->kobj.key, parent->name);
 	parent->devices = name_tree_new();
 	return parent;
@@ -64,8 +64,8 @@ void parent_release(struct kobj *kobj)
 	struct mdevfs_parent *parent = to_parent(kobj);
 
 	g_tree_destroy(parent->devices);
-	pthread_rwlock_destroy(&parent->active_sem);
-	pthread_rwlock_destroy(&parent->unreg_sem);
+	lock_rw_destroy(&parent->active_sem);
+	lock_rw_destroy(&parent->unreg_sem);
 	g_strfreev(parent->uevent_env);
 	g_free(parent->types);
 	g_free(parent->vendor_group);
@@ -148,7 +148,7 @@ struct mdevfs_device *mdev_device_alloc(struct mdevfs_type *type,
 	sysfs_key_init(&mdev->kobj.key, mdev->name);
 	mdev->group = -1;
 	mdev->vfio = -1;
-	rwsem_init(&mdev->active_sem);
+	lock_rw_init(&mdev->active_sem, LOCK_ACTIVE);
 	return mdev;
 }
 
@@ -156,22 +156,22 @@ void mdev_release(struct kobj *kobj)
 {
 	struct mdevfs_device *mdev = to_mdev(kobj);
 
-	pthread_rwlock_destroy(&mdev->active_sem);
+	lock_rw_destroy(&mdev->active_sem);
 	kobj_put(&mdev->type->kobj);
 	g_free(mdev);
 }
 
-pthread_rwlock_t *parent_active_sem(struct kobj *kobj)
+struct lock_rw *parent_active_sem(struct kobj *kobj)
 {
 	return &to_parent(kobj)->active_sem;
 }
 
-pthread_rwlock_t *type_active_sem(struct kobj *kobj)
+struct lock_rw *type_active_sem(struct kobj *kobj)
 {
 	return &to_type(kobj)->parent->active_sem;
 }
 
-pthread_rwlock_t *mdev_active_sem(struct kobj *kobj)
+struct lock_rw *mdev_active_sem(struct kobj *kobj)
 {
 	return &to_mdev(kobj)->active_sem;
 }

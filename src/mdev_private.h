@@ -1,20 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mdev core's objects and lock rules (the kernel's mdev_private.h).
+ * The mdev core's objects (the kernel's mdev_private.h).
  *
- * Lock order, outermost first:
- *   parent->unreg_sem  >  dev->active_sem / parent->active_sem
- *   >  sysfs_rwsem  >  mdev_list_lock
- * mdev_list_lock is only ever held briefly and never around another lock;
- * readers of the tree take it inside sysfs_rwsem to find a device by UUID,
- * and may use what they find while they hold sysfs_rwsem: a device leaves
- * the UUID table only with sysfs_rwsem held exclusively.
+ * Their locks (unreg_sem, active_sem, sysfs_rwsem, mdev_list_lock), the
+ * order they nest in and what each guards are the lock table's,
+ * src/include/lock.h; a field's comment names the lock it is under.
  * Which of them a backend hook runs under: mdev_vendor.h, per hook.
  */
 #ifndef MDEVFS_MDEV_PRIVATE_H
 #define MDEVFS_MDEV_PRIVATE_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <uuid/uuid.h>
 
@@ -22,6 +17,7 @@
 #include <mdevfs/backend.h>
 
 #include "kobj.h"
+#include "lock.h"
 #include "mdev_fault.h"
 #include "mdev_vendor.h"
 #include "macro.h"
@@ -103,8 +99,8 @@ struct mdevfs_parent {
 	struct mdev_subsys *subsys;
 	struct mdev_driver *driver;
 	unsigned int available;   /* core counter; mdev_list_lock */
-	pthread_rwlock_t unreg_sem; /* create/remove: tryrdlock; unregister: wrlock */
-	pthread_rwlock_t active_sem; /* backend calls from type attributes */
+	struct lock_rw unreg_sem; /* create/remove: try shared; unregister */
+	struct lock_rw active_sem; /* backend calls from type attributes */
 	GTree *devices;           /* name -> device with DEV_F_DIR; sysfs_rwsem */
 };
 
@@ -145,7 +141,7 @@ struct mdevfs_device {
 		char name[16];    /* "7", "vfio7" */
 	} numbers[MDEV_NUMBERS];
 	void *drvdata;
-	pthread_rwlock_t active_sem; /* vendor attribute show/store */
+	struct lock_rw active_sem; /* vendor attribute show/store */
 	unsigned int users;       /* vendor's and holders'; mdev_list_lock */
 	GList *holders;           /* struct mdev_holder *; mdev_list_lock */
 };
@@ -184,12 +180,12 @@ void mdev_release(struct kobj *kobj);
 void pathdir_release(struct kobj *kobj);
 void subsys_release(struct kobj *kobj);
 void driver_release(struct kobj *kobj);
-pthread_rwlock_t *parent_active_sem(struct kobj *kobj);
-pthread_rwlock_t *type_active_sem(struct kobj *kobj);
-pthread_rwlock_t *mdev_active_sem(struct kobj *kobj);
+struct lock_rw *parent_active_sem(struct kobj *kobj);
+struct lock_rw *type_active_sem(struct kobj *kobj);
+struct lock_rw *mdev_active_sem(struct kobj *kobj);
 
 /* mdev_core.c: the global state and the life cycle */
-extern pthread_mutex_t mdev_list_lock;
+extern struct lock_mutex mdev_list_lock;
 struct mdevfs_device *mdev_find_locked(const uuid_t uuid); /* list lock */
 struct kobj *mdev_root(void);
 const struct mdev_host_ops *mdev_host(void); /* never NULL */

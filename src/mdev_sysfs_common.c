@@ -96,9 +96,11 @@ int uuid_name_lookup(const char *name, struct mdevfs_device **mdev)
 	uuid_unparse_lower(uuid, canon);
 	if (strcmp(canon, name) != 0)
 		return -ENOENT;
-	pthread_mutex_lock(&mdev_list_lock);
+	/* The device found stays while sysfs_rwsem is held (lock.h). */
+	sysfs_assert_locked();
+	lock_mutex(&mdev_list_lock);
 	*mdev = mdev_find_locked(uuid);
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 	return *mdev ? 0 : -ENOENT;
 }
 

@@ -36,9 +36,9 @@ static ssize_t available_instances_show(struct kobj *obj,
 
 	(void)ent;
 	if (parent->core_counts) {
-		pthread_mutex_lock(&mdev_list_lock);
+		lock_mutex(&mdev_list_lock);
 		n = parent->available;
-		pthread_mutex_unlock(&mdev_list_lock);
+		unlock_mutex(&mdev_list_lock);
 	} else {
 		n = mdev_vendor_get_available(type);
 	}

@@ -45,14 +45,15 @@ void mdev_users_init(void)
 
 void mdevfs_device_get_user(struct mdevfs_device *dev)
 {
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	dev->users++;
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 }
 
 /* Caller holds mdev_list_lock. */
 static void put_user_locked(struct mdevfs_device *dev)
 {
+	lock_assert_held(&mdev_list_lock);
 	if (!dev->users)
 		log_warn("%s: a user let go that it never had", dev->name);
 	else if (!--dev->users)
@@ -61,9 +62,9 @@ static void put_user_locked(struct mdevfs_device *dev)
 
 void mdevfs_device_put_user(struct mdevfs_device *dev)
 {
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	put_user_locked(dev);
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 }
 
 int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
@@ -77,9 +78,9 @@ int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
 		return -ENODEV;
 	/* Not once the parent's unregistration began: it may be past its
 	 * wait for this device's users. */
-	if (pthread_rwlock_tryrdlock(&mdev->parent->unreg_sem))
+	if (!lock_try_read(&mdev->parent->unreg_sem))
 		goto out_put;
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	/* Only a created device that no remove has claimed can be opened. */
 	if (mdev_find_locked(uuid) == mdev && mdev->active) {
 		h = g_new(struct mdev_holder, 1);
@@ -91,8 +92,8 @@ int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
 		*out = h;
 		ret = 0;
 	}
-	pthread_mutex_unlock(&mdev_list_lock);
-	pthread_rwlock_unlock(&mdev->parent->unreg_sem);
+	unlock_mutex(&mdev_list_lock);
+	unlock_rw(&mdev->parent->unreg_sem);
 out_put:
 	if (ret)
 		mdev_put(mdev);
@@ -103,40 +104,41 @@ void mdev_unhold(struct mdev_holder *h)
 {
 	struct mdevfs_device *mdev = h->mdev;
 
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	mdev->holders = g_list_remove(mdev->holders, h);
 	put_user_locked(mdev);
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 	kobj_put(&mdev->kobj);
 	g_free(h);
 }
 
 void mdev_interrupt(struct mdev_waiter *w)
 {
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	w->interrupted = true;
 	pthread_cond_broadcast(&users_cond);
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 }
 
-/* The vendor's request hook (no lock held), then every holder's (they
- * must not block: they are called under mdev_list_lock, which keeps them
- * from going away meanwhile). */
+/* The vendor's request hook (unreg_sem held, mdev_list_lock not), then
+ * every holder's (they must not block: they are called under
+ * mdev_list_lock, which keeps them from going away meanwhile). */
 static void request_release(struct mdevfs_device *mdev, unsigned int count)
 {
 	mdev_vendor_request(mdev, count);
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	for (GList *l = mdev->holders; l; l = l->next) {
 		struct mdev_holder *h = l->data;
 
 		h->request(h->ctx, count);
 	}
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 }
 
 /* Caller holds mdev_list_lock. */
 static bool interrupted_locked(const struct mdev_waiter *w)
 {
+	lock_assert_held(&mdev_list_lock);
 	return w && w->interrupted;
 }
 
@@ -146,25 +148,25 @@ int mdev_wait_unused(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 	unsigned int count = 0;
 	int ret = 0;
 
-	pthread_mutex_lock(&mdev_list_lock);
+	lock_mutex(&mdev_list_lock);
 	if (mdev->users && w && w->must_not_wait) {
 		w->would_wait = true;
-		pthread_mutex_unlock(&mdev_list_lock);
+		unlock_mutex(&mdev_list_lock);
 		return -EWOULDBLOCK;
 	}
 	while (mdev->users && !interrupted_locked(w)) {
 		struct timespec deadline;
 
-		pthread_mutex_unlock(&mdev_list_lock);
+		unlock_mutex(&mdev_list_lock);
 		if (!count)
 			log_info("%s: in use, asking its users to release it",
 				 mdev->name);
 		request_release(mdev, count++);
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
 		deadline.tv_sec += REQUEST_INTERVAL_S;
-		pthread_mutex_lock(&mdev_list_lock);
+		lock_mutex(&mdev_list_lock);
 		while (mdev->users && !interrupted_locked(w) &&
-		       pthread_cond_timedwait(&users_cond, &mdev_list_lock,
+		       lock_timedwait(&users_cond, &mdev_list_lock,
 					      &deadline) != ETIMEDOUT)
 			;
 	}
@@ -173,6 +175,6 @@ int mdev_wait_unused(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 		log_info("%s: in use; the wait for its users was interrupted",
 			 mdev->name);
 	}
-	pthread_mutex_unlock(&mdev_list_lock);
+	unlock_mutex(&mdev_list_lock);
 	return ret;
 }

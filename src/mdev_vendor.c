@@ -4,14 +4,35 @@
  * call's context).  Nothing here decides anything about the tree: a
  * wrapper checks that the vendor is still there, lets the fault layer
  * have its say, calls the hook if there is one and vets what it returns.
+ * First of all it checks the call's context against the lock table.
  */
 #include <errno.h>
 #include <stdatomic.h>
 
+#include "lock.h"
 #include "log.h"
 #include "mdev_fault.h"
 #include "mdev_private.h"
 #include "mdev_vendor.h"
+
+/*
+ * The locks of the table (lock.h) each kind of hook may run under, a part
+ * of its "hook" column; mdev_vendor.h says who holds them and why.
+ */
+#define UNDER_CONFIG 0u                       /* parent_init, type_init */
+#define UNDER_DAEMON LOCK_BIT(LOCK_DAEMON)    /* parent_start/status/fini */
+#define UNDER_LIFE   LOCK_BIT(LOCK_UNREG)     /* probe ... request */
+#define UNDER_SHOW   (LOCK_BIT(LOCK_OPEN_FILE) | LOCK_BIT(LOCK_ACTIVE))
+#define UNDER_STORE  LOCK_BIT(LOCK_ACTIVE)    /* attr_store */
+
+/* Before @hook: no lock held but @may_hold, and @held (if any) held. */
+static void context(const char *hook, unsigned int may_hold,
+		    const struct lock_rw *held)
+{
+	lock_assert_hook_ok(hook, may_hold);
+	if (held)
+		lock_assert_held(held);
+}
 
 static const struct mdevfs_backend *ops(const struct mdevfs_parent *parent)
 {
@@ -42,6 +63,7 @@ int mdev_vendor_parent_init(struct mdevfs_parent *parent,
 {
 	const struct mdevfs_backend *be = ops(parent);
 
+	context("parent_init", UNDER_CONFIG, NULL);
 	return be->parent_init ? be->parent_init(parent, settings) : 0;
 }
 
@@ -50,6 +72,7 @@ int mdev_vendor_type_init(struct mdevfs_type *type,
 {
 	const struct mdevfs_backend *be = ops(type->parent);
 
+	context("type_init", UNDER_CONFIG, NULL);
 	return be->type_init ? be->type_init(type, settings) : 0;
 }
 
@@ -57,6 +80,7 @@ void mdev_vendor_parent_fini(struct mdevfs_parent *parent)
 {
 	const struct mdevfs_backend *be = ops(parent);
 
+	context("parent_fini", UNDER_DAEMON, NULL);
 	if (be->parent_fini)
 		be->parent_fini(parent);
 }
@@ -65,6 +89,7 @@ void mdev_vendor_parent_start(struct mdevfs_parent *parent)
 {
 	const struct mdevfs_backend *be = ops(parent);
 
+	context("parent_start", UNDER_DAEMON, NULL);
 	if (be->parent_start)
 		be->parent_start(parent);
 }
@@ -74,6 +99,7 @@ ssize_t mdev_vendor_parent_status(struct mdevfs_parent *parent, char *buf,
 {
 	const struct mdevfs_backend *be = ops(parent);
 
+	context("parent_status", UNDER_DAEMON, NULL);
 	if (!be->parent_status) {
 		if (size)
 			buf[0] = '\0';
@@ -89,6 +115,7 @@ int mdev_vendor_probe(struct mdevfs_device *mdev)
 	const struct mdevfs_backend *be = ops(mdev->parent);
 	int ret;
 
+	context("probe", UNDER_LIFE, &mdev->parent->unreg_sem);
 	if (vanished(mdev->parent))
 		return -ENODEV;
 	mdev_fault_probe_delay(mdev->type);
@@ -105,6 +132,7 @@ int mdev_vendor_adopt(struct mdevfs_device *mdev)
 {
 	const struct mdevfs_backend *be = ops(mdev->parent);
 
+	context("adopt", UNDER_LIFE, &mdev->parent->unreg_sem);
 	if (vanished(mdev->parent))
 		return -ENODEV;
 	if (!be->adopt)
@@ -117,6 +145,7 @@ int mdev_vendor_init(struct mdevfs_device *mdev)
 	const struct mdevfs_backend *be = ops(mdev->parent);
 	int ret;
 
+	context("init", UNDER_LIFE, &mdev->parent->unreg_sem);
 	if (!be->init)
 		return 0;
 	ret = checked(mdev, "init", be->init(mdev));
@@ -131,6 +160,7 @@ void mdev_vendor_remove(struct mdevfs_device *mdev)
 {
 	const struct mdevfs_backend *be = ops(mdev->parent);
 
+	context("remove", UNDER_LIFE, &mdev->parent->unreg_sem);
 	mdev_fault_remove_delay(mdev->type);
 	if (be->remove)
 		be->remove(mdev);
@@ -140,6 +170,7 @@ void mdev_vendor_release(struct mdevfs_device *mdev)
 {
 	const struct mdevfs_backend *be = ops(mdev->parent);
 
+	context("release", UNDER_LIFE, NULL);
 	if (mdev->inited && be->release)
 		be->release(mdev);
 	mdev->inited = false;
@@ -149,6 +180,7 @@ void mdev_vendor_request(struct mdevfs_device *mdev, unsigned int count)
 {
 	const struct mdevfs_backend *be = ops(mdev->parent);
 
+	context("request", UNDER_LIFE, &mdev->parent->unreg_sem);
 	if (be->request)
 		be->request(mdev, count);
 }
@@ -159,6 +191,7 @@ unsigned int mdev_vendor_get_available(struct mdevfs_type *type)
 {
 	const struct mdevfs_backend *be = ops(type->parent);
 
+	context("get_available", UNDER_SHOW, &type->parent->active_sem);
 	if (vanished(type->parent) || !be->get_available)
 		return 0;
 	return be->get_available(type);
@@ -169,6 +202,7 @@ ssize_t mdev_vendor_show_description(struct mdevfs_type *type, char *buf,
 {
 	const struct mdevfs_backend *be = ops(type->parent);
 
+	context("show_description", UNDER_SHOW, &type->parent->active_sem);
 	if (vanished(type->parent))
 		return -ENODEV;
 	if (!be->show_description)
@@ -181,6 +215,7 @@ ssize_t mdev_vendor_attr_show(struct mdevfs_device *mdev, unsigned int attr,
 {
 	const struct mdevfs_backend *be = ops(mdev->parent);
 
+	context("attr_show", UNDER_SHOW, &mdev->active_sem);
 	if (vanished(mdev->parent))
 		return -ENODEV;
 	if (!be->attr_show)
@@ -193,6 +228,7 @@ ssize_t mdev_vendor_attr_store(struct mdevfs_device *mdev, unsigned int attr,
 {
 	const struct mdevfs_backend *be = ops(mdev->parent);
 
+	context("attr_store", UNDER_STORE, &mdev->active_sem);
 	if (vanished(mdev->parent))
 		return -ENODEV;
 	if (!be->attr_store)

@@ -14,7 +14,8 @@
  *    starts once the hardware is gone;
  *  - the context of each call: which threads make it and which mdevfs
  *    locks they hold, said once per wrapper below (backend.h says what
- *    a vendor may assume; this says why that holds).
+ *    a vendor may assume; this says why that holds) and checked by the
+ *    wrapper against the lock table, src/include/lock.h.
  *
  * A missing (NULL) hook means what backend.h says; each wrapper says what
  * it does then.  Callers that branch on whether a vendor has a hook ask
@@ -48,18 +49,19 @@ int mdev_vendor_type_init(struct mdevfs_type *type,
 /* parent_fini(): the last of a parent whose parent_init() succeeded, from
  * mdev_parent_put(): it is unregistered (or never was), so no other hook
  * of it runs or will.  Main (stop, a failed load), control (unregister;
- * a failed register, there under the daemon's lock) or unplug; no core
- * lock.
- * Missing: nothing to undo. */
+ * a failed register, there under the daemon's d->lock: never started,
+ * the parent has no threads that could wait for it) or unplug; no core
+ * lock.  Missing: nothing to undo. */
 void mdev_vendor_parent_fini(struct mdevfs_parent *parent);
 /* parent_start(): the daemon serves the registered parent, after the
  * fork.  Main (serving begins) or control (`ctl register` while
- * serving), under the daemon's lock (fs/parents.c), no core lock; once
- * per parent (mdev_parent_start()).  Missing: nothing. */
+ * serving), under the daemon's d->lock (fs/daemon/parents.c: no unplug
+ * can have begun), no core lock; once per parent (mdev_parent_start()).
+ * Missing: nothing. */
 void mdev_vendor_parent_start(struct mdevfs_parent *parent);
 /* parent_status(): the `ctl list` line.  Control, under the daemon's
- * lock, no core lock; may run at any time, with anything else.  Missing:
- * "" and 0. */
+ * d->lock (which keeps parent_fini() away), no core lock; may run at any
+ * time, with anything else.  Missing: "" and 0. */
 ssize_t mdev_vendor_parent_status(struct mdevfs_parent *parent, char *buf,
 				  size_t size);
 
@@ -108,7 +110,9 @@ void mdev_vendor_request(struct mdevfs_device *mdev, unsigned int count);
  * (store); with the object's active_sem held shared
  * (the parent's for type files, the device's for vendor attributes),
  * which unregistration and a device's removal drain before the vendor
- * stops serving them.  No other lock.  Any number at once.
+ * stops serving them, and for a read through an open file (not the one
+ * that fills a MAP_PRIVATE page) that file's of->lock (fs/fuse), which
+ * keeps its page whole.  No other lock.  Any number at once.
  */
 /* get_available(): available_instances of a parent the core does not
  * count for.  0 if vanished.  Missing: 0 (config.c refuses a parent

@@ -166,9 +166,9 @@ static bool record_exists(const char *name)
  * held while a repair runs, so the two never overlap.
  */
 static struct {
-	pthread_mutex_t lock;
+	struct lock_mutex lock; /* a leaf (lock.h) */
 	GHashTable *pending; /* name -> text or NULL; lock */
-} repairs = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} repairs = { .lock = LOCK_MUTEX_INIT(LOCK_REPAIRS) };
 
 static int repair_one(const char *name, const char *text)
 {
@@ -183,30 +183,30 @@ static gboolean repaired(gpointer name, gpointer text, gpointer unused)
 
 static void repairs_run(void)
 {
-	pthread_mutex_lock(&repairs.lock);
+	lock_mutex(&repairs.lock);
 	if (repairs.pending && g_hash_table_size(repairs.pending))
 		g_hash_table_foreach_remove(repairs.pending, repaired, NULL);
-	pthread_mutex_unlock(&repairs.lock);
+	unlock_mutex(&repairs.lock);
 }
 
 static void repair_later(const char *name, const char *text)
 {
-	pthread_mutex_lock(&repairs.lock);
+	lock_mutex(&repairs.lock);
 	if (!repairs.pending)
 		repairs.pending = g_hash_table_new_full(g_str_hash, g_str_equal,
 							g_free, g_free);
 	g_hash_table_replace(repairs.pending, g_strdup(name), g_strdup(text));
-	pthread_mutex_unlock(&repairs.lock);
+	unlock_mutex(&repairs.lock);
 }
 
 /* The start of every change of @name's record. */
 static void repair_forget(const char *name)
 {
 	repairs_run();
-	pthread_mutex_lock(&repairs.lock);
+	lock_mutex(&repairs.lock);
 	if (repairs.pending)
 		g_hash_table_remove(repairs.pending, name);
-	pthread_mutex_unlock(&repairs.lock);
+	unlock_mutex(&repairs.lock);
 }
 
 /* After a failed change: @name back to @text (NULL: none), now or later. */
@@ -342,7 +342,7 @@ static int repairs_report(void)
 	guint left;
 
 	repairs_run();
-	pthread_mutex_lock(&repairs.lock);
+	lock_mutex(&repairs.lock);
 	left = repairs.pending ? g_hash_table_size(repairs.pending) : 0;
 	if (left) {
 		g_hash_table_iter_init(&it, repairs.pending);
@@ -354,7 +354,7 @@ static int repairs_report(void)
 				"deleted: delete it, or the next start restores it");
 	}
 	g_clear_pointer(&repairs.pending, g_hash_table_destroy);
-	pthread_mutex_unlock(&repairs.lock);
+	unlock_mutex(&repairs.lock);
 	return left ? -EIO : 0;
 }
 

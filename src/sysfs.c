@@ -13,7 +13,7 @@
 #include "macro.h"
 #include "sysfs_internal.h"
 
-static pthread_rwlock_t sysfs_rwsem;
+static struct lock_rw sysfs_rwsem; /* LOCK_SYSFS: see sysfs.h */
 static struct kobj *root_obj;
 static sysfs_gone_fn *gone_fn; /* set at init */
 static void *gone_ctx;
@@ -27,7 +27,7 @@ struct override {
 	uid_t uid;
 	gid_t gid;
 };
-static pthread_mutex_t overrides_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lock_mutex overrides_lock = LOCK_MUTEX_INIT(LOCK_OVERRIDES);
 static GHashTable *overrides; /* node -> struct override; overrides_lock */
 
 /* Slots are small numbers and objects aligned addresses: the slot is
@@ -52,18 +52,18 @@ void sysfs_init(struct kobj *root, sysfs_gone_fn *gone, void *ctx)
 	gone_fn = gone;
 	gone_ctx = ctx;
 	/* Writers (the core) must not starve behind a storm of lookups. */
-	rwsem_init(&sysfs_rwsem);
+	lock_rw_init(&sysfs_rwsem, LOCK_SYSFS);
 	root_obj = root;
 	overrides = g_hash_table_new_full(sysfs_node_hash, sysfs_node_equal, NULL, g_free);
 }
 
 void sysfs_fini(void)
 {
-	pthread_mutex_lock(&overrides_lock);
+	lock_mutex(&overrides_lock);
 	g_clear_pointer(&overrides, g_hash_table_destroy);
-	pthread_mutex_unlock(&overrides_lock);
+	unlock_mutex(&overrides_lock);
 	sysfs_xattr_fini();
-	pthread_rwlock_destroy(&sysfs_rwsem);
+	lock_rw_destroy(&sysfs_rwsem);
 	gone_fn = NULL;
 }
 
@@ -78,10 +78,11 @@ struct sysfs_node sysfs_root(void)
 	return (struct sysfs_node){ root_obj, 0 };
 }
 
-void sysfs_read_lock(void)    { pthread_rwlock_rdlock(&sysfs_rwsem); }
-void sysfs_read_unlock(void)  { pthread_rwlock_unlock(&sysfs_rwsem); }
-void sysfs_write_lock(void)   { pthread_rwlock_wrlock(&sysfs_rwsem); }
-void sysfs_write_unlock(void) { pthread_rwlock_unlock(&sysfs_rwsem); }
+void sysfs_read_lock(void)    { lock_read(&sysfs_rwsem); }
+void sysfs_read_unlock(void)  { unlock_rw(&sysfs_rwsem); }
+void sysfs_write_lock(void)   { lock_write(&sysfs_rwsem); }
+void sysfs_write_unlock(void) { unlock_rw(&sysfs_rwsem); }
+void sysfs_assert_locked(void) { lock_assert_held(&sysfs_rwsem); }
 
 const struct sysfs_entry *sysfs_entry(struct sysfs_node n)
 {
@@ -164,6 +165,7 @@ int sysfs_lookup(struct sysfs_node dir, const char *name,
 	const struct sysfs_entry *dent = sysfs_visible_dir(dir);
 	char buf[NAME_MAX + 1];
 
+	lock_assert_held(&sysfs_rwsem);
 	if (!dent)
 		return -ENOENT;
 	for (unsigned int slot = 0; slot < dir.obj->ktype->nentries; slot++) {
@@ -209,6 +211,7 @@ int sysfs_getattr(struct sysfs_node n, struct stat *st)
 	/* Whether @n is visible is the lookup's question: like
 	 * kernfs_iop_getattr(), fstat() of an fd whose node was removed
 	 * still answers. */
+	lock_assert_held(&sysfs_rwsem);
 	if (!ent)
 		return -ENOENT;
 	memset(st, 0, sizeof(*st));
@@ -220,14 +223,14 @@ int sysfs_getattr(struct sysfs_node n, struct stat *st)
 	st->st_uid = owner_uid;
 	st->st_gid = owner_gid;
 	st->st_atim = st->st_mtim = st->st_ctim = n.obj->ctime;
-	pthread_mutex_lock(&overrides_lock);
+	lock_mutex(&overrides_lock);
 	ov = g_hash_table_lookup(overrides, &n);
 	if (ov) {
 		st->st_mode = (ent->mode & S_IFMT) | ov->mode;
 		st->st_uid = ov->uid;
 		st->st_gid = ov->gid;
 	}
-	pthread_mutex_unlock(&overrides_lock);
+	unlock_mutex(&overrides_lock);
 	return 0;
 }
 
@@ -245,7 +248,7 @@ int sysfs_setattr(struct sysfs_node n, const mode_t *mode, const uid_t *uid,
 	}
 	if (!mode && !uid && !gid)
 		goto out; /* a truncation: nothing to keep */
-	pthread_mutex_lock(&overrides_lock);
+	lock_mutex(&overrides_lock);
 	ov = g_hash_table_lookup(overrides, &n);
 	if (!ov) {
 		ov = g_new0(struct override, 1);
@@ -261,7 +264,7 @@ int sysfs_setattr(struct sysfs_node n, const mode_t *mode, const uid_t *uid,
 		ov->uid = *uid;
 	if (gid)
 		ov->gid = *gid;
-	pthread_mutex_unlock(&overrides_lock);
+	unlock_mutex(&overrides_lock);
 out:
 	sysfs_read_unlock();
 	return ret;
@@ -275,11 +278,12 @@ static gboolean override_of(gpointer key, gpointer value, gpointer obj)
 
 void sysfs_forget_obj(struct kobj *obj)
 {
-	pthread_mutex_lock(&overrides_lock);
+	lock_mutex(&overrides_lock);
 	if (overrides && g_hash_table_size(overrides))
 		g_hash_table_foreach_remove(overrides, override_of, obj);
-	pthread_mutex_unlock(&overrides_lock);
-	sysfs_xattr_forget(obj);
+	unlock_mutex(&overrides_lock);
+	sysfs_xattr_fini();
+	lock_rw_destroy(&sysfs_rwsem);
 }
 
 /* Path of @n from the root, e.g. "bus/mdev/devices"; "" for the root. */
@@ -362,7 +366,7 @@ ssize_t sysfs_readlink(struct sysfs_node n, char *buf, size_t size)
 	return ret ? ret : (ssize_t)strlen(buf);
 }
 
-static pthread_rwlock_t *active_sem(struct sysfs_node n,
+static struct lock_rw *active_sem(struct sysfs_node n,
 				    const struct sysfs_entry *ent)
 {
 	if (!(ent->flags & SYSFS_ACTIVE) || !n.obj->ktype->active_sem)
@@ -376,7 +380,7 @@ static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
 			 size_t count, struct mdev_store_ctx *sc)
 {
 	const struct sysfs_entry *ent = sysfs_entry(n);
-	pthread_rwlock_t *sem;
+	struct lock_rw *sem;
 	ssize_t ret;
 	bool live;
 
@@ -386,7 +390,7 @@ static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
 		return -EIO;
 	sem = active_sem(n, ent);
 	if (sem)
-		pthread_rwlock_rdlock(sem);
+		lock_read(sem);
 	sysfs_read_lock();
 	live = sysfs_visible(n);
 	sysfs_read_unlock();
@@ -397,7 +401,7 @@ static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
 	else
 		ret = ent->store(n.obj, ent, in, count, sc);
 	if (sem)
-		pthread_rwlock_unlock(sem);
+		unlock_rw(sem);
 	return ret;
 }
 
@@ -420,6 +424,7 @@ void sysfs_update_locked(struct kobj *obj, unsigned int set,
 	unsigned int slots = kt->extra_entry ? SYSFS_MAX_SLOTS : kt->nentries;
 	char name[NAME_MAX + 1];
 
+	lock_assert_held_write(&sysfs_rwsem);
 	obj->flags = new;
 	if (old == new || !gone_fn)
 		return;
@@ -463,8 +468,8 @@ bool sysfs_remove_self(struct kobj *obj, unsigned int flag,
 
 void sysfs_drain(struct kobj *obj)
 {
-	pthread_rwlock_t *sem = obj->ktype->active_sem(obj);
+	struct lock_rw *sem = obj->ktype->active_sem(obj);
 
-	pthread_rwlock_wrlock(sem);
-	pthread_rwlock_unlock(sem);
+	lock_write(sem);
+	unlock_rw(sem);
 }

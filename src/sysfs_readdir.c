@@ -191,6 +191,7 @@ int sysfs_readdir(struct sysfs_node dir, uint64_t off, sysfs_filldir_t fill,
 	struct sysfs_node up = dir;
 	struct dir_iter it;
 
+	sysfs_assert_locked();
 	if (!ent || !S_ISDIR(ent->mode))
 		return -ENOENT;
 	if (off < 1 && !fill(ctx, ".", dir, 1))

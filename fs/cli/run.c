@@ -50,7 +50,7 @@
 struct run {
 	struct daemon d;
 	GPtrArray *mounts;    /* what to unmount at the end, last first */
-	pthread_mutex_t lock; /* parents are shown by control threads */
+	struct lock_mutex lock; /* parents are shown by control threads; a leaf */
 	GHashTable *shown;    /* parent name -> struct shown; lock */
 	GHashTable *classes;  /* "class/NAME" -> struct shown; lock */
 	pid_t child;
@@ -158,6 +158,7 @@ static int show_class(struct run *r, struct mdevfs_parent *p, struct shown *psh)
 	g_autofree char *path = g_strdup_printf("/sys/%s", cls);
 	struct shown *sh = g_hash_table_lookup(r->classes, cls);
 
+	lock_assert_held(&r->lock);
 	if (bus || (!sh && access(path, F_OK) == 0))
 		return 0;
 	if (!sh) {
@@ -180,13 +181,13 @@ static int show_parent(struct daemon *d, struct mdevfs_parent *p)
 	struct shown *sh = shown_new();
 	int ret;
 
-	pthread_mutex_lock(&r->lock);
+	lock_mutex(&r->lock);
 	ret = bind_tree(sh->mounts, sh->dirs, mdev_parent_path(p)) || show_class(r, p, sh);
 	if (ret)
 		shown_free(sh);
 	else
 		g_hash_table_insert(r->shown, g_strdup(mdevfs_parent_name(p)), sh);
-	pthread_mutex_unlock(&r->lock);
+	unlock_mutex(&r->lock);
 	return ret ? -EIO : 0;
 }
 
@@ -196,13 +197,13 @@ static void hide_parent(struct daemon *d, struct mdevfs_parent *p)
 	struct run *r = d->run;
 	struct shown *sh, *cls;
 
-	pthread_mutex_lock(&r->lock);
+	lock_mutex(&r->lock);
 	sh = g_hash_table_lookup(r->shown, mdevfs_parent_name(p));
 	cls = sh && sh->class ? g_hash_table_lookup(r->classes, sh->class) : NULL;
 	if (cls && !--cls->users)
 		g_hash_table_remove(r->classes, sh->class);
 	g_hash_table_remove(r->shown, mdevfs_parent_name(p));
-	pthread_mutex_unlock(&r->lock);
+	unlock_mutex(&r->lock);
 }
 
 /* A private /etc/mdevctl.d with what mdevctl's self-check requires. */
@@ -448,7 +449,7 @@ int run_command(const struct daemon_options *o, GPtrArray *parents,
 	int ret = 1;
 
 	r.mounts = g_ptr_array_new_with_free_func(g_free);
-	pthread_mutex_init(&r.lock, NULL);
+	lock_mutex_init(&r.lock, LOCK_RUN);
 	r.shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, shown_free);
 	r.classes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					  shown_free);
@@ -467,7 +468,7 @@ out:
 	control_close(&r.d);
 	g_hash_table_destroy(r.classes);
 	g_hash_table_destroy(r.shown);
-	pthread_mutex_destroy(&r.lock);
+	lock_mutex_destroy(&r.lock);
 	g_ptr_array_free(r.mounts, TRUE);
 	return ret;
 }

@@ -37,7 +37,7 @@ struct control {
 	int stop_fd;              /* eventfd: wakes the acceptor */
 	pthread_t acceptor;
 	bool started;
-	pthread_mutex_t lock;
+	struct lock_mutex lock;   /* a leaf of lock.h's table */
 	pthread_cond_t cond;      /* a connection ended */
 	GList *conns;             /* struct conn *; lock */
 	unsigned int nconns;      /* lock */
@@ -82,12 +82,12 @@ static void *conn_main(void *arg)
 	struct control *ctl = c->ctl;
 
 	conn_serve(c);
-	pthread_mutex_lock(&ctl->lock);
+	lock_mutex(&ctl->lock);
 	ctl->conns = g_list_remove(ctl->conns, c);
 	ctl->nconns--;
 	conn_free(c);
 	pthread_cond_broadcast(&ctl->cond);
-	pthread_mutex_unlock(&ctl->lock);
+	unlock_mutex(&ctl->lock);
 	return NULL;
 }
 
@@ -120,10 +120,10 @@ static void accept_one(struct control *ctl, struct daemon *d)
 			"control this mdevfs", 1);
 		return;
 	}
-	pthread_mutex_lock(&ctl->lock);
+	lock_mutex(&ctl->lock);
 	phase = ctl->phase;
 	nconns = ctl->nconns;
-	pthread_mutex_unlock(&ctl->lock);
+	unlock_mutex(&ctl->lock);
 	if (phase == CONTROL_STOPPING) {
 		g_autofree char *why = g_strdup_printf(CONTROL_STOPPING_FMT,
 			(int)getpid(), mdev_device_count());
@@ -142,7 +142,7 @@ static void accept_one(struct control *ctl, struct daemon *d)
 	c->fd = fd;
 	c->in = g_string_new(NULL);
 	c->requests[0] = c->requests[1] = -1;
-	pthread_mutex_lock(&ctl->lock);
+	lock_mutex(&ctl->lock);
 	if (thread_spawn(&thread, conn_main, c)) {
 		conn_free(c);
 	} else {
@@ -150,7 +150,7 @@ static void accept_one(struct control *ctl, struct daemon *d)
 		ctl->nconns++;
 		pthread_detach(thread);
 	}
-	pthread_mutex_unlock(&ctl->lock);
+	unlock_mutex(&ctl->lock);
 }
 
 struct acceptor {
@@ -189,7 +189,7 @@ int control_open(struct daemon *d, const char *name)
 
 	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	ctl->stop_fd = eventfd(0, EFD_CLOEXEC);
-	pthread_mutex_init(&ctl->lock, NULL);
+	lock_mutex_init(&ctl->lock, LOCK_CONTROL);
 	pthread_cond_init(&ctl->cond, NULL);
 	d->control = ctl;
 	if (ctl->listen_fd < 0 || ctl->stop_fd < 0 ||
@@ -217,9 +217,9 @@ int control_start(struct daemon *d)
 	 * of the last listen(), which must be this daemon's, not its dead
 	 * parent's (restart.c looks at it). */
 	listen(ctl->listen_fd, 128);
-	pthread_mutex_lock(&ctl->lock);
+	lock_mutex(&ctl->lock);
 	ctl->phase = CONTROL_SERVING;
-	pthread_mutex_unlock(&ctl->lock);
+	unlock_mutex(&ctl->lock);
 	if (thread_spawn(&ctl->acceptor, acceptor_main, a)) {
 		log_err("cannot start the control socket's thread");
 		g_free(a);
@@ -233,13 +233,13 @@ int control_start(struct daemon *d)
  * that the daemon stops. */
 static void end_connections(struct control *ctl)
 {
-	pthread_mutex_lock(&ctl->lock);
+	lock_mutex(&ctl->lock);
 	ctl->phase = CONTROL_STOPPING;
 	for (GList *l = ctl->conns; l; l = l->next)
 		shutdown(((struct conn *)l->data)->fd, SHUT_RDWR);
 	while (ctl->conns)
-		pthread_cond_wait(&ctl->cond, &ctl->lock);
-	pthread_mutex_unlock(&ctl->lock);
+		lock_wait(&ctl->cond, &ctl->lock);
+	unlock_mutex(&ctl->lock);
 }
 
 void control_stop(struct daemon *d)
@@ -265,6 +265,6 @@ void control_close(struct daemon *d)
 	if (ctl->stop_fd >= 0)
 		close(ctl->stop_fd);
 	pthread_cond_destroy(&ctl->cond);
-	pthread_mutex_destroy(&ctl->lock);
+	lock_mutex_destroy(&ctl->lock);
 	g_free(ctl);
 }

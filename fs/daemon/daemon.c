@@ -148,7 +148,7 @@ int daemon_prepare(struct daemon *d)
 	/* Uevents (daemon_host) wait in the notifier's queue until the tree
 	 * is mounted. */
 	uevent_netlink_open(d->o->uevent_routes);
-	pthread_mutex_init(&d->lock, NULL);
+	lock_mutex_init(&d->lock, LOCK_DAEMON);
 	pthread_cond_init(&d->unplugged, NULL);
 	d->plugged = g_ptr_array_new();
 	parents_watch(d);
@@ -207,7 +207,7 @@ void daemon_finish(struct daemon *d)
 	fs_close_files();
 	handles_fini();
 	g_ptr_array_free(d->plugged, TRUE);
-	pthread_mutex_destroy(&d->lock);
+	lock_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->unplugged);
 }
 

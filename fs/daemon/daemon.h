@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "fs.h"
+#include "lock.h"
 #include "mount.h"
 
 struct daemon_options {
@@ -55,7 +56,7 @@ struct daemon {
 	char *mount_opts;         /* -o for libfuse and the mount */
 	bool prepared;            /* daemon_prepare() ran: daemon_finish() undoes */
 	bool served;              /* the tree was mounted */
-	pthread_mutex_t lock;
+	struct lock_mutex lock;   /* LOCK_DAEMON (lock.h); see parents.c */
 	GPtrArray *plugged;       /* struct plugged *, in plug order; lock */
 	unsigned int unplugging;  /* threads unplugging gone parents; lock */
 	bool stopping;            /* no new such threads; lock */

@@ -8,13 +8,14 @@
  * name apart; everything about order, waiting for in-flight work and
  * uevents is the core's (mdev_register_parent(), mdev_unregister_parent()).
  *
- * d->lock guards the list and each plug's state, and is held while a
- * listed parent is used, so that no unplug frees it meanwhile: so the
- * backend's parent_start, parent_status (`ctl list`) and, through the
- * put of a failed plug in settle(), parent_fini run under it, as do
- * run's show_parent and a fault or a vanish.  It is never held while
- * the core waits for in-flight work: an unplug marks its parent
- * unregistering and drops the lock before unregistering it.
+ * d->lock (LOCK_DAEMON in lock.h) guards the list, each plug's state and
+ * d->serving/stopping/unplugging, and it keeps a listed parent's backend
+ * alive: a parent leaves the list under it before parent_fini() runs.  So
+ * the hooks that need a parent still served run under it, parent_start()
+ * and parent_status(), as does parent_fini() of a plug that failed (never
+ * started, it has no threads that could wait for the lock).  It is never
+ * held while the core waits for work in flight: an unplug marks its plug
+ * PLUG_REMOVING and drops the lock before the core unregisters the parent.
  */
 #include <errno.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct plugged {
 
 static struct plugged *find_locked(struct daemon *d, const char *name)
 {
+	lock_assert_held(&d->lock);
 	for (guint i = 0; i < d->plugged->len; i++) {
 		struct plugged *p = g_ptr_array_index(d->plugged, i);
 
@@ -47,7 +49,7 @@ static int claim_names(struct daemon *d, GPtrArray *parents)
 {
 	int ret = 0;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	for (guint i = 0; i < parents->len && !ret; i++) {
 		const char *name = mdevfs_parent_name(g_ptr_array_index(parents, i));
 
@@ -63,14 +65,15 @@ static int claim_names(struct daemon *d, GPtrArray *parents)
 		p->state = PLUG_ADDING;
 		g_ptr_array_add(d->plugged, p);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return ret;
 }
 
-/* Ends the plugs of @parents: live, or out of the registry and freed. */
+/* Ends the plugs of @parents: live (and started if serving), or out of the
+ * registry and freed. */
 static void settle(struct daemon *d, GPtrArray *parents, bool live)
 {
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	for (guint i = d->plugged->len; i-- > 0;) {
 		struct plugged *p = g_ptr_array_index(d->plugged, i);
 
@@ -84,7 +87,11 @@ static void settle(struct daemon *d, GPtrArray *parents, bool live)
 		mdev_parent_put(p->parent);
 		g_free(p);
 	}
-	pthread_mutex_unlock(&d->lock);
+	/* Under the lock that made them live: no unplug can have freed one
+	 * (it starts with a live plug), as it could once the lock is let go. */
+	for (guint i = 0; live && d->serving && i < parents->len; i++)
+		mdev_parent_start(g_ptr_array_index(parents, i));
+	unlock_mutex(&d->lock);
 }
 
 static void parent_gone(struct daemon *d, struct mdevfs_parent *parent)
@@ -120,10 +127,6 @@ int parents_plug(struct daemon *d, GPtrArray *parents)
 	for (guint j = ret ? i - 1 : 0; j-- > 0;)
 		parent_gone(d, g_ptr_array_index(parents, j));
 	settle(d, parents, ret == 0);
-	pthread_mutex_lock(&d->lock);
-	for (i = 0; !ret && d->serving && i < parents->len; i++)
-		mdev_parent_start(g_ptr_array_index(parents, i));
-	pthread_mutex_unlock(&d->lock);
 	g_ptr_array_free(parents, TRUE);
 	return ret;
 }
@@ -133,7 +136,7 @@ int parents_unplug(struct daemon *d, const char *name)
 	struct plugged *p;
 	int ret = 0;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	p = find_locked(d, name);
 	if (!p)
 		ret = -ENOENT;
@@ -141,14 +144,14 @@ int parents_unplug(struct daemon *d, const char *name)
 		ret = -EBUSY;
 	else
 		p->state = PLUG_REMOVING;
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	if (ret)
 		return ret;
 	/* Waits for in-flight creates and removes, removes every device. */
 	parent_gone(d, p->parent);
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	g_ptr_array_remove(d->plugged, p);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	mdev_parent_put(p->parent);
 	g_free(p);
 	return 0;
@@ -156,7 +159,7 @@ int parents_unplug(struct daemon *d, const char *name)
 
 void parents_start(struct daemon *d)
 {
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	d->serving = true;
 	for (guint i = 0; i < d->plugged->len; i++) {
 		struct plugged *p = g_ptr_array_index(d->plugged, i);
@@ -164,26 +167,26 @@ void parents_start(struct daemon *d)
 		if (p->state == PLUG_LIVE)
 			mdev_parent_start(p->parent);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 }
 
 /* At the stop, nothing else plugs or unplugs any more: the last parent
  * plugged goes first. */
 void parents_unplug_all(struct daemon *d)
 {
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	while (d->plugged->len) {
 		struct plugged *p = g_ptr_array_steal_index(d->plugged,
 							     d->plugged->len - 1);
 
-		pthread_mutex_unlock(&d->lock);
+		unlock_mutex(&d->lock);
 		mdev_unregister_parent(p->parent);
 		mdev_parent_del(p->parent);
 		mdev_parent_put(p->parent);
 		g_free(p);
-		pthread_mutex_lock(&d->lock);
+		lock_mutex(&d->lock);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 }
 
 static const char *const state_names[] = {
@@ -196,7 +199,7 @@ void parents_list(struct daemon *d, GString *out)
 {
 	char status[256];
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	for (guint i = 0; i < d->plugged->len; i++) {
 		struct plugged *p = g_ptr_array_index(d->plugged, i);
 
@@ -207,16 +210,16 @@ void parents_list(struct daemon *d, GString *out)
 			mdev_parent_device_count(p->parent),
 			status[0] ? " " : "", status);
 	}
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 }
 
 unsigned int parents_count(struct daemon *d)
 {
 	unsigned int n;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	n = d->plugged->len;
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return n;
 }
 
@@ -224,11 +227,11 @@ int parents_show(struct daemon *d)
 {
 	int ret = 0;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	for (guint i = 0; i < d->plugged->len && !ret; i++)
 		ret = d->show_parent(d, ((struct plugged *)
 					 g_ptr_array_index(d->plugged, i))->parent);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return ret;
 }
 
@@ -254,10 +257,10 @@ static void *unplug_gone(void *arg)
 		g_usleep(20000);
 	if (!ret)
 		log_info("%s: unplugged: its device is gone", g->name);
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	d->unplugging--;
 	pthread_cond_broadcast(&d->unplugged);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	g_free(g->name);
 	g_free(g);
 	return NULL;
@@ -278,16 +281,16 @@ void parents_gone(void *ctx, struct mdevfs_parent *parent)
 	g = g_new(struct gone, 1);
 	g->d = d;
 	g->name = g_strdup(mdevfs_parent_name(parent));
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	if (d->stopping || pthread_create(&thread, NULL, unplug_gone, g)) {
-		pthread_mutex_unlock(&d->lock);
+		unlock_mutex(&d->lock);
 		g_free(g->name);
 		g_free(g);
 		return;
 	}
 	d->unplugging++;
 	pthread_detach(thread);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 }
 
 void parents_watch(struct daemon *d)
@@ -297,18 +300,20 @@ void parents_watch(struct daemon *d)
 
 void parents_quiesce(struct daemon *d)
 {
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	d->stopping = true;
 	while (d->unplugging)
-		pthread_cond_wait(&d->unplugged, &d->lock);
-	pthread_mutex_unlock(&d->lock);
+		lock_wait(&d->unplugged, &d->lock);
+	unlock_mutex(&d->lock);
 }
 
 /* A live parent by name; d->lock. */
 static struct mdevfs_parent *live_locked(struct daemon *d, const char *name)
 {
-	struct plugged *p = find_locked(d, name);
+	struct plugged *p;
 
+	lock_assert_held(&d->lock);
+	p = find_locked(d, name);
 	return p && p->state == PLUG_LIVE ? p->parent : NULL;
 }
 
@@ -316,11 +321,11 @@ int parents_vanish(struct daemon *d, const char *name)
 {
 	struct mdevfs_parent *parent;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	parent = live_locked(d, name);
 	if (parent)
 		mdev_parent_vanish(parent);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return parent ? parents_unplug(d, name) : -ENOENT;
 }
 
@@ -330,11 +335,11 @@ int parents_fault(struct daemon *d, const char *name, const char *type,
 	struct mdevfs_parent *parent;
 	int ret = -ENOENT;
 
-	pthread_mutex_lock(&d->lock);
+	lock_mutex(&d->lock);
 	parent = live_locked(d, name);
 	if (parent)
 		ret = mdev_parent_fault(parent, type,
 					(char *const *)assignments, out);
-	pthread_mutex_unlock(&d->lock);
+	unlock_mutex(&d->lock);
 	return ret;
 }

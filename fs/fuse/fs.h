@@ -18,6 +18,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include "lock.h"
 #include "mdev.h"
 #include "sysfs.h"
 

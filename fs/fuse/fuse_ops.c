@@ -32,7 +32,7 @@ static bool serving; /* fs_set_session(): a session to invalidate in */
 /* One per open file: the page a read at offset 0 rendered, so short reads
  * continue through one consistent value, as seq_file does. */
 struct open_file {
-	pthread_mutex_t lock;
+	struct lock_mutex lock; /* LOCK_OPEN_FILE: held around the show */
 	bool valid;          /* lock */
 	size_t len;          /* lock */
 	char buf[PAGE_SIZE]; /* lock */
@@ -40,38 +40,38 @@ struct open_file {
 
 /* Files the kernel has open: a RELEASE still in flight when the daemon
  * stops never arrives, and fs_close_files() frees what is left. */
-static pthread_mutex_t open_files_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lock_mutex open_files_lock = LOCK_MUTEX_INIT(LOCK_OPEN_FILES);
 static GHashTable *open_files; /* owns its struct open_file; open_files_lock */
 
 static void free_file(gpointer data)
 {
 	struct open_file *of = data;
 
-	pthread_mutex_destroy(&of->lock);
+	lock_mutex_destroy(&of->lock);
 	free(of);
 }
 
 static void file_opened(struct open_file *of)
 {
-	pthread_mutex_lock(&open_files_lock);
+	lock_mutex(&open_files_lock);
 	if (!open_files)
 		open_files = g_hash_table_new_full(NULL, NULL, free_file, NULL);
 	g_hash_table_add(open_files, of);
-	pthread_mutex_unlock(&open_files_lock);
+	unlock_mutex(&open_files_lock);
 }
 
 static void file_closed(struct open_file *of)
 {
-	pthread_mutex_lock(&open_files_lock);
+	lock_mutex(&open_files_lock);
 	g_hash_table_remove(open_files, of); /* frees it */
-	pthread_mutex_unlock(&open_files_lock);
+	unlock_mutex(&open_files_lock);
 }
 
 void fs_close_files(void)
 {
-	pthread_mutex_lock(&open_files_lock);
+	lock_mutex(&open_files_lock);
 	g_clear_pointer(&open_files, g_hash_table_destroy);
-	pthread_mutex_unlock(&open_files_lock);
+	unlock_mutex(&open_files_lock);
 }
 
 /* Only a node the kernel holds (its handle has lookups) can have a
@@ -357,7 +357,7 @@ static void mdevfs_open(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	pthread_mutex_init(&of->lock, NULL);
+	lock_mutex_init(&of->lock, LOCK_OPEN_FILE);
 	fi->fh = (uintptr_t)of;
 	fi->direct_io = 1;
 	fi->noflush = 1;
@@ -373,8 +373,8 @@ static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
 
 	(void)ino;
 	/* A read may still be returning from its reply: wait for it. */
-	pthread_mutex_lock(&of->lock);
-	pthread_mutex_unlock(&of->lock);
+	lock_mutex(&of->lock);
+	unlock_mutex(&of->lock);
 	file_closed(of);
 	fuse_reply_err(req, 0);
 }
@@ -424,7 +424,7 @@ static void mdevfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		read_for_page_cache(req, ino, size, off);
 		return;
 	}
-	pthread_mutex_lock(&of->lock);
+	lock_mutex(&of->lock);
 	if (off == 0 || !of->valid) {
 		ret = sysfs_show(node_of(ino), of->buf);
 		of->valid = ret >= 0;
@@ -441,7 +441,7 @@ static void mdevfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, of->buf + off, MIN(size, of->len - (size_t)off));
-	pthread_mutex_unlock(&of->lock);
+	unlock_mutex(&of->lock);
 }
 
 /* kernfs_fop_write_iter(): the offset is ignored, at most a page reaches

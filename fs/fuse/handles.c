@@ -13,7 +13,7 @@
 
 #include "fs.h"
 
-static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lock_mutex handles_lock = LOCK_MUTEX_INIT(LOCK_HANDLES);
 static GHashTable *handles; /* struct sysfs_node -> handle; handles_lock */
 static GHashTable *unshared; /* set of handles of their own; handles_lock */
 static struct handle root_handle;
@@ -68,7 +68,7 @@ struct handle *handle_lookup(struct sysfs_node node)
 
 	if (node.obj == root_handle.node.obj && node.slot == root_handle.node.slot)
 		return &root_handle;
-	pthread_mutex_lock(&handles_lock);
+	lock_mutex(&handles_lock);
 	h = g_hash_table_lookup(handles, &node);
 	if (!h) {
 		h = calloc(1, sizeof(*h));
@@ -80,7 +80,7 @@ struct handle *handle_lookup(struct sysfs_node node)
 	}
 	h->nlookup++;
 out:
-	pthread_mutex_unlock(&handles_lock);
+	unlock_mutex(&handles_lock);
 	return h;
 }
 
@@ -90,12 +90,12 @@ void handle_forget(struct handle *h, uint64_t nlookup)
 
 	if (h == &root_handle)
 		return;
-	pthread_mutex_lock(&handles_lock);
+	lock_mutex(&handles_lock);
 	h->nlookup -= nlookup < h->nlookup ? nlookup : h->nlookup;
 	gone = h->nlookup == 0;
 	if (gone && !g_hash_table_remove(unshared, h))
 		g_hash_table_remove(handles, &h->node);
-	pthread_mutex_unlock(&handles_lock);
+	unlock_mutex(&handles_lock);
 	if (gone)
 		handle_free(h);
 }
@@ -109,9 +109,9 @@ struct handle *handle_lookup_unshared(struct sysfs_node node)
 	h->node = node;
 	h->nlookup = 1;
 	kobj_get(node.obj);
-	pthread_mutex_lock(&handles_lock);
+	lock_mutex(&handles_lock);
 	g_hash_table_add(unshared, h);
-	pthread_mutex_unlock(&handles_lock);
+	unlock_mutex(&handles_lock);
 	return h;
 }
 
@@ -123,11 +123,11 @@ bool handle_find(struct sysfs_node node, fuse_ino_t *ino)
 		*ino = FUSE_ROOT_ID;
 		return true;
 	}
-	pthread_mutex_lock(&handles_lock);
+	lock_mutex(&handles_lock);
 	h = g_hash_table_lookup(handles, &node);
 	if (h)
 		*ino = handle_ino(h);
-	pthread_mutex_unlock(&handles_lock);
+	unlock_mutex(&handles_lock);
 	return h != NULL;
 }
 
@@ -135,8 +135,8 @@ unsigned long handles_count(void)
 {
 	unsigned long n;
 
-	pthread_mutex_lock(&handles_lock);
+	lock_mutex(&handles_lock);
 	n = g_hash_table_size(handles);
-	pthread_mutex_unlock(&handles_lock);
+	unlock_mutex(&handles_lock);
 	return n;
 }

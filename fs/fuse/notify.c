@@ -21,7 +21,8 @@
  * kernel's would (at a device's add, no driver link yet; at its remove,
  * the directory still there and empty), with the same race against the
  * change going on.  The sender holds no tree lock (mdev_host.h), and the
- * token's holder takes none, so the wait cannot close a cycle.
+ * token's holder takes none, so the wait cannot close a cycle (the token's
+ * rank in lock.h says so and the lock checks hold it to that).
  *
  * Until the mount is up the queue only collects (the parents' add and
  * registered uevents wait for the tree to be visible); once stopped,
@@ -52,7 +53,7 @@ struct note {
 enum notifier_state { COLLECTING, RUNNING, STOPPED };
 
 static struct {
-	pthread_mutex_t lock;
+	struct lock_mutex lock;    /* a leaf of lock.h's table */
 	pthread_cond_t cond;       /* for the notifier: work, or stop */
 	pthread_cond_t sent_cond;  /* for senders waiting on their uevent */
 	struct note *head, **tail; /* lock */
@@ -64,7 +65,7 @@ static struct {
 	notify_send_uevent_t *send_uevent; /* the host's route to listeners */
 	pthread_t thread;
 } nt = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.lock = LOCK_MUTEX_INIT(LOCK_NOTIFY),
 	.cond = PTHREAD_COND_INITIALIZER,
 	.sent_cond = PTHREAD_COND_INITIALIZER,
 	.tail = &nt.head,
@@ -102,6 +103,7 @@ static void send_note(struct note *n)
 
 static void send_batch(struct note *batch)
 {
+	lock_assert_claimed(LOCK_TOKEN, &nt.sending);
 	while (batch) {
 		struct note *n = batch;
 
@@ -118,15 +120,18 @@ static void send_queue_locked(fuse_req_t req, ssize_t result)
 	struct note *batch = nt.head;
 	uint64_t upto = nt.queued;
 
+	lock_assert_held(&nt.lock);
 	nt.head = NULL;
 	nt.tail = &nt.head;
 	nt.sending = true;
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
+	lock_claim(LOCK_TOKEN, &nt.sending);
 	send_batch(batch);
 	if (req)
 		reply_write(req, result);
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	nt.sending = false;
+	lock_unclaim(&nt.sending);
 	nt.sent = upto;
 	if (nt.waiting)
 		pthread_cond_broadcast(&nt.sent_cond);
@@ -137,7 +142,7 @@ static void send_queue_locked(fuse_req_t req, ssize_t result)
 static void *notifier_main(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	for (;;) {
 		if (nt.head && !nt.sending) {
 			send_queue_locked(NULL, 0);
@@ -145,9 +150,9 @@ static void *notifier_main(void *arg)
 		}
 		if (nt.state == STOPPED && !nt.head && !nt.sending)
 			break;
-		pthread_cond_wait(&nt.cond, &nt.lock);
+		lock_wait(&nt.cond, &nt.lock);
 	}
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 	return NULL;
 }
 
@@ -156,12 +161,12 @@ void notifier_start(struct fuse_session *se, notify_send_uevent_t *send_uevent)
 {
 	nt.se = se;
 	nt.send_uevent = send_uevent;
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	if (thread_spawn(&nt.thread, notifier_main, NULL) == 0)
 		nt.state = RUNNING;
 	else
 		log_err("cannot start the notifier thread");
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 }
 
 /* Sends what is queued (drops it if never started), then ends. */
@@ -170,12 +175,12 @@ void notifier_stop(void)
 	struct note *n;
 	bool running;
 
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	running = nt.state == RUNNING;
 	nt.state = STOPPED;
 	pthread_cond_signal(&nt.cond);
 	pthread_cond_broadcast(&nt.sent_cond);
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 	if (running)
 		pthread_join(nt.thread, NULL);
 	while ((n = nt.head)) {
@@ -195,10 +200,10 @@ static uint64_t queue(struct note *n, const struct mdev_store_ctx *sc)
 	uint64_t seq;
 
 	n->next = NULL;
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	if (nt.state == STOPPED) {
 		/* Unmounting: nothing left to invalidate. */
-		pthread_mutex_unlock(&nt.lock);
+		unlock_mutex(&nt.lock);
 		if (n->kind != NOTE_INVAL_ENTRY)
 			send_note(n);
 		free(n);
@@ -209,7 +214,7 @@ static uint64_t queue(struct note *n, const struct mdev_store_ctx *sc)
 	nt.tail = &n->next;
 	if (!sc)
 		pthread_cond_signal(&nt.cond);
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 	return seq;
 }
 
@@ -218,26 +223,26 @@ static uint64_t queue(struct note *n, const struct mdev_store_ctx *sc)
  * (and once stopped) nothing waits. */
 static void send_through(uint64_t seq)
 {
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	while (nt.state == RUNNING && nt.sent < seq) {
 		if (!nt.sending) {
 			send_queue_locked(NULL, 0);
 			continue;
 		}
 		nt.waiting++;
-		pthread_cond_wait(&nt.sent_cond, &nt.lock);
+		lock_wait(&nt.sent_cond, &nt.lock);
 		nt.waiting--;
 	}
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 }
 
 /* A store ended without a reply: its notes, if any, go without it. */
 void notify_kick(void)
 {
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	if (nt.head)
 		pthread_cond_signal(&nt.cond);
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 }
 
 void notify_inval_entry(fuse_ino_t parent, const char *name,
@@ -261,11 +266,11 @@ static bool reply_in_place(fuse_req_t req, ssize_t result)
 {
 	bool ok;
 
-	pthread_mutex_lock(&nt.lock);
+	lock_mutex(&nt.lock);
 	ok = nt.state == RUNNING && !nt.sending;
 	if (ok)
 		send_queue_locked(req, result);
-	pthread_mutex_unlock(&nt.lock);
+	unlock_mutex(&nt.lock);
 	return ok;
 }
 

@@ -23,7 +23,7 @@
 #include "mdev.h"
 
 static struct {
-	pthread_mutex_t lock;
+	struct lock_mutex lock; /* a leaf of lock.h's table */
 	pthread_cond_t cond;
 	GQueue jobs;          /* struct write_job *; lock */
 	GArray *threads;      /* pthread_t; lock */
@@ -33,7 +33,7 @@ static struct {
 	unsigned int max_on_workers;
 	bool stop;            /* lock */
 } wp = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.lock = LOCK_MUTEX_INIT(LOCK_WRITERS),
 	.cond = PTHREAD_COND_INITIALIZER,
 	.jobs = G_QUEUE_INIT,
 };
@@ -75,23 +75,23 @@ static bool run_job(struct write_job *job, bool on_worker)
 static void *writer_main(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&wp.lock);
+	lock_mutex(&wp.lock);
 	for (;;) {
 		struct write_job *job = g_queue_pop_head(&wp.jobs);
 
 		if (job) {
-			pthread_mutex_unlock(&wp.lock);
+			unlock_mutex(&wp.lock);
 			run_job(job, false);
-			pthread_mutex_lock(&wp.lock);
+			lock_mutex(&wp.lock);
 			continue;
 		}
 		if (wp.stop)
 			break;
 		wp.idle++;
-		pthread_cond_wait(&wp.cond, &wp.lock);
+		lock_wait(&wp.cond, &wp.lock);
 		wp.idle--;
 	}
-	pthread_mutex_unlock(&wp.lock);
+	unlock_mutex(&wp.lock);
 	return NULL;
 }
 
@@ -107,10 +107,10 @@ int writers_start(unsigned int max_threads, unsigned int max)
 /* Finishes every queued write, then ends the threads. */
 void writers_stop(void)
 {
-	pthread_mutex_lock(&wp.lock);
+	lock_mutex(&wp.lock);
 	wp.stop = true;
 	pthread_cond_broadcast(&wp.cond);
-	pthread_mutex_unlock(&wp.lock);
+	unlock_mutex(&wp.lock);
 	for (guint i = 0; wp.threads && i < wp.threads->len; i++)
 		pthread_join(g_array_index(wp.threads, pthread_t, i), NULL);
 	if (wp.threads)
@@ -125,28 +125,28 @@ static bool take_worker_slot(void)
 {
 	bool ok;
 
-	pthread_mutex_lock(&wp.lock);
+	lock_mutex(&wp.lock);
 	ok = !wp.stop && wp.on_workers < wp.max_on_workers;
 	if (ok)
 		wp.on_workers++;
-	pthread_mutex_unlock(&wp.lock);
+	unlock_mutex(&wp.lock);
 	return ok;
 }
 
 static void put_worker_slot(void)
 {
-	pthread_mutex_lock(&wp.lock);
+	lock_mutex(&wp.lock);
 	wp.on_workers--;
-	pthread_mutex_unlock(&wp.lock);
+	unlock_mutex(&wp.lock);
 }
 
 static void queue_job(struct write_job *job)
 {
 	pthread_t thread;
 
-	pthread_mutex_lock(&wp.lock);
+	lock_mutex(&wp.lock);
 	if (wp.stop) {
-		pthread_mutex_unlock(&wp.lock);
+		unlock_mutex(&wp.lock);
 		run_job(job, false);
 		return;
 	}
@@ -158,14 +158,14 @@ static void queue_job(struct write_job *job)
 		} else if (wp.threads->len == 0) {
 			/* No thread at all: run it here rather than never. */
 			g_queue_remove(&wp.jobs, job);
-			pthread_mutex_unlock(&wp.lock);
+			unlock_mutex(&wp.lock);
 			log_err("cannot start a writer thread; writing in place");
 			run_job(job, false);
 			return;
 		}
 	}
 	pthread_cond_signal(&wp.cond);
-	pthread_mutex_unlock(&wp.lock);
+	unlock_mutex(&wp.lock);
 }
 
 /* Called on a FUSE worker. */

@@ -11,7 +11,19 @@
  *
  * Return conventions follow the kernel: 0 or a negative errno.
  *
- * Threading: hooks run on the writer's thread with no mdevfs lock held.
+ * Threads and locks: hooks run on mdevfs's threads (the writer's, a FUSE
+ * worker's, a control connection's, the daemon's main thread), most of
+ * them with an mdevfs lock held; each hook below says which.  (Every lock,
+ * its order and what it guards: mdevfs's src/include/lock.h, the one place
+ * that says; debug and sanitizer builds of mdevfs abort on a hook called
+ * under another lock, or a lock taken out of that order.)  So no hook may
+ * call mdevfs_type_adopt_device(), mdevfs_parent_drop_device() or
+ * mdevfs_parent_gone(), which take those locks, nor, when it runs under
+ * a lock, wait for a thread that is calling one (parent_fini() without
+ * one may join such a thread); everything else below may be called from
+ * any hook.
+ * A backend's own locks nest inside the hook's: a thread of the backend
+ * must not hold one that a hook takes while it calls those three.
  * probe() and remove() of different devices may run at the same time, also
  * on one parent; a backend serialises internally if it needs to.
  * get_available() may run at any time, concurrently with everything else.
@@ -44,24 +56,40 @@ struct mdevfs_backend {
 	const char *name;
 
 	/* Configuration: read this backend's keys of a [parent] / [type]
-	 * group.  A key that is not read is reported as unknown. */
+	 * group.  A key that is not read is reported as unknown.  No mdevfs
+	 * lock held: at the start, or on a control connection's thread
+	 * (`mdevfs ctl register`) while other parents serve. */
 	int (*parent_init)(struct mdevfs_parent *parent,
 			   struct mdevfs_settings *settings);
 	int (*type_init)(struct mdevfs_type *type,
 			 struct mdevfs_settings *settings);
+	/* The parent's end, after its last device is gone.  No mdevfs lock
+	 * held, but for a parent whose `ctl register` failed (never
+	 * started): the daemon's parent list lock, as for parent_start(). */
 	void (*parent_fini)(struct mdevfs_parent *parent);
 
 	/* The mdev driver's probe and remove.  probe() failing makes the
 	 * create fail with its errno, after the device was briefly visible,
-	 * as in the kernel (e.g. -ENOSPC when the vendor is out of capacity). */
+	 * as in the kernel (e.g. -ENOSPC when the vendor is out of capacity).
+	 * Both run with the parent's unregistration lock held (unreg_sem:
+	 * shared by creates and removes, exclusive while the parent is
+	 * unregistered), so an unregistration waits for them; so do adopt(),
+	 * init(), release() and request(). */
 	int (*probe)(struct mdevfs_device *dev);
 	void (*remove)(struct mdevfs_device *dev);
 
 	/* Instances of @type that can still be created.  Used unless the
-	 * parent sets max_instances, in which case the core counts. */
+	 * parent sets max_instances, in which case the core counts.  Runs
+	 * with the parent's active lock held shared (active_sem: an
+	 * unregistration waits for it to be let go before the parent goes)
+	 * and, for a read through an open file, that file's lock (its other
+	 * readers wait; other files do not).  So does show_description(). */
 	unsigned int (*get_available)(struct mdevfs_type *type);
 
-	/* Vendor device attributes declared with mdevfs_type_add_attr(). */
+	/* Vendor device attributes declared with mdevfs_type_add_attr().
+	 * With the device's active lock held shared (its removal waits for
+	 * it before remove() is called) and, for attr_show() through an open
+	 * file, that file's lock. */
 	ssize_t (*attr_show)(struct mdevfs_device *dev, unsigned int attr,
 			     char *buf, size_t size);
 	ssize_t (*attr_store)(struct mdevfs_device *dev, unsigned int attr,
@@ -69,11 +97,15 @@ struct mdevfs_backend {
 
 	/* A remove waits while the device has users: asks them to release
 	 * it, at once (count 0) and then every 10 seconds, as the kernel's
-	 * vfio_device_ops.request.  Optional. */
+	 * vfio_device_ops.request.  unreg_sem held, as for remove().
+	 * Optional. */
 	void (*request)(struct mdevfs_device *dev, unsigned int count);
 
 	/* A line about the parent's resources for `mdevfs ctl list`
-	 * ("key=value ..."), as snprintf() returns it.  Optional. */
+	 * ("key=value ..."), as snprintf() returns it.  Under the daemon's
+	 * parent list lock, which keeps parent_fini() away meanwhile: be
+	 * quick and wait for nothing, since other `mdevfs ctl` commands
+	 * and unplugs wait for that lock.  Optional. */
 	ssize_t (*parent_status)(struct mdevfs_parent *parent, char *buf,
 				 size_t size);
 
@@ -82,13 +114,16 @@ struct mdevfs_backend {
 	 * probe(), before the device's vfio-dev child appears; failing
 	 * undoes probe() with remove() and fails the create with its errno.
 	 * Every successful init() is paired with one release(), after
-	 * remove(), once the device is gone from the tree.  Optional. */
+	 * remove(), once the device is gone from the tree.  unreg_sem held,
+	 * as for probe() (but for the release() of a create that failed
+	 * after init(): no lock).  Optional. */
 	int (*init)(struct mdevfs_device *dev);
 	void (*release)(struct mdevfs_device *dev);
 
 	/* The type's description file, computed on each read
-	 * (mdev_driver.show_description).  Optional: without it the file
-	 * shows the configuration's description, or does not exist. */
+	 * (mdev_driver.show_description); locks as for get_available().
+	 * Optional: without it the file shows the configuration's
+	 * description, or does not exist. */
 	ssize_t (*show_description)(struct mdevfs_type *type, char *buf,
 				    size_t size);
 
@@ -99,13 +134,14 @@ struct mdevfs_backend {
 	 * held, see docs/crash-safety.md); called where a create calls
 	 * probe(), and followed by init() as a probe is.  Optional: without
 	 * it, adopting fails with -EOPNOTSUPP (and a restore sets the
-	 * device's record aside). */
+	 * device's record aside).  unreg_sem held, as for probe(). */
 	int (*adopt)(struct mdevfs_device *dev);
 
 	/* The parent is registered and mdevfs serves it: a backend starts
 	 * its threads here, not in parent_init(), which runs before the
-	 * daemon forks.  Once, if at all; parent_fini() stops them.
-	 * Optional. */
+	 * daemon forks.  Once, if at all; parent_fini() stops them.  Under
+	 * the daemon's parent list lock, as parent_status(): start the
+	 * threads, do not wait for them.  Optional. */
 	void (*parent_start)(struct mdevfs_parent *parent);
 };
 
@@ -130,7 +166,8 @@ struct mdevfs_type_info {
 struct mdevfs_type *mdevfs_parent_add_type(struct mdevfs_parent *parent,
 					   const struct mdevfs_type_info *info);
 
-/* The world changed behind mdevfs's back; any thread but a hook's own,
+/* The world changed behind mdevfs's back; any thread but a hook's own (or
+ * one a running hook waits for: these take the locks hooks run under),
  * after registration.  Each is what the kernel does when a driver finds
  * such a change, uevents included:
  *  - the vendor has a device the tree lacks: it appears as if created,

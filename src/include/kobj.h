@@ -9,11 +9,11 @@
 #ifndef MDEVFS_KOBJ_H
 #define MDEVFS_KOBJ_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 
+#include "lock.h"
 #include "sysfs_key.h"
 
 struct kobj;
@@ -27,8 +27,9 @@ struct kobj_type {
 	const struct sysfs_entry *(*extra_entry)(struct kobj *obj,
 						 unsigned int slot);
 	/* Held shared around show/store of entries marked SYSFS_ACTIVE, taken
-	 * exclusively by sysfs_drain(): the kernel's kernfs active refs. */
-	pthread_rwlock_t *(*active_sem)(struct kobj *obj);
+	 * exclusively by sysfs_drain(): the kernel's kernfs active refs
+	 * (LOCK_ACTIVE in lock.h). */
+	struct lock_rw *(*active_sem)(struct kobj *obj);
 	void (*release)(struct kobj *obj);
 };
 
@@ -44,10 +45,6 @@ struct kobj {
 };
 
 void kobj_init(struct kobj *obj, const struct kobj_type *ktype);
-/* A writer-preferring rwlock, like a kernel rwsem: once a writer waits,
- * tryrdlock fails and new readers queue behind it.  Never read-lock it
- * twice on one thread. */
-void rwsem_init(pthread_rwlock_t *sem);
 struct kobj *kobj_get(struct kobj *obj);
 void kobj_put(struct kobj *obj);
 

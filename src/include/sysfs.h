@@ -11,10 +11,11 @@
  * other objects (all devices, all parents, ...) list them through a
  * collection.
  *
- * Locking: sysfs_rwsem protects every kobj's flags and every collection.
- * Lookups, readdir and getattr hold it shared; the core changes flags under
- * it exclusively and never calls a vendor hook while holding it.
- * Show and store run without it, on a referenced object.
+ * Locking: sysfs_rwsem (rank 5 of the lock table, lock.h) protects every
+ * kobj's flags and every collection.  Lookups, readdir and getattr hold it
+ * shared; the core changes flags under it exclusively and never calls a
+ * vendor hook while holding it.  Show and store run without it, on a
+ * referenced object, under its active_sem if the entry asks for it.
  */
 #ifndef MDEVFS_SYSFS_H
 #define MDEVFS_SYSFS_H
@@ -105,6 +106,8 @@ void sysfs_read_lock(void);
 void sysfs_read_unlock(void);
 void sysfs_write_lock(void);
 void sysfs_write_unlock(void);
+/* lock.h's lock_assert_held() of it, for the queries' callers. */
+void sysfs_assert_locked(void);
 
 /* Queries; the caller holds sysfs_rwsem (shared is enough). */
 const struct sysfs_entry *sysfs_entry(struct sysfs_node node);

@@ -41,7 +41,7 @@ static void daemon_up(struct daemon *d)
 	config_set_backends(builtin_backends);
 	mdev_core_init(NULL);
 	*d = (struct daemon){ .plugged = g_ptr_array_new() };
-	pthread_mutex_init(&d->lock, NULL);
+	lock_mutex_init(&d->lock, LOCK_DAEMON);
 	pthread_cond_init(&d->unplugged, NULL);
 	FUZZ_CHECK(config_load(NULL, &parents) == 0, "no samples");
 	FUZZ_CHECK(parents_plug(d, parents) == 0, "cannot plug the samples");
@@ -66,7 +66,7 @@ static void daemon_down(struct daemon *d)
 	parents_unplug_all(d);
 	g_ptr_array_free(d->plugged, TRUE);
 	pthread_cond_destroy(&d->unplugged);
-	pthread_mutex_destroy(&d->lock);
+	lock_mutex_destroy(&d->lock);
 	mdev_core_fini();
 }
 

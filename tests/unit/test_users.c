@@ -222,8 +222,8 @@ START_TEST(unregistration_removes_every_child)
 	gate_wait_in_remove(1);
 	un = gate_op_start(gate_unregister_main, gate0, NULL);
 	/* until unregistration waits for the remove in flight */
-	while (pthread_rwlock_tryrdlock(&gate0->unreg_sem) == 0) {
-		pthread_rwlock_unlock(&gate0->unreg_sem);
+	while (lock_try_read(&gate0->unreg_sem)) {
+		unlock_rw(&gate0->unreg_sem);
 		usleep(1000);
 	}
 	ck_assert_int_eq(tree_remove(d), ENODEV);
