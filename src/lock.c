@@ -29,6 +29,7 @@ static const char *const lock_names[LOCK_NR] = {
 	[LOCK_SYSFS] = "sysfs_rwsem",
 	[LOCK_MDEV_LIST] = "mdev_list_lock",
 	[LOCK_OVERRIDES] = "sysfs overrides_lock",
+	[LOCK_XATTRS] = "sysfs xattrs_lock",
 	[LOCK_IDA] = "an IDA's lock",
 	[LOCK_REPAIRS] = "the state's repairs.lock",
 	[LOCK_PLUGINS] = "the plugin registry_lock",

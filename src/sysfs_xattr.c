@@ -20,6 +20,7 @@
 
 #include <glib.h>
 
+#include "lock.h"
 #include "sysfs.h"
 
 struct xattr {
@@ -36,7 +37,7 @@ struct node_xattrs {
 };
 
 /* Leaf lock: held briefly, never around another lock. */
-static pthread_mutex_t xattrs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lock_mutex xattrs_lock = LOCK_MUTEX_INIT(LOCK_XATTRS);
 static GHashTable *xattrs; /* &ino -> struct node_xattrs; xattrs_lock */
 
 static void xattr_free(gpointer data)
@@ -111,9 +112,13 @@ static GList *find(struct node_xattrs *nx, const char *name)
 static int set_locked(struct sysfs_node n, const char *name, const void *value,
 		      size_t size, int flags)
 {
-	struct node_xattrs *nx = node_list(n, value != NULL);
-	GList *old = find(nx, name);
+	struct node_xattrs *nx;
 	struct xattr *x;
+	GList *old;
+
+	lock_assert_held(&xattrs_lock);
+	nx = node_list(n, value != NULL);
+	old = find(nx, name);
 
 	if (old && (flags & XATTR_CREATE))
 		return -EEXIST;
@@ -149,9 +154,9 @@ int sysfs_setxattr(struct sysfs_node n, const char *name, const void *value,
 		return ret;
 	if (user)
 		return -EOPNOTSUPP; /* kernfs_vfs_user_xattr_set() */
-	pthread_mutex_lock(&xattrs_lock);
+	lock_mutex(&xattrs_lock);
 	ret = set_locked(n, name, value ? value : "", size, flags);
-	pthread_mutex_unlock(&xattrs_lock);
+	unlock_mutex(&xattrs_lock);
 	return ret;
 }
 
@@ -164,9 +169,9 @@ int sysfs_removexattr(struct sysfs_node n, const char *name)
 		return ret;
 	if (user)
 		return -EOPNOTSUPP;
-	pthread_mutex_lock(&xattrs_lock);
+	lock_mutex(&xattrs_lock);
 	ret = set_locked(n, name, NULL, 0, 0);
-	pthread_mutex_unlock(&xattrs_lock);
+	unlock_mutex(&xattrs_lock);
 	return ret;
 }
 
@@ -180,7 +185,7 @@ ssize_t sysfs_getxattr(struct sysfs_node n, const char *name, void *buf,
 
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&xattrs_lock);
+	lock_mutex(&xattrs_lock);
 	l = find(node_list(n, false), name);
 	x = l ? l->data : NULL;
 	if (!x)
@@ -191,7 +196,7 @@ ssize_t sysfs_getxattr(struct sysfs_node n, const char *name, void *buf,
 		ret = (ssize_t)x->size;
 	if (x && size && ret >= 0)
 		memcpy(buf, x->value, x->size);
-	pthread_mutex_unlock(&xattrs_lock);
+	unlock_mutex(&xattrs_lock);
 	return ret;
 }
 
@@ -201,7 +206,7 @@ ssize_t sysfs_listxattr(struct sysfs_node n, bool trusted, char *buf,
 	struct node_xattrs *nx;
 	size_t used = 0;
 
-	pthread_mutex_lock(&xattrs_lock);
+	lock_mutex(&xattrs_lock);
 	nx = node_list(n, false);
 	for (GList *l = nx ? nx->list.head : NULL; l; l = l->next) {
 		const struct xattr *x = l->data;
@@ -217,7 +222,7 @@ ssize_t sysfs_listxattr(struct sysfs_node n, bool trusted, char *buf,
 			memcpy(buf + used, x->name, len);
 		used += len;
 	}
-	pthread_mutex_unlock(&xattrs_lock);
+	unlock_mutex(&xattrs_lock);
 	return used == SIZE_MAX ? -ERANGE : (ssize_t)used;
 }
 
@@ -229,15 +234,15 @@ static gboolean of_object(gpointer key, gpointer value, gpointer id)
 
 void sysfs_xattr_forget(const struct kobj *obj)
 {
-	pthread_mutex_lock(&xattrs_lock);
+	lock_mutex(&xattrs_lock);
 	if (xattrs && g_hash_table_size(xattrs))
 		g_hash_table_foreach_remove(xattrs, of_object, (gpointer)&obj->id);
-	pthread_mutex_unlock(&xattrs_lock);
+	unlock_mutex(&xattrs_lock);
 }
 
 void sysfs_xattr_fini(void)
 {
-	pthread_mutex_lock(&xattrs_lock);
+	lock_mutex(&xattrs_lock);
 	g_clear_pointer(&xattrs, g_hash_table_destroy);
-	pthread_mutex_unlock(&xattrs_lock);
+	unlock_mutex(&xattrs_lock);
 }

@@ -47,6 +47,8 @@
  *                                    run under it: they must not
  *                                    block)
  *        overrides_lock (sysfs.c)    chmod/chown overrides
+ *        xattrs_lock (sysfs_xattr.c) every node's extended
+ *                                    attributes
  *        ida->lock (src/ida.c)       an IDA's numbers
  *        repairs.lock (src/state.c)  pending record repairs (held
  *                                    while one runs: file I/O)
@@ -125,6 +127,7 @@ enum lock_id {
 	LOCK_LEAF,         /* 6: the first leaf */
 	LOCK_MDEV_LIST = LOCK_LEAF,
 	LOCK_OVERRIDES,
+	LOCK_XATTRS,
 	LOCK_IDA,
 	LOCK_REPAIRS,
 	LOCK_PLUGINS,
