@@ -3,7 +3,7 @@
 # 12's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz) with
 # kernel.fragment on tinyconfig, in DIR/linux-source-6.1, and leaves in
 # DIR/out what record.sh boots: bzImage, modules/{mtty,mdpy,mbochs}.ko,
-# config (the final .config) and kernelrelease.  About 10-20 minutes on
+# config (the final .config), kernelrelease and source (the package).  About 10-20 minutes on
 # 2 cores (JOBS, default the number of CPUs).
 #
 #   apt-get install linux-source-6.1 flex bison bc libelf-dev libssl-dev xz-utils gcc make
@@ -48,4 +48,5 @@ cp arch/x86/boot/bzImage "$DIR/out/bzImage"
 cp samples/vfio-mdev/mtty.ko samples/vfio-mdev/mdpy.ko samples/vfio-mdev/mbochs.ko "$DIR/out/modules/"
 cp .config "$DIR/out/config"
 make -s ARCH=x86_64 kernelrelease > "$DIR/out/kernelrelease"
+dpkg-query -W -f='${Package} ${Version}\n' linux-source-6.1 > "$DIR/out/source" 2>/dev/null || true
 echo "build-kernel.sh: $(cat "$DIR/out/kernelrelease") in $DIR/out"

@@ -63,8 +63,9 @@ for a in $("$IR/bin/busybox" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$IR/bin/$a"
 done
 for p in ktree kwrite kop kuev; do
-	gcc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -static -o "$IR/probes/$p" \
-		"$HERE/probes/$p.c"
+	gcc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow \
+		-Wstrict-prototypes -Wmissing-prototypes -static \
+		-o "$IR/probes/$p" "$HERE/probes/$p.c"
 done
 cp "$KDIR"/modules/mtty.ko "$KDIR"/modules/mdpy.ko "$KDIR"/modules/mbochs.ko "$IR/modules/"
 cp -p "$HERE"/scenarios/* "$IR/scenarios/"
@@ -138,7 +139,7 @@ for n in $NAMES; do
 		exit 1
 	fi
 	{
-		echo "# $version ($(cat "$KDIR/kernelrelease" 2>/dev/null || echo "release unknown")), in QEMU ($ACCEL, $SMP CPUs)"
+		echo "# $version ($(cat "$KDIR/source" 2>/dev/null || echo "Debian's linux-source-6.1")), in QEMU ($ACCEL, $SMP CPUs)"
 		echo "# tests/kernel/record.sh ran tests/kernel/scenarios/$n.sh there; $(grep "^$n " "$WORK/out/log")"
 		cat "$WORK/out/$n.txt"
 	} > "$HERE/recorded/$n.txt"
