@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -364,6 +365,24 @@ static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
 }
 
 /*
+ * poll(2) of an attribute, answered as kernfs answers for a file whose
+ * attribute has no notification of its own (kernfs_generic_poll()):
+ * always readable and writable, with POLLPRI and POLLERR, what clients of
+ * sysfs_notify() sleep for.  No mdev attribute is ever notified, so the
+ * poll handle is not kept.
+ */
+static void mdevfs_poll(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+	(void)ino;
+	(void)fi;
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM |
+				     POLLERR | POLLPRI);
+}
+
+/*
  * A read for the page cache, which a direct_io file gets only from a
  * MAP_PRIVATE mapping (the kernel's FUSE lets it through to
  * generic_file_mmap(), where sysfs refuses every mmap with ENODEV) or from
@@ -557,6 +576,7 @@ const struct fuse_lowlevel_ops mdevfs_ops = {
 	.release = mdevfs_release,
 	.read = mdevfs_read,
 	.write = mdevfs_write,
+	.poll = mdevfs_poll,
 	.statfs = mdevfs_statfs,
 	.mkdir = mdevfs_mkdir,
 	.mknod = mdevfs_mknod,
