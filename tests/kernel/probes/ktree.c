@@ -47,17 +47,21 @@ static void list_dir(const char *rel)
 		return;
 	}
 	names = malloc(cap * sizeof(*names));
-	errno = 0;
-	while (names && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap)
-			names = realloc(names, (cap *= 2) * sizeof(*names));
-		if (names)
-			names[n++] = strdup(de->d_name);
-	}
 	if (!names)
 		abort();
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			char **more = realloc(names, (cap *= 2) * sizeof(*names));
+
+			if (!more)
+				abort();
+			names = more;
+		}
+		names[n++] = strdup(de->d_name);
+	}
 	if (errno)
 		printf("%s/ ! readdir=%s\n", rel, probe_ename(errno));
 	closedir(d);
@@ -91,8 +95,13 @@ static void content(const char *rel)
 	for (;;) {
 		ssize_t k;
 
-		if (cap - len < 4096 && !(buf = realloc(buf, cap *= 2)))
-			abort();
+		if (cap - len < 4096) {
+			unsigned char *more = realloc(buf, cap *= 2);
+
+			if (!more)
+				abort();
+			buf = more;
+		}
 		k = read(fd, buf + len, cap - len);
 		if (k < 0)
 			err = errno;

@@ -106,8 +106,10 @@ static int kept(const char *buf, size_t len)
 
 static void keep_only(const char *list)
 {
-	char *a = strdup(list), *save = NULL;
+	static char *a;
+	char *save = NULL;
 
+	a = strdup(list);
 	if (!a)
 		abort();
 	for (char *t = strtok_r(a, ",", &save); t && nkeep < MAX_NAMES;
@@ -204,8 +206,10 @@ int main(int argc, char **argv)
 	int settle = 200, i, s, st = 0, size = 8 << 20;
 	pid_t pid;
 
-	if (getenv("KUEV_KEEP") && *getenv("KUEV_KEEP"))
-		keep_only(getenv("KUEV_KEEP"));
+	const char *keep_list = getenv("KUEV_KEEP");
+
+	if (keep_list && *keep_list)
+		keep_only(keep_list);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-s") && i + 1 < argc) {
 			settle = atoi(argv[++i]);

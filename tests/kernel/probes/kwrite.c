@@ -216,12 +216,12 @@ int main(int argc, char **argv)
 	} else if (!strncmp(mode, "long:", 5)) {
 		char *end;
 		size_t n = strtoul(mode + 5, &end, 0);
-		char fill = *end == ':' ? end[1] : '\n';
+		char fill = '\n';
 		char *buf;
 
-		if (*end == ':' && !strcmp(end + 1, "nl"))
-			fill = '\n';
-		buf = malloc(n > dlen ? n : dlen);
+		if (*end == ':' && strcmp(end + 1, "nl") != 0)
+			fill = end[1];
+		buf = malloc((n > dlen ? n : dlen) + 1);
 		if (!buf)
 			abort();
 		memset(buf, fill, n);
