@@ -64,3 +64,23 @@ ev "$R" 1
 mk "$VGA" "$U"
 put "$MP/$U/remove" 1
 avail "$T1" "$VGA"
+
+section "unbound through the driver's unbind: a device without its driver"
+U2=40000000-0000-4000-8000-000000000002
+mk "$T2" "$U2"
+ev "$S/bus/mdev/drivers/mtty/unbind" "$U2"
+tree "devices/virtual/mtty/mtty/$U2" "bus/mdev/drivers/mtty"
+avail "$T1" "$T2"
+ev "$S/bus/mdev/drivers/mtty/bind" "$U2"
+ev "$S/bus/mdev/drivers/mtty/unbind" "$U2"
+ev "$S/bus/mdev/drivers/mtty/unbind" 40000000-0000-4000-8000-000000000009
+ev "$S/bus/mdev/drivers_probe" "$U2"
+ev "$DEVS/$U2/remove" 1
+avail "$T1" "$T2"
+
+section "drivers_autoprobe"
+for d in 0 1 "1\n" yes no 2 ""; do
+	put "$S/bus/mdev/drivers_autoprobe" "$d"
+	op "$S/bus/mdev/drivers_autoprobe" open:r read:10
+done
+put "$S/bus/mdev/drivers_autoprobe" 1
