@@ -44,12 +44,12 @@ for n in "$@"; do
 		fail "$n: no scenario or no recording (tests/kernel/record.sh $n)"
 		continue
 	fi
-	start=$(date +%s.%N)
+	start=$EPOCHREALTIME
 	timeout 250 "$MDEVFS" run -- env MODE=mdevfs P="$KPROBES" K="$K" \
 		MDEVFS="$MDEVFS" KCONF="$tmp/conf" sh "$K/$n.sh" \
 		>"$tmp/$n.mdevfs" 2>"$tmp/$n.err"
 	rc=$?
-	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	grep -v '^kuev: [0-9]* events outside KUEV_KEEP left out$' "$tmp/$n.err" >"$tmp/$n.stderr"
 	if [ "$rc" -ne 0 ] || [ -s "$tmp/$n.stderr" ]; then
 		fail "$n: the scenario on mdevfs exited with $rc, its stderr:"
@@ -70,7 +70,7 @@ for n in "$@"; do
 	excused=$(awk -F'\t' '{ n += $1 } END { print n + 0 }' "$tmp/used")
 	if diff -u --label "kernel: tests/kernel/recorded/$n.txt" --label "mdevfs: $n" \
 		"$tmp/$n.kernel" "$tmp/$n.got"; then
-		ok "$n: as the kernel ($lines recorded lines, $kept compared, $excused lines on both sides excused by the table; ${secs}s)"
+		ok "$n: as the kernel ($lines recorded lines, $kept compared, $excused lines on both sides excused by the table; ${secs} s)"
 	else
 		fail "$n: mdevfs differs from the kernel (the diff above; the lines the table excuses are left out)"
 	fi
