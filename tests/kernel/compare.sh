@@ -74,6 +74,9 @@ for n in "$@"; do
 	else
 		fail "$n: mdevfs differs from the kernel (the diff above; the lines the table excuses are left out)"
 	fi
+	while read -r entry; do
+		echo "  $entry excused $(grep -c "^$entry	" "$tmp/$n.kx") kernel and $(grep -c "^$entry	" "$tmp/$n.mx") mdevfs lines"
+	done < <(cut -f3 "$tmp/used" | sort -u)
 	# The table shrinks: a pattern that excuses nothing here, and an
 	# entry whose excused lines are the same on both sides, are fixed.
 	while IFS=$'\t' read -r count line entry pattern; do
