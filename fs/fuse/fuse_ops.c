@@ -380,6 +380,24 @@ static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
 }
 
 /*
+ * poll(2) of an attribute, answered as kernfs answers for a file whose
+ * attribute has no notification of its own (kernfs_generic_poll()):
+ * always readable and writable, with POLLPRI and POLLERR, what clients of
+ * sysfs_notify() sleep for.  No mdev attribute is ever notified, so the
+ * poll handle is not kept.
+ */
+static void mdevfs_poll(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+	(void)ino;
+	(void)fi;
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM |
+				     POLLERR | POLLPRI);
+}
+
+/*
  * A read for the page cache, which a direct_io file gets only from a
  * MAP_PRIVATE mapping (the kernel's FUSE lets it through to
  * generic_file_mmap(), where sysfs refuses every mmap with ENODEV) or from
@@ -473,18 +491,6 @@ static void mdevfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 /* kernfs_fop_poll(): a node that is gone adds EPOLLERR and EPOLLPRI to
  * the default mask; no mdev attribute notifies, so a live one has only
  * the default and nothing is left to wake. */
-static void mdevfs_poll(fuse_req_t req, fuse_ino_t ino,
-			struct fuse_file_info *fi, struct fuse_pollhandle *ph)
-{
-	unsigned int revents = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
-
-	(void)fi;
-	fuse_pollhandle_destroy(ph);
-	if (!node_live(ino))
-		revents |= POLLERR | POLLPRI;
-	fuse_reply_poll(req, revents);
-}
-
 /* kernfs's directories have no fsync, so fsync(2) and fdatasync(2) of one
  * are EINVAL; its files have noop_fsync(), which is what FUSE does for a
  * daemon without fsync. */
