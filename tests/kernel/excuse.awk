@@ -39,8 +39,8 @@ BEGIN {
 				bad("an entry's name is lower case, digits and dashes: " entry)
 			if (names[entry]++)
 				bad("a second entry " entry)
-			if (kind !~ /^(FUSE|DESIGN|OPEN issue [0-9]+( item [0-9]+)?)( |$)/)
-				bad("entry " entry ": say FUSE, DESIGN or OPEN issue N item M, not \"" kind "\"")
+			if (kind !~ /^(FUSE|DESIGN|RACE|OPEN issue [0-9]+( item [0-9]+)?)( |$)/)
+				bad("entry " entry ": say FUSE, DESIGN, RACE or OPEN issue N item M, not \"" kind "\"")
 			prose = patterns = 0
 			continue
 		}
