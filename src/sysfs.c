@@ -282,8 +282,7 @@ void sysfs_forget_obj(struct kobj *obj)
 	if (overrides && g_hash_table_size(overrides))
 		g_hash_table_foreach_remove(overrides, override_of, obj);
 	unlock_mutex(&overrides_lock);
-	sysfs_xattr_fini();
-	lock_rw_destroy(&sysfs_rwsem);
+	sysfs_xattr_forget(obj);
 }
 
 /* Path of @n from the root, e.g. "bus/mdev/devices"; "" for the root. */

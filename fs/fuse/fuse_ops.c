@@ -34,6 +34,7 @@ static bool serving; /* fs_set_session(): a session to invalidate in */
 struct open_file {
 	struct lock_mutex lock; /* LOCK_OPEN_FILE: held around the show */
 	bool valid;          /* lock */
+	bool shown;          /* lock: a read reached show (kernfs's of->event) */
 	size_t len;          /* lock */
 	char buf[PAGE_SIZE]; /* lock */
 };
@@ -382,19 +383,27 @@ static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
 /*
  * poll(2) of an attribute, answered as kernfs answers for a file whose
  * attribute has no notification of its own (kernfs_generic_poll()):
- * always readable and writable, with POLLPRI and POLLERR, what clients of
- * sysfs_notify() sleep for.  No mdev attribute is ever notified, so the
- * poll handle is not kept.
+ * always readable and writable; POLLPRI and POLLERR, what clients of
+ * sysfs_notify() sleep for, until a read has reached show (kernfs starts
+ * an open file's event count behind its node's, and a show catches up),
+ * and whenever the attribute is gone.  No mdev attribute is ever
+ * notified, so the poll handle is not kept.
  */
 static void mdevfs_poll(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi, struct fuse_pollhandle *ph)
 {
-	(void)ino;
-	(void)fi;
+	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+	unsigned int revents = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	bool shown;
+
 	if (ph)
 		fuse_pollhandle_destroy(ph);
-	fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM |
-				     POLLERR | POLLPRI);
+	lock_mutex(&of->lock);
+	shown = of->shown;
+	unlock_mutex(&of->lock);
+	if (!shown || !node_live(ino))
+		revents |= POLLERR | POLLPRI;
+	fuse_reply_poll(req, revents);
 }
 
 /*
@@ -444,6 +453,7 @@ static void mdevfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	lock_mutex(&of->lock);
 	if (off == 0 || !of->valid) {
+		of->shown = true;
 		ret = sysfs_show(node_of(ino), of->buf);
 		of->valid = ret >= 0;
 		of->len = ret >= 0 ? (size_t)ret : 0;
