@@ -35,8 +35,8 @@ void mdev_interrupt(struct mdev_waiter *waiter);
 /* One store (a write to an attribute), owned by whoever runs it and
  * passed down through sysfs_store() to the core's create, remove and
  * waits; the core hands it back with every host call the store causes,
- * so the host can hold those notes for the store's reply
- * (fs/fuse/notify.c). */
+ * so the host can send those notes with the store's next uevent or its
+ * reply, without waking another thread (fs/fuse/notify.c). */
 struct mdev_store_ctx {
 	struct mdev_waiter waiter;
 };
