@@ -5,7 +5,7 @@
  * lock the notification needs), so they are queued here together with
  * uevents and the replies to writes; one thread sends them all in order.
  * So a uevent goes out after the invalidations of the change it reports
- * (a monitor that gets `remove` finds the device gone, kernel caches
+ * (a monitor that gets `unbind` finds the driver link gone, kernel caches
  * included), and a writer gets its reply after both.
  *
  * "One thread" is a token, not always the notifier: a writer whose store
