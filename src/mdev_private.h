@@ -45,9 +45,15 @@
 /* The numbers vfio gives a device: its iommu group, its vfio-dev index. */
 enum mdev_number { MDEV_GROUP, MDEV_VFIO, MDEV_NUMBERS };
 
-/* Not visibility: state shown by power/control ("on" instead of "auto"). */
-#define KOBJ_F_PM_ON      (1u << 30)
-#define KOBJ_F_VFIO_PM_ON (1u << 29)
+/* Not visibility: state shown by power/control ("on" instead of "auto")
+ * and power/async ("enabled"), of the object's own power/ and of the
+ * vfio-dev and vfio group devices a device has. */
+#define KOBJ_F_PM_ON        (1u << 30)
+#define KOBJ_F_VFIO_PM_ON   (1u << 29)
+#define KOBJ_F_GROUP_PM_ON  (1u << 28)
+#define KOBJ_F_ASYNC        (1u << 27)
+#define KOBJ_F_VFIO_ASYNC   (1u << 26)
+#define KOBJ_F_GROUP_ASYNC  (1u << 25)
 
 /* A directory under devices/ that leads to parents (virtual, virtual/mtty,
  * pci0000:00, ...).  It goes away with its last child. */

@@ -11,13 +11,15 @@
 #define WO_MODE  (S_IFREG | 0200)
 #define RW_MODE  (S_IFREG | 0644)
 
+#define POWER_NR 10 /* slots POWER_ENTRIES() takes: power/ and 9 files */
+
 enum { PD_DIR, PD_NR };                         /* path directories */
 enum { S_DIR, S_DEVICES, S_NR };                /* class/<x>, bus/<x> */
 enum { DRV_DIR, DRV_BIND, DRV_UNBIND, DRV_UEVENT, DRV_NR };
 
 enum {                                          /* parents */
 	P_DIR, P_UEVENT, P_SUBSYSTEM, P_POWER,
-	P_TYPES = P_POWER + 6, P_CLASS_LINK, P_SUBSYS_LINK, P_NR
+	P_TYPES = P_POWER + POWER_NR, P_CLASS_LINK, P_SUBSYS_LINK, P_NR
 };
 
 enum {                                          /* types */
@@ -27,35 +29,46 @@ enum {                                          /* types */
 
 enum {                                          /* devices */
 	D_DIR, D_UEVENT, D_REMOVE, D_SUBSYSTEM, D_POWER,
-	D_DRIVER = D_POWER + 6, D_IOMMU_GROUP, D_MDEV_TYPE, D_VENDOR,
+	D_DRIVER = D_POWER + POWER_NR, D_IOMMU_GROUP, D_MDEV_TYPE, D_VENDOR,
 	D_VFIO_DEV, D_VFIO_DIR, D_VFIO_DEVICE, D_VFIO_SUBSYSTEM, D_VFIO_UEVENT,
 	D_VFIO_POWER,
-	D_BUS_LINK = D_VFIO_POWER + 6, D_DRV_LINK, D_TYPE_LINK, D_GROUP_DIR,
+	D_BUS_LINK = D_VFIO_POWER + POWER_NR, D_DRV_LINK, D_TYPE_LINK, D_GROUP_DIR,
 	D_GROUP_DEVICES, D_GROUP_LINK, D_GROUP_NAME, D_GROUP_RESV,
 	D_GROUP_TYPE, D_VFIO_CLASS_LINK, D_NR,
 	D_VATTR = 64 /* vendor attributes: D_VATTR + index */
 };
 
-/* power/ with the runtime-PM files a device without runtime PM shows.
- * @pm_on is the kobj flag bit remembering "control" = on. */
-#define POWER_ENTRIES(first, parent_dir, need, pm_on)                        \
+/* power/ of a device without runtime PM, with the files of
+ * CONFIG_PM_ADVANCED_DEBUG (Debian's kernels have it).  @pm_on and
+ * @async_on are the kobj flag bits remembering "control" = on and
+ * "async" = enabled. */
+#define POWER_FILE(first, n, fname, fmode, need, ...)                        \
+	[(first) + (n)] = { .name = (fname), .mode = (fmode), .dir = (first), \
+			    .needs = (need), __VA_ARGS__ }
+#define POWER_ENTRIES(first, parent_dir, need, pm_on, async_on)              \
 	[(first)] = { .name = "power", .mode = DIR_MODE,                     \
 		      .dir = (parent_dir), .needs = (need) },                \
-	[(first) + 1] = { .name = "autosuspend_delay_ms", .mode = RW_MODE,   \
-			  .dir = (first), .needs = (need),                   \
-			  .show = power_autosuspend_show,                    \
-			  .store = power_autosuspend_store },                \
-	[(first) + 2] = { .name = "control", .mode = RW_MODE,                \
-			  .dir = (first), .needs = (need),                   \
-			  .show = power_control_show,                        \
-			  .store = power_control_store, .priv = (pm_on) },   \
-	[(first) + 3] = { .name = "runtime_active_time", .mode = RO_MODE,    \
-			  .dir = (first), .needs = (need), .show = show_zero }, \
-	[(first) + 4] = { .name = "runtime_status", .mode = RO_MODE,         \
-			  .dir = (first), .needs = (need),                   \
-			  .show = power_status_show },                       \
-	[(first) + 5] = { .name = "runtime_suspended_time", .mode = RO_MODE, \
-			  .dir = (first), .needs = (need), .show = show_zero }
+	POWER_FILE(first, 1, "autosuspend_delay_ms", RW_MODE, need,          \
+		   .show = power_autosuspend_show,                           \
+		   .store = power_autosuspend_store),                        \
+	POWER_FILE(first, 2, "control", RW_MODE, need,                       \
+		   .show = power_control_show,                               \
+		   .store = power_control_store, .priv = (pm_on)),           \
+	POWER_FILE(first, 3, "runtime_active_time", RO_MODE, need,           \
+		   .show = show_zero),                                       \
+	POWER_FILE(first, 4, "runtime_status", RO_MODE, need,                \
+		   .show = power_status_show),                               \
+	POWER_FILE(first, 5, "runtime_suspended_time", RO_MODE, need,        \
+		   .show = show_zero),                                       \
+	POWER_FILE(first, 6, "async", RW_MODE, need,                         \
+		   .show = power_async_show, .store = power_async_store,     \
+		   .priv = (async_on)),                                      \
+	POWER_FILE(first, 7, "runtime_active_kids", RO_MODE, need,           \
+		   .show = show_zero),                                       \
+	POWER_FILE(first, 8, "runtime_enabled", RO_MODE, need,               \
+		   .show = power_enabled_show, .priv = (pm_on)),             \
+	POWER_FILE(first, 9, "runtime_usage", RO_MODE, need,                 \
+		   .show = power_usage_show, .priv = (pm_on))
 
 typedef ssize_t sysfs_show_t(struct kobj *, const struct sysfs_entry *, char *);
 typedef ssize_t sysfs_store_t(struct kobj *, const struct sysfs_entry *,
@@ -63,8 +76,9 @@ typedef ssize_t sysfs_store_t(struct kobj *, const struct sysfs_entry *,
 
 /* mdev_sysfs_common.c: attributes and helpers several tables use */
 sysfs_show_t show_zero, show_empty, power_control_show, power_status_show,
-	power_autosuspend_show;
-sysfs_store_t power_control_store, power_autosuspend_store;
+	power_autosuspend_show, power_async_show, power_enabled_show,
+	power_usage_show;
+sysfs_store_t power_control_store, power_autosuspend_store, power_async_store;
 /* mdev_uevent.c: the store of every uevent file, which sends the event
  * @build makes for the file's object. */
 sysfs_store_t uevent_store;

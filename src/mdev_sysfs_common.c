@@ -36,6 +36,32 @@ ssize_t show_empty(struct kobj *obj, const struct sysfs_entry *ent, char *buf)
 	return 0;
 }
 
+/* The flag bit @ent->priv of @obj, read under sysfs_rwsem. */
+static bool power_flag(struct kobj *obj, const struct sysfs_entry *ent)
+{
+	bool set;
+
+	sysfs_read_lock();
+	set = obj->flags & ent->priv;
+	sysfs_read_unlock();
+	return set;
+}
+
+/* Sets the flag bit @ent->priv for @on, clears it for @off. */
+static ssize_t power_flag_store(struct kobj *obj, const struct sysfs_entry *ent,
+				const char *buf, size_t count,
+				struct mdev_store_ctx *sc, const char *on,
+				const char *off)
+{
+	if (sysfs_streq(buf, on))
+		sysfs_update(obj, ent->priv, 0, sc);
+	else if (sysfs_streq(buf, off))
+		sysfs_update(obj, 0, ent->priv, sc);
+	else
+		return -EINVAL;
+	return (ssize_t)count;
+}
+
 /* power/: a device whose runtime PM is not enabled. */
 ssize_t power_status_show(struct kobj *obj, const struct sysfs_entry *ent,
 			  char *buf)
@@ -63,25 +89,44 @@ ssize_t power_autosuspend_store(struct kobj *obj, const struct sysfs_entry *ent,
 ssize_t power_control_show(struct kobj *obj, const struct sysfs_entry *ent,
 			   char *buf)
 {
-	bool on;
-
-	sysfs_read_lock();
-	on = obj->flags & ent->priv;
-	sysfs_read_unlock();
-	return emit(buf, on ? "on\n" : "auto\n");
+	return emit(buf, power_flag(obj, ent) ? "on\n" : "auto\n");
 }
 
 ssize_t power_control_store(struct kobj *obj, const struct sysfs_entry *ent,
 			    const char *buf, size_t count,
 			    struct mdev_store_ctx *sc)
 {
-	if (sysfs_streq(buf, "on"))
-		sysfs_update(obj, ent->priv, 0, sc);
-	else if (sysfs_streq(buf, "auto"))
-		sysfs_update(obj, 0, ent->priv, sc);
-	else
-		return -EINVAL;
-	return (ssize_t)count;
+	return power_flag_store(obj, ent, buf, count, sc, "on", "auto");
+}
+
+/* async: dev->power.async_suspend, off for these devices. */
+ssize_t power_async_show(struct kobj *obj, const struct sysfs_entry *ent,
+			 char *buf)
+{
+	return emit(buf, power_flag(obj, ent) ? "enabled\n" : "disabled\n");
+}
+
+ssize_t power_async_store(struct kobj *obj, const struct sysfs_entry *ent,
+			  const char *buf, size_t count,
+			  struct mdev_store_ctx *sc)
+{
+	return power_flag_store(obj, ent, buf, count, sc, "enabled", "disabled");
+}
+
+/* Runtime PM stays disabled; control=on (pm_runtime_forbid()) also
+ * forbids it and takes a usage count, which control=auto gives back.
+ * @ent->priv is the control flag's bit. */
+ssize_t power_enabled_show(struct kobj *obj, const struct sysfs_entry *ent,
+			   char *buf)
+{
+	return emit(buf, power_flag(obj, ent) ? "disabled & forbidden\n"
+					      : "disabled\n");
+}
+
+ssize_t power_usage_show(struct kobj *obj, const struct sysfs_entry *ent,
+			 char *buf)
+{
+	return emit(buf, "%d\n", power_flag(obj, ent) ? 1 : 0);
 }
 
 /* A device named by its lowercase UUID; caller holds sysfs_rwsem. */

@@ -268,7 +268,7 @@ static const struct sysfs_entry parent_entries[P_NR] = {
 		       UEVENT_STORE(mdev_parent_uevent) },
 	[P_SUBSYSTEM] = { .name = "subsystem", .mode = LNK_MODE, .dir = P_DIR,
 			  .needs = PARENT_DEV, .target = parent_subsystem_target },
-	POWER_ENTRIES(P_POWER, P_DIR, PARENT_DEV, KOBJ_F_PM_ON),
+	POWER_ENTRIES(P_POWER, P_DIR, PARENT_DEV, KOBJ_F_PM_ON, KOBJ_F_ASYNC),
 	[P_TYPES] = { .name = "mdev_supported_types", .mode = DIR_MODE,
 		      .dir = P_DIR, .needs = PARENT_DEV | PARENT_F_TYPES,
 		      .coll = &types_coll },

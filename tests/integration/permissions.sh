@@ -91,8 +91,8 @@ grep -q "capabilities kept: net_admin, sys_admin" "$scratch/log/daemon.log" &&
 # --- modes and owners, the kernel's -------------------------------------
 # docs/kernel-mdev-abi: create, remove, bind, unbind, drivers_probe and the
 # bus's and drivers' uevent 0200; a device's uevent, drivers_autoprobe,
-# power/control, the group's type and a read-write vendor attribute 0644;
-# the rest 0444; directories 0755, links 0777; all root's.
+# power/control and async, the group's type and a read-write vendor
+# attribute 0644; the rest 0444; directories 0755, links 0777; all root's.
 kernel_mode() { # TYPE PATH
 	case "$1:$2" in
 	d:*) echo 755 ;;
@@ -100,7 +100,7 @@ kernel_mode() { # TYPE PATH
 	f:bus/mdev/uevent | f:bus/mdev/drivers/*/uevent) echo 200 ;;
 	f:*/create | f:*/remove | f:*/bind | f:*/unbind | f:*/drivers_probe) echo 200 ;;
 	f:*/uevent | f:*/drivers_autoprobe | f:*/power/control | f:*/type) echo 644 ;;
-	f:*/power/autosuspend_delay_ms | f:*/vendor/weight) echo 644 ;;
+	f:*/power/autosuspend_delay_ms | f:*/power/async | f:*/vendor/weight) echo 644 ;;
 	f:*/name | f:*/description | f:*/available_instances | f:*/device_api) echo 444 ;;
 	f:*/reserved_regions | f:*/power/runtime_*) echo 444 ;;
 	f:*/vendor/sample_mdev_dev | f:*/vendor/resolution | f:*/vendor/memory) echo 444 ;;

@@ -7,18 +7,13 @@
 DENTS=${DENTS:?set DENTS to the dents probe}
 ORACLE=$(dirname "$0")/../oracle
 
-# The kernel's listing without what mdevfs leaves out: power/'s debug files
-# (the oracle has CONFIG_PM_ADVANCED_DEBUG; the spec leaves power/ to the
-# configuration) and a driver's module link (mdevfs's drivers are nobody's
-# module).  An entry's d_off is the position of the next one, so a kept
-# entry takes the d_off the kernel gave the entry just before the next
-# kept one.
+# The kernel's listing without what mdevfs leaves out: a driver's module
+# link (mdevfs's drivers are nobody's module).  An entry's d_off is the
+# position of the next one, so a kept entry takes the d_off the kernel
+# gave the entry just before the next kept one.
 expected() {
 	awk '
 	function skipped(d, x) {
-		if (d ~ /\/power$/ &&
-		    x ~ /^(async|runtime_active_kids|runtime_usage|runtime_enabled)$/)
-			return 1
 		return d ~ /^bus\/mdev\/drivers\/[^\/]+$/ && x == "module"
 	}
 	function flush(   i, j) {

@@ -84,6 +84,23 @@ for n in $RO $T1 $S/class/mdev_bus/mtty; do
 		setxattr:system.posix_acl_access:x getxattr:security.selinux
 done
 
+section "power/ written"
+# control=on forbids runtime PM (usage count +1, "forbidden" in
+# runtime_enabled); async takes enabled or disabled only; the other
+# power/ files are read-only even for root.
+for n in "$D" "$MT"; do
+	put "$n/power/control" on
+	put "$n/power/async" enabled
+	put "$n/power/async" bogus
+	put "$n/power/runtime_usage" 1
+	put "$n/power/runtime_enabled" enabled
+	op "$n/power/runtime_active_kids" open:w
+	tree "${n#"$S"/}/power"
+	put "$n/power/control" auto
+	put "$n/power/async" disabled
+	tree "${n#"$S"/}/power"
+done
+
 section "not root"
 export AS_UID=65534
 tree "devices/virtual/mtty/mtty/$U"
