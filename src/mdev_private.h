@@ -37,10 +37,11 @@
 #define DEV_F_CORE      (1u << 1) /* uevent, power/, subsystem, bus link */
 #define DEV_F_REMOVE    (1u << 2) /* remove (it can delete itself) */
 #define DEV_F_DRIVER    (1u << 3) /* driver, drivers/<drv>/<uuid> */
-#define DEV_F_VFIO      (1u << 4) /* iommu group and vfio-dev/vfioN */
+#define DEV_F_VFIO      (1u << 4) /* iommu_group link, vfio-dev/vfioN */
 #define DEV_F_VENDOR    (1u << 5) /* the vendor's attribute directory */
 #define DEV_F_TYPE_LINK (1u << 6) /* <type>/devices/<uuid> */
 #define DEV_F_MDEV_TYPE (1u << 7) /* mdev_type */
+#define DEV_F_GROUP     (1u << 8) /* its iommu group and vfio group device */
 
 /* The numbers vfio gives a device: its iommu group, its vfio-dev index. */
 enum mdev_number { MDEV_GROUP, MDEV_VFIO, MDEV_NUMBERS };
@@ -160,11 +161,11 @@ struct mdevfs_device {
 #define to_driver(k) container_of(k, struct mdev_driver, kobj)
 
 extern const struct kobj_type root_ktype, pathdir_ktype, subsys_ktype,
-	driver_ktype, parent_ktype, type_ktype, mdev_ktype;
+	driver_ktype, parent_ktype, type_ktype, mdev_ktype, vfio_groups_ktype;
 
 /* Slots of the root object: the fixed skeleton. */
 enum {
-	R_ROOT, R_CLASS, R_MDEV_BUS, R_VFIO_CLASS, R_BUS, R_BUS_MDEV,
+	R_ROOT, R_CLASS, R_MDEV_BUS, R_VFIO_CLASS, R_VFIO_GROUP_CLASS, R_BUS, R_BUS_MDEV,
 	R_BUS_DEVICES, R_BUS_DRIVERS, R_BUS_AUTOPROBE, R_BUS_PROBE,
 	R_BUS_UEVENT, R_DEVICES, R_KERNEL, R_IOMMU_GROUPS, R_NR
 };
@@ -210,8 +211,13 @@ int mdev_wait_unused(struct mdevfs_device *mdev, struct mdev_store_ctx *sc);
 struct mdev_pathdir *mdev_devices_dir(void);
 GTree *mdev_subsystems(bool bus);  /* name -> class or bus subsys */
 GTree *mdev_drivers(void);         /* name -> driver */
-int mdev_parent_device_add(struct mdevfs_parent *parent);
-void mdev_parent_device_del(struct mdevfs_parent *parent);
+/* Puts @obj (its key the last part of @path, "devices/a/b/name") in the
+ * directory @path leads to, making the directories up to it; returns
+ * that directory, referenced, or NULL when the name is taken or a
+ * parent is in the way.  Detaching drops the directories it leaves
+ * empty (the caller puts its reference after).  sysfs_rwsem exclusive. */
+struct mdev_pathdir *mdev_pathdir_attach(const char *path, struct kobj *obj);
+void mdev_pathdir_detach(struct mdev_pathdir *dir, struct kobj *obj);
 void mdev_tree_init(void);
 void mdev_tree_fini(void);
 
@@ -222,8 +228,12 @@ int mdev_vfio_register(struct mdevfs_device *mdev,
 		       const struct mdev_store_ctx *sc);
 void mdev_vfio_unregister(struct mdevfs_device *mdev,
 			  const struct mdev_store_ctx *sc);
-/* name ("7", "vfio7") -> device with DEV_F_VFIO; sysfs_rwsem */
+/* name ("7", "vfio7") -> device with DEV_F_GROUP; sysfs_rwsem */
 GTree *mdev_numbered(enum mdev_number kind);
+/* devices/virtual/vfio, and the directory it is in while it is there;
+ * sysfs_rwsem */
+struct kobj *mdev_vfio_groups_dir(void);
+struct mdev_pathdir *mdev_vfio_groups_dir_in(void);
 
 /* mdev_uevent.c: the events objects send (see uevent.h) */
 #include "uevent.h"
@@ -231,6 +241,9 @@ struct uevent *mdev_device_uevent(struct kobj *obj, enum kobject_action action,
 				  const char *const *extra);
 struct uevent *mdev_vfio_uevent(struct kobj *obj, enum kobject_action action,
 				const char *const *extra);
+struct uevent *mdev_vfio_group_uevent(struct kobj *obj,
+				      enum kobject_action action,
+				      const char *const *extra);
 struct uevent *mdev_parent_uevent(struct kobj *obj, enum kobject_action action,
 				  const char *const *extra);
 struct uevent *mdev_driver_uevent(struct kobj *obj, enum kobject_action action,

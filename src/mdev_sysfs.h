@@ -15,6 +15,7 @@
 
 enum { PD_DIR, PD_NR };                         /* path directories */
 enum { S_DIR, S_DEVICES, S_NR };                /* class/<x>, bus/<x> */
+enum { VG_DIR, VG_NR };                         /* devices/virtual/vfio */
 enum { DRV_DIR, DRV_BIND, DRV_UNBIND, DRV_UEVENT, DRV_NR };
 
 enum {                                          /* parents */
@@ -34,7 +35,9 @@ enum {                                          /* devices */
 	D_VFIO_POWER,
 	D_BUS_LINK = D_VFIO_POWER + POWER_NR, D_DRV_LINK, D_TYPE_LINK, D_GROUP_DIR,
 	D_GROUP_DEVICES, D_GROUP_LINK, D_GROUP_NAME, D_GROUP_RESV,
-	D_GROUP_TYPE, D_VFIO_CLASS_LINK, D_NR,
+	D_GROUP_TYPE, D_VFIO_CLASS_LINK,
+	D_VGROUP_DIR, D_VGROUP_DEV, D_VGROUP_UEVENT, D_VGROUP_SUBSYSTEM,
+	D_VGROUP_POWER, D_VGROUP_CLASS_LINK = D_VGROUP_POWER + POWER_NR, D_NR,
 	D_VATTR = 64 /* vendor attributes: D_VATTR + index */
 };
 
@@ -86,6 +89,16 @@ sysfs_store_t uevent_store;
 ssize_t emit(char *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int uuid_name_lookup(const char *name, struct mdevfs_device **mdev);
+/* mdev_sysfs_vfio.c: directories of devices by number, and a vfio group
+ * device's entries.  Its major is the one the oracle kernel gave the
+ * vfio char devices (a dynamic one, alloc_chrdev_region()). */
+#define VFIO_GROUP_MAJOR 254
+extern const struct sysfs_coll iommu_groups_coll, vfio_dev_class_coll,
+	vfio_class_coll;
+sysfs_show_t vfio_group_dev_show, vfio_group_uevent_show;
+int vfio_group_target(struct kobj *obj, char *buf, size_t size);
+int vfio_group_class_target(struct kobj *obj, char *buf, size_t size);
+void in_vfio_groups(struct kobj *obj, struct sysfs_node *dir);
 void root_node(unsigned int slot, struct sysfs_node *dir);
 void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node);
 bool tree_next(GTree *tree, const struct sysfs_key *after, unsigned int slot,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * An mdev device's entries: its directory and what the driver core, vfio
- * and the vendor put in it, and its links elsewhere (bus, driver, type,
- * iommu group, class/vfio-dev).  Each is visible while the device flags it
+ * and the vendor put in it, its links elsewhere (bus, driver, type,
+ * iommu group, class/vfio-dev), its iommu group and vfio group device.  Each is visible while the device flags it
  * needs are set; mdev_core.c sets them in the kernel's order.
  */
 #include <errno.h>
@@ -168,6 +168,12 @@ static void in_vfio_class(struct kobj *obj, struct sysfs_node *dir)
 {
 	(void)obj;
 	root_node(R_VFIO_CLASS, dir);
+}
+
+static void in_vfio_group_class(struct kobj *obj, struct sysfs_node *dir)
+{
+	(void)obj;
+	root_node(R_VFIO_GROUP_CLASS, dir);
 }
 
 /* Link targets, from the root */
@@ -349,6 +355,7 @@ _Static_assert(D_NR <= D_VATTR, "device slots overlap vendor attributes");
 
 #define IN_DIR   (DEV_F_DIR | DEV_F_CORE)
 #define IN_VFIO  (DEV_F_DIR | DEV_F_VFIO)
+#define IN_GROUP (DEV_F_GROUP | DEV_F_VFIO) /* the device in its group */
 
 static const struct sysfs_entry mdev_entries[D_NR] = {
 	[D_DIR] = { .get_name = uuid_name, .mode = DIR_MODE,
@@ -399,23 +406,42 @@ static const struct sysfs_entry mdev_entries[D_NR] = {
 			  .needs = DEV_F_TYPE_LINK, .target = device_target },
 	[D_GROUP_DIR] = { .get_name = group_name, .mode = DIR_MODE,
 			  .dir = SYSFS_NO_DIR, .container = in_iommu_groups,
-			  .needs = DEV_F_VFIO },
+			  .needs = DEV_F_GROUP },
 	[D_GROUP_DEVICES] = { .name = "devices", .mode = DIR_MODE,
-			      .dir = D_GROUP_DIR, .needs = DEV_F_VFIO },
+			      .dir = D_GROUP_DIR, .needs = DEV_F_GROUP },
 	[D_GROUP_LINK] = { .get_name = uuid_name, .mode = LNK_MODE,
-			   .dir = D_GROUP_DEVICES, .needs = DEV_F_VFIO,
+			   .dir = D_GROUP_DEVICES, .needs = IN_GROUP,
 			   .target = device_target },
 	[D_GROUP_NAME] = { .name = "name", .mode = RO_MODE, .dir = D_GROUP_DIR,
-			   .needs = DEV_F_VFIO, .show = group_name_show },
+			   .needs = DEV_F_GROUP, .show = group_name_show },
 	[D_GROUP_RESV] = { .name = "reserved_regions", .mode = RO_MODE,
-			   .dir = D_GROUP_DIR, .needs = DEV_F_VFIO,
+			   .dir = D_GROUP_DIR, .needs = DEV_F_GROUP,
 			   .show = show_empty },
 	[D_GROUP_TYPE] = { .name = "type", .mode = RW_MODE, .dir = D_GROUP_DIR,
-			   .needs = DEV_F_VFIO, .show = group_type_show,
+			   .needs = DEV_F_GROUP, .show = group_type_show,
 			   .store = group_type_store },
 	[D_VFIO_CLASS_LINK] = { .get_name = vfio_name, .mode = LNK_MODE,
 				.dir = SYSFS_NO_DIR, .container = in_vfio_class,
 				.needs = DEV_F_VFIO, .target = vfio_dir_target },
+	[D_VGROUP_DIR] = { .get_name = group_name, .mode = DIR_MODE,
+			   .dir = SYSFS_NO_DIR, .container = in_vfio_groups,
+			   .needs = DEV_F_GROUP },
+	[D_VGROUP_DEV] = { .name = "dev", .mode = RO_MODE, .dir = D_VGROUP_DIR,
+			   .needs = DEV_F_GROUP, .show = vfio_group_dev_show },
+	[D_VGROUP_UEVENT] = { .name = "uevent", .mode = RW_MODE,
+			      .dir = D_VGROUP_DIR, .needs = DEV_F_GROUP,
+			      .show = vfio_group_uevent_show,
+			      UEVENT_STORE(mdev_vfio_group_uevent) },
+	[D_VGROUP_SUBSYSTEM] = { .name = "subsystem", .mode = LNK_MODE,
+				 .dir = D_VGROUP_DIR, .needs = DEV_F_GROUP,
+				 .target = vfio_group_class_target },
+	POWER_ENTRIES(D_VGROUP_POWER, D_VGROUP_DIR, DEV_F_GROUP,
+		      KOBJ_F_GROUP_PM_ON, KOBJ_F_GROUP_ASYNC),
+	[D_VGROUP_CLASS_LINK] = { .get_name = group_name, .mode = LNK_MODE,
+				  .dir = SYSFS_NO_DIR,
+				  .container = in_vfio_group_class,
+				  .needs = DEV_F_GROUP,
+				  .target = vfio_group_target },
 };
 
 const struct kobj_type mdev_ktype = {

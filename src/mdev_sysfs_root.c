@@ -26,11 +26,11 @@ static int tree_lookup(GTree *tree, const char *name, unsigned int slot,
 	return 0;
 }
 
-/* devices/ and the path directories below it */
-static unsigned int pathdir_child_slot(struct kobj *obj)
-{
-	return obj->ktype == &pathdir_ktype ? PD_DIR : P_DIR;
-}
+/* devices/ and the path directories below it, which hold path
+ * directories, parents and the vfio groups' class directory: each of
+ * them is listed as its slot PD_DIR. */
+_Static_assert((int)PD_DIR == (int)P_DIR && (int)PD_DIR == (int)VG_DIR,
+	       "an object under devices/ has its directory at slot PD_DIR");
 
 static int pathdir_lookup(struct mdev_pathdir *dir, const char *name,
 			  struct sysfs_node *child)
@@ -39,7 +39,7 @@ static int pathdir_lookup(struct mdev_pathdir *dir, const char *name,
 
 	if (!obj)
 		return -ENOENT;
-	*child = (struct sysfs_node){ obj, pathdir_child_slot(obj) };
+	*child = (struct sysfs_node){ obj, PD_DIR };
 	return 0;
 }
 
@@ -50,7 +50,7 @@ static bool pathdir_next(struct mdev_pathdir *dir, const struct sysfs_key *after
 
 	if (!obj)
 		return false;
-	*child = (struct sysfs_node){ obj, pathdir_child_slot(obj) };
+	*child = (struct sysfs_node){ obj, PD_DIR };
 	return true;
 }
 
@@ -252,69 +252,6 @@ static const struct sysfs_coll drv_devices_coll = {
 	drv_devices_lookup, drv_devices_next, NULL,
 };
 
-/* kernel/iommu_groups/<N> and class/vfio-dev/vfio<N>: devices by number,
- * listed by the names of their numbers. */
-static int numbered_lookup(enum mdev_number kind, unsigned int slot,
-			   const char *name, struct sysfs_node *c)
-{
-	struct mdevfs_device *mdev = name_tree_find(mdev_numbered(kind), name);
-
-	if (!mdev)
-		return -ENOENT;
-	*c = (struct sysfs_node){ &mdev->kobj, slot };
-	return 0;
-}
-
-static bool numbered_next(enum mdev_number kind, unsigned int slot,
-			  const struct sysfs_key *after, struct sysfs_node *c,
-			  const struct sysfs_key **key)
-{
-	struct mdevfs_device *mdev = name_tree_next(mdev_numbered(kind), after, key);
-
-	if (!mdev)
-		return false;
-	*c = (struct sysfs_node){ &mdev->kobj, slot };
-	return true;
-}
-
-static int groups_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
-{
-	(void)d;
-	return numbered_lookup(MDEV_GROUP, D_GROUP_DIR, name, c);
-}
-
-static bool groups_next(struct kobj *d, const struct sysfs_key *after,
-			struct sysfs_node *c, const struct sysfs_key **key)
-{
-	(void)d;
-	return numbered_next(MDEV_GROUP, D_GROUP_DIR, after, c, key);
-}
-
-static unsigned long groups_nsubdirs(struct kobj *d)
-{
-	(void)d;
-	return g_tree_nnodes(mdev_numbered(MDEV_GROUP));
-}
-
-static const struct sysfs_coll groups_coll = {
-	groups_lookup, groups_next, groups_nsubdirs,
-};
-
-static int vfio_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
-{
-	(void)d;
-	return numbered_lookup(MDEV_VFIO, D_VFIO_CLASS_LINK, name, c);
-}
-
-static bool vfio_next(struct kobj *d, const struct sysfs_key *after,
-		      struct sysfs_node *c, const struct sysfs_key **key)
-{
-	(void)d;
-	return numbered_next(MDEV_VFIO, D_VFIO_CLASS_LINK, after, c, key);
-}
-
-static const struct sysfs_coll vfio_coll = { vfio_lookup, vfio_next, NULL };
-
 /* bus/mdev attributes */
 static atomic_bool drivers_autoprobe = true;
 
@@ -447,7 +384,9 @@ static const struct sysfs_entry root_entries[R_NR] = {
 	[R_MDEV_BUS] = { .name = "mdev_bus", .mode = DIR_MODE, .dir = R_CLASS,
 			 .coll = &mdev_bus_coll },
 	[R_VFIO_CLASS] = { .name = "vfio-dev", .mode = DIR_MODE,
-			   .dir = R_CLASS, .coll = &vfio_coll },
+			   .dir = R_CLASS, .coll = &vfio_dev_class_coll },
+	[R_VFIO_GROUP_CLASS] = { .name = "vfio", .mode = DIR_MODE,
+				 .dir = R_CLASS, .coll = &vfio_class_coll },
 	[R_BUS] = { .name = "bus", .mode = DIR_MODE, .dir = R_ROOT,
 		    .coll = &bus_coll },
 	[R_BUS_MDEV] = { .name = "mdev", .mode = DIR_MODE, .dir = R_BUS },
@@ -466,7 +405,7 @@ static const struct sysfs_entry root_entries[R_NR] = {
 			.coll = &devices_coll },
 	[R_KERNEL] = { .name = "kernel", .mode = DIR_MODE, .dir = R_ROOT },
 	[R_IOMMU_GROUPS] = { .name = "iommu_groups", .mode = DIR_MODE,
-			     .dir = R_KERNEL, .coll = &groups_coll },
+			     .dir = R_KERNEL, .coll = &iommu_groups_coll },
 };
 
 static const struct sysfs_entry pathdir_entries[PD_NR] = {

@@ -206,25 +206,41 @@ static bool parent_name_taken(const char *name)
 	return s.found;
 }
 
+struct mdev_pathdir *mdev_pathdir_attach(const char *path, struct kobj *obj)
+{
+	const char *base = strrchr(path, '/');
+	struct mdev_pathdir *dir = pathdir_walk(path);
+
+	sysfs_assert_locked();
+	if (!dir)
+		return NULL;
+	if (name_tree_find(dir->children, base + 1)) {
+		pathdir_prune(dir);
+		return NULL;
+	}
+	kobj_get(&dir->kobj);
+	kobj_tree_insert(dir->children, obj);
+	return dir;
+}
+
+void mdev_pathdir_detach(struct mdev_pathdir *dir, struct kobj *obj)
+{
+	sysfs_assert_locked();
+	kobj_tree_remove(dir->children, obj);
+	pathdir_prune(dir);
+}
+
 int mdev_parent_add(struct mdevfs_parent *parent)
 {
-	const char *base = strrchr(parent->path, '/');
-	struct mdev_pathdir *dir;
 	int ret = -EEXIST;
 
 	sysfs_write_lock();
 	if ((parent->kobj.flags & PARENT_F_DEVICE) ||
 	    parent_name_taken(parent->name))
 		goto out;
-	dir = pathdir_walk(parent->path);
-	if (!dir || name_tree_find(dir->children, base + 1)) {
-		if (dir)
-			pathdir_prune(dir);
+	parent->dir = mdev_pathdir_attach(parent->path, &parent->kobj);
+	if (!parent->dir)
 		goto out;
-	}
-	parent->dir = dir;
-	kobj_get(&dir->kobj);
-	kobj_tree_insert(dir->children, &parent->kobj);
 	subsys_attach(parent);
 	driver_attach(parent);
 	sysfs_update_locked(&parent->kobj, PARENT_F_DEVICE, 0, NULL);
@@ -253,8 +269,7 @@ void mdev_parent_del(struct mdevfs_parent *parent)
 	driver_detach(parent);
 	subsys_detach(parent);
 	dir = move_ptr(parent->dir);
-	kobj_tree_remove(dir->children, &parent->kobj);
-	pathdir_prune(dir);
+	mdev_pathdir_detach(dir, &parent->kobj);
 	sysfs_write_unlock();
 	kobj_put(&dir->kobj);
 	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_REMOVE, NULL,

@@ -60,6 +60,21 @@ struct uevent *mdev_vfio_uevent(struct kobj *obj, enum kobject_action action,
 			 mdev->parent->path, mdev->name, mdev->vfio);
 }
 
+/* The vfio group device of the device's iommu group: /dev/vfio/N. */
+struct uevent *mdev_vfio_group_uevent(struct kobj *obj,
+				      enum kobject_action action,
+				      const char *const *extra)
+{
+	int group = to_mdev(obj)->group;
+	struct uevent *ev = new_event(action, "vfio", extra,
+				      "/devices/virtual/vfio/%d", group);
+
+	uevent_add_var(ev, "MAJOR=%d", VFIO_GROUP_MAJOR);
+	uevent_add_var(ev, "MINOR=%d", group);
+	uevent_add_var(ev, "DEVNAME=vfio/%d", group);
+	return ev;
+}
+
 struct uevent *mdev_parent_uevent(struct kobj *obj, enum kobject_action action,
 				  const char *const *extra)
 {

@@ -6,9 +6,10 @@
  *
  * /sys gets an overlay (the real sysfs below, a ramfs above) so mountpoints
  * can be made where the kernel has nothing, and the mdevfs tree's pieces
- * are bind-mounted there: class/mdev_bus, class/vfio-dev, bus/mdev,
- * kernel/iommu_groups, each parent's directory and class, also of parents
- * plugged later (`mdevfs ctl register`).  /etc/mdevctl.d gets a tmpfs with
+ * are bind-mounted there: class/mdev_bus, class/vfio-dev, class/vfio,
+ * bus/mdev, kernel/iommu_groups, devices/virtual/vfio (kept while empty,
+ * where the kernel's goes), each parent's directory and class, also of
+ * parents plugged later (`mdevfs ctl register`).  /etc/mdevctl.d gets a tmpfs with
  * the directories mdevctl requires.
  *
  * The daemon's namespace keeps the staging ramfs (overlay layers, the FUSE
@@ -286,9 +287,16 @@ static int enter_namespaces(struct run *r)
 static int show_tree(struct run *r)
 {
 	static const char *const fixed[] = {
-		"class/mdev_bus", "class/vfio-dev", "bus/mdev", "kernel/iommu_groups",
+		"class/mdev_bus", "class/vfio-dev", "class/vfio", "bus/mdev",
+		"kernel/iommu_groups", "devices/virtual/vfio",
 	};
 
+	/* Bound once, so there while empty too (docs/run.md). */
+	if (mdev_vfio_keep_groups_dir()) {
+		log_err("run: cannot keep /sys/devices/virtual/vfio: a parent "
+			"of the configuration is in its place");
+		return -1;
+	}
 	for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
 		if (bind_tree(r->mounts, NULL, fixed[i]))
 			return -1;

@@ -52,6 +52,11 @@ int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
 	      struct mdev_holder **holder);
 void mdev_unhold(struct mdev_holder *holder);
 
+/* devices/virtual/vfio there while it holds no group too (the kernel's
+ * goes with its last group), for `mdevfs run`, which binds it at /sys
+ * once: 0, or -EEXIST when a parent is in its place. */
+int mdev_vfio_keep_groups_dir(void);
+
 /* Devices in the tree now, of every parent. */
 unsigned int mdev_device_count(void);
 /* A parent as `mdevfs ctl list` shows it. */

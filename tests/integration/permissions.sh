@@ -102,7 +102,7 @@ kernel_mode() { # TYPE PATH
 	f:*/uevent | f:*/drivers_autoprobe | f:*/power/control | f:*/type) echo 644 ;;
 	f:*/power/autosuspend_delay_ms | f:*/power/async | f:*/vendor/weight) echo 644 ;;
 	f:*/name | f:*/description | f:*/available_instances | f:*/device_api) echo 444 ;;
-	f:*/reserved_regions | f:*/power/runtime_*) echo 444 ;;
+	f:*/reserved_regions | f:*/power/runtime_* | f:devices/virtual/vfio/*/dev) echo 444 ;;
 	f:*/vendor/sample_mdev_dev | f:*/vendor/resolution | f:*/vendor/memory) echo 444 ;;
 	f:*/vendor/serial) echo 444 ;;
 	*) echo "unknown" ;;

@@ -65,7 +65,40 @@ START_TEST(shape)
 	ck_assert_str_eq(ls(at(&m, "kernel")), "iommu_groups");
 	ck_assert_uint_eq(count(at(&m, "kernel/iommu_groups")), 0);
 	ck_assert_uint_eq(count(at(&m, "class/vfio-dev")), 0);
+	ck_assert_uint_eq(count(at(&m, "class/vfio")), 0);
+	ck_assert(!exists(at(&m, "devices/virtual/vfio")));
 	ck_assert_uint_eq(count(at(&m, "bus/mdev/devices")), 0);
+}
+END_TEST
+
+/* Each device's emulated iommu group has a vfio group device, the
+ * kernel's /dev/vfio/N; devices/virtual/vfio comes with the first group
+ * and goes with the last, as the kernel's glue directory. */
+START_TEST(vfio_group_devices)
+{
+	const char *a = uuid_new(), *b = uuid_new();
+	struct stat st;
+
+	ck_assert_int_eq(put(at(&m, T1 "/create"), a), 36);
+	ck_assert_int_eq(put(at(&m, T2 "/create"), b), 36);
+	ck_assert_str_eq(ls(at(&m, "devices/virtual/vfio")), "0 1");
+	ck_assert_str_eq(ls(at(&m, "devices/virtual/vfio/1")),
+			 "dev power subsystem uevent");
+	ck_assert_str_eq(get(at(&m, "devices/virtual/vfio/1/dev")), "254:1\n");
+	ck_assert_str_eq(get(at(&m, "devices/virtual/vfio/1/uevent")),
+			 "MAJOR=254\nMINOR=1\nDEVNAME=vfio/1\n");
+	ck_assert_str_eq(link_of(at(&m, "devices/virtual/vfio/1/subsystem")),
+			 "../../../../class/vfio");
+	ck_assert_str_eq(link_of(at(&m, "class/vfio/0")),
+			 "../../devices/virtual/vfio/0");
+	ck_assert_int_eq(stat(at(&m, "devices/virtual/vfio"), &st), 0);
+	ck_assert_uint_eq(st.st_nlink, 4);
+	ck_assert_int_eq(put(at(&m, "bus/mdev/devices/%s/remove", a), "1"), 1);
+	ck_assert_str_eq(ls(at(&m, "class/vfio")), "1");
+	ck_assert_int_eq(put(at(&m, "bus/mdev/devices/%s/remove", b), "1"), 1);
+	ck_assert(!exists(at(&m, "devices/virtual/vfio")));
+	ck_assert_uint_eq(count(at(&m, "class/vfio")), 0);
+	ck_assert_str_eq(ls(at(&m, "devices/virtual")), "mbochs mdpy mtty");
 }
 END_TEST
 
@@ -438,6 +471,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, shape);
+	tcase_add_test(tc, vfio_group_devices);
 	tcase_add_test(tc, modes_and_sizes);
 	tcase_add_test(tc, values);
 	tcase_add_test(tc, open_rules_for_root);

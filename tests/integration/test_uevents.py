@@ -92,7 +92,8 @@ def visible(mount, props):
 
 def key(props):
     """An event as the kernel's sequence names it."""
-    extra = [f"{k}={props[k]}" for k in ("DRIVER", "MDEV_STATE") if k in props]
+    extra = [f"{k}={props[k]}" for k in
+             ("DRIVER", "MDEV_STATE", "MAJOR", "MINOR", "DEVNAME") if k in props]
     return " ".join([props["ACTION"], props["DEVPATH"], props["SUBSYSTEM"]] + extra)
 
 
@@ -102,29 +103,35 @@ def expected(u):
     for path, subsys in ((MTTY, "mtty"), (MDPY, "mdpy"), (MBOCHS, "mbochs")):
         ev += [f"add {path} {subsys}",
                f"change {path} {subsys} MDEV_STATE=registered"]
-    created = []  # (devpath, driver, vfio index)
+    created = []  # (devpath, driver, vfio index = its iommu group)
+
+    def group(action, n):
+        # The kernel sends DEVNAME=vfio/N; libudev (pyudev) and udevadm
+        # show it as the node, /dev/vfio/N, as on a real host.
+        return (f"{action} /devices/virtual/vfio/{n} vfio MAJOR=254 MINOR={n}"
+                f" DEVNAME=/dev/vfio/{n}")
     for i, (parent, drv) in enumerate(((MTTY, "mtty"), (MDPY, "mdpy"),
                                        (MBOCHS, "mbochs"))):
         d = f"{parent}/{u['first'][i]}"
-        ev += [f"add {d} mdev", f"add {d}/vfio-dev/vfio{i} vfio-dev",
-               f"bind {d} mdev DRIVER={drv}"]
+        ev += [f"add {d} mdev", group("add", i),
+               f"add {d}/vfio-dev/vfio{i} vfio-dev", f"bind {d} mdev DRIVER={drv}"]
         created.append((d, drv, i))
     for j, v in enumerate(u["fill"]):
         d = f"{MTTY}/{v}"
-        ev += [f"add {d} mdev", f"add {d}/vfio-dev/vfio{3 + j} vfio-dev",
-               f"bind {d} mdev DRIVER=mtty"]
+        ev += [f"add {d} mdev", group("add", 3 + j),
+               f"add {d}/vfio-dev/vfio{3 + j} vfio-dev", f"bind {d} mdev DRIVER=mtty"]
         created.append((d, "mtty", 3 + j))
     d = f"{MTTY}/{u['refused']}"
     ev += [f"add {d} mdev", f"remove {d} mdev"]
     d, _, i = created.pop(1)  # the mdpy device is removed
-    ev += [f"remove {d}/vfio-dev/vfio{i} vfio-dev", f"unbind {d} mdev",
-           f"remove {d} mdev"]
+    ev += [f"remove {d}/vfio-dev/vfio{i} vfio-dev", group("remove", i),
+           f"unbind {d} mdev", f"remove {d} mdev"]
     # stop: parents unregister in reverse order, each child first
     for path, subsys in ((MBOCHS, "mbochs"), (MDPY, "mdpy"), (MTTY, "mtty")):
         for d, _, i in created:
             if d.startswith(path + "/"):
-                ev += [f"remove {d}/vfio-dev/vfio{i} vfio-dev", f"unbind {d} mdev",
-                       f"remove {d} mdev"]
+                ev += [f"remove {d}/vfio-dev/vfio{i} vfio-dev",
+                       group("remove", i), f"unbind {d} mdev", f"remove {d} mdev"]
         ev += [f"change {path} {subsys} MDEV_STATE=unregistered",
                f"remove {path} {subsys}"]
     return ev
@@ -156,7 +163,7 @@ def parse_udevadm(text):
 def ours(events, mount):
     """mdevfs's events (not the kernel's own, e.g. the mount's bdi)."""
     return [p for p in events if p.get("SUBSYSTEM") in
-            ("mdev", "vfio-dev", "mtty", "mdpy", "mbochs")]
+            ("mdev", "vfio-dev", "vfio", "mtty", "mdpy", "mbochs")]
 
 
 def main():
@@ -212,7 +219,7 @@ def main():
     want_mdev = [k for k in want if k.split()[2] == "mdev"]
     for r in recorders:
         got = [key(p) for p, _ in r.events if p.get("SUBSYSTEM") in
-               ("mdev", "vfio-dev", "mtty", "mdpy", "mbochs")]
+               ("mdev", "vfio-dev", "vfio", "mtty", "mdpy", "mbochs")]
         filtered = "(mdev)" in r.name
         check(f"{r.name}: the kernel's sequence", got == (want_mdev if filtered else want),
               "\n  " + "\n  ".join(difference(got, want_mdev if filtered else want)))

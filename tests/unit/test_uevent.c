@@ -64,6 +64,7 @@ static void assert_none_since(guint from)
 
 #define MTTY "/devices/virtual/mtty/mtty"
 #define MTTY_DIR "devices/virtual/mtty/mtty"
+#define VFIO "/devices/virtual/vfio" /* the vfio group devices */
 
 START_TEST(registration)
 {
@@ -89,6 +90,7 @@ START_TEST(create_and_remove)
 	ck_assert_int_eq(tree_create("mtty", "mtty-2", u), 0);
 	want = g_strdup_printf(
 		"add " MTTY "/%1$s mdev\n"
+		"add " VFIO "/0 vfio MAJOR=254 MINOR=0 DEVNAME=vfio/0\n"
 		"add " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
 		"bind " MTTY "/%1$s mdev DRIVER=mtty\n", u);
 	got = since(mark);
@@ -98,6 +100,7 @@ START_TEST(create_and_remove)
 	g_free(want), g_free(got);
 	want = g_strdup_printf(
 		"remove " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
+		"remove " VFIO "/0 vfio MAJOR=254 MINOR=0 DEVNAME=vfio/0\n"
 		"unbind " MTTY "/%1$s mdev\n"
 		"remove " MTTY "/%1$s mdev\n", u);
 	got = since(mark);
@@ -165,9 +168,11 @@ START_TEST(unregistration_order)
 	mdev_parent_del(mtty);
 	want = g_strdup_printf(
 		"remove " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
+		"remove " VFIO "/0 vfio MAJOR=254 MINOR=0 DEVNAME=vfio/0\n"
 		"unbind " MTTY "/%1$s mdev\n"
 		"remove " MTTY "/%1$s mdev\n"
 		"remove " MTTY "/%2$s/vfio-dev/vfio1 vfio-dev\n"
+		"remove " VFIO "/1 vfio MAJOR=254 MINOR=1 DEVNAME=vfio/1\n"
 		"unbind " MTTY "/%2$s mdev\n"
 		"remove " MTTY "/%2$s mdev\n"
 		"change " MTTY " mtty MDEV_STATE=unregistered\n"
@@ -222,6 +227,7 @@ START_TEST(host_sees_store_changes_in_order)
 	ck_assert_int_eq(tree_write_for(create, u, 36, &sc), 36);
 	want = g_strdup_printf(
 		"uevent add " MTTY "/%1$s mdev\n"
+		"uevent add " VFIO "/0 vfio MAJOR=254 MINOR=0 DEVNAME=vfio/0\n"
 		"uevent add " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
 		"uevent bind " MTTY "/%1$s mdev DRIVER=mtty\n", u);
 	got = host_record_since(mark, "", false);
@@ -245,9 +251,14 @@ START_TEST(host_sees_store_changes_in_order)
 		"gone bus/mdev/drivers/mtty/%1$s\n"
 		"gone " MTTY_DIR "/%1$s/iommu_group\n"
 		"gone " MTTY_DIR "/%1$s/vfio-dev\n"
-		"gone kernel/iommu_groups/0\n"
+		"gone kernel/iommu_groups/0/devices/%1$s\n"
 		"gone class/vfio-dev/vfio0\n"
 		"uevent remove " MTTY "/%1$s/vfio-dev/vfio0 vfio-dev\n"
+		"gone kernel/iommu_groups/0\n"
+		"gone devices/virtual/vfio/0\n"
+		"gone class/vfio/0\n"
+		"gone devices/virtual/vfio\n"
+		"uevent remove " VFIO "/0 vfio MAJOR=254 MINOR=0 DEVNAME=vfio/0\n"
 		"uevent unbind " MTTY "/%1$s mdev\n"
 		"uevent remove " MTTY "/%1$s mdev\n"
 		"gone " MTTY_DIR "/%1$s\n", u);
