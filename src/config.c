@@ -168,6 +168,67 @@ static int parse_vendor_group(struct mdevfs_settings *s,
 	return 0;
 }
 
+/* module.param.NAME = VALUE: parameters/NAME of the module. */
+static int parse_module_params(struct mdevfs_settings *s,
+			       struct mdev_module_info *info)
+{
+	static const char prefix[] = "module.param.";
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+	const char *value;
+
+	for (const char *const *k = mdevfs_settings_keys(s); *k; k++) {
+		const char *name = *k + sizeof(prefix) - 1;
+
+		if (!g_str_has_prefix(*k, prefix))
+			continue;
+		if (!name_valid(name))
+			return mdevfs_settings_error(s, *k, "'%s' is not a valid "
+						     "parameter name", name);
+		if (mdevfs_settings_string(s, *k, &value))
+			return -EINVAL;
+		g_ptr_array_add(names, g_strdup(name));
+		g_ptr_array_add(values, g_strdup(value));
+	}
+	g_ptr_array_add(names, NULL);
+	g_ptr_array_add(values, NULL);
+	info->param_names = (char **)g_ptr_array_steal(names, NULL);
+	info->param_values = (char **)g_ptr_array_steal(values, NULL);
+	return 0;
+}
+
+/* module = NAME: the module/<NAME> the parent's driver comes from, with
+ * what module/<NAME> shows of it (module.coresize, module.version,
+ * module.srcversion, module.param.*). */
+static int parse_module(struct mdevfs_settings *s, struct mdevfs_parent *parent)
+{
+	struct mdev_module_info *info;
+	const char *name, *text;
+	unsigned long size = 0;
+	int ret = get_name(s, "module", &name, false);
+
+	if (ret == -ENOENT) {
+		for (const char *const *k = mdevfs_settings_keys(s); *k; k++)
+			if (g_str_has_prefix(*k, "module."))
+				return mdevfs_settings_error(s, *k, "needs key "
+							     "'module'");
+		return 0;
+	}
+	if (ret)
+		return -EINVAL;
+	info = g_new0(struct mdev_module_info, 1);
+	parent->module_info = info;
+	info->name = g_strdup(name);
+	if (mdevfs_settings_uint(s, "module.coresize", ULONG_MAX, &size) == -EINVAL)
+		return -EINVAL;
+	info->coresize = size;
+	if (mdevfs_settings_string(s, "module.version", &text) == 0)
+		info->version = g_strdup(text);
+	if (mdevfs_settings_string(s, "module.srcversion", &text) == 0)
+		info->srcversion = g_strdup(text);
+	return parse_module_params(s, info);
+}
+
 /* The core's keys of [parent NAME]. */
 static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 			     struct mdevfs_parent *parent, const char **api)
@@ -185,7 +246,7 @@ static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 	if (get_name(s, "device_driver", &dev_driver, false) == -EINVAL)
 		ret = -EINVAL;
 	parent->type_prefix = g_strdup(dev_driver ? dev_driver : parent->subsys_name);
-	if (parse_vendor_group(s, parent))
+	if (parse_vendor_group(s, parent) || parse_module(s, parent))
 		ret = -EINVAL;
 	if (mdevfs_settings_string(s, "device_api", api) == -EINVAL)
 		ret = -EINVAL;

@@ -137,6 +137,7 @@ int mdev_register_parent(struct mdevfs_parent *parent)
 	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_CHANGE,
 			 (const char *const[]){ "MDEV_STATE=registered", NULL },
 			 NULL);
+	mdev_parent_announce_module(parent);
 	return 0;
 }
 

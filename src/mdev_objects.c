@@ -69,6 +69,7 @@ void parent_release(struct kobj *kobj)
 	g_strfreev(parent->uevent_env);
 	g_free(parent->types);
 	g_free(parent->vendor_group);
+	mdev_module_info_free(parent->module_info);
 	g_free(parent->driver_name);
 	g_free(parent->subsys_name);
 	g_free(parent->type_prefix);
@@ -177,6 +178,11 @@ struct lock_rw *mdev_active_sem(struct kobj *kobj)
 }
 
 const char *mdev_parent_path(const struct mdevfs_parent *p) { return p->path; }
+
+const char *mdev_parent_module(const struct mdevfs_parent *p)
+{
+	return p->module_info ? p->module_info->name : NULL;
+}
 
 const char *mdev_parent_subsystem(const struct mdevfs_parent *p, bool *bus)
 {

@@ -73,10 +73,33 @@ struct mdev_subsys {
 	GTree *parents;           /* name -> parent; sysfs_rwsem */
 };
 
+/* A kernel module as module/<name> shows it, from the configuration. */
+struct mdev_module_info {
+	char *name;
+	unsigned long coresize;
+	char *version;            /* NULL: no version file */
+	char *srcversion;         /* NULL: no srcversion file */
+	char **param_names;       /* parameters/<name> = value; NULL-terminated */
+	char **param_values;
+};
+
+/* module/<name>: the module that brings parents' mdev drivers. */
+struct mdev_module {
+	struct kobj kobj;
+	struct mdev_module_info info; /* its own copy */
+	struct sysfs_key *param_keys; /* their names, in kernfs order */
+	struct sysfs_entry *param_entries; /* their files: slot M_PARAM + i */
+	unsigned int nparams;
+	char *driver_name;        /* drivers/mdev:<driver>: the first parent's */
+	unsigned int users;       /* parents using it; sysfs_rwsem */
+	bool announced;           /* its add uevent sent; sysfs_rwsem */
+};
+
 /* bus/mdev/drivers/<name>: the mdev driver that parents name. */
 struct mdev_driver {
 	struct kobj kobj;
 	char *name;
+	char *module_name;        /* its module/<name>, or NULL (built in) */
 	unsigned int users;       /* parents using it; sysfs_rwsem */
 	GTree *devices;           /* name -> device with DEV_F_DRIVER; sysfs_rwsem */
 };
@@ -89,6 +112,7 @@ struct mdevfs_parent {
 	char *subsys_name;        /* "mtty", "pci" */
 	bool subsys_bus;          /* bus/<subsys>, else class/<subsys> */
 	char *driver_name;        /* its mdev driver */
+	struct mdev_module_info *module_info; /* the driver's module, or NULL */
 	char *vendor_group;       /* directory of vendor device attributes;
 				   * NULL: the device's own directory */
 	char **uevent_env;        /* its own uevent variables, KEY=VALUE */
@@ -105,6 +129,7 @@ struct mdevfs_parent {
 	struct mdev_pathdir *dir; /* holding directory, while added */
 	struct mdev_subsys *subsys;
 	struct mdev_driver *driver;
+	struct mdev_module *module; /* while added, if it has module_info */
 	unsigned int available;   /* core counter; mdev_list_lock */
 	struct lock_rw unreg_sem; /* create/remove: try shared; unregister */
 	struct lock_rw active_sem; /* backend calls from type attributes */
@@ -159,15 +184,17 @@ struct mdevfs_device {
 #define to_pathdir(k) container_of(k, struct mdev_pathdir, kobj)
 #define to_subsys(k) container_of(k, struct mdev_subsys, kobj)
 #define to_driver(k) container_of(k, struct mdev_driver, kobj)
+#define to_module(k) container_of(k, struct mdev_module, kobj)
 
 extern const struct kobj_type root_ktype, pathdir_ktype, subsys_ktype,
-	driver_ktype, parent_ktype, type_ktype, mdev_ktype, vfio_groups_ktype;
+	driver_ktype, parent_ktype, type_ktype, mdev_ktype, vfio_groups_ktype,
+	module_ktype;
 
 /* Slots of the root object: the fixed skeleton. */
 enum {
 	R_ROOT, R_CLASS, R_MDEV_BUS, R_VFIO_CLASS, R_VFIO_GROUP_CLASS, R_BUS, R_BUS_MDEV,
 	R_BUS_DEVICES, R_BUS_DRIVERS, R_BUS_AUTOPROBE, R_BUS_PROBE,
-	R_BUS_UEVENT, R_DEVICES, R_KERNEL, R_IOMMU_GROUPS, R_NR
+	R_BUS_UEVENT, R_DEVICES, R_KERNEL, R_IOMMU_GROUPS, R_MODULE, R_NR
 };
 
 /* mdev_sysfs_device.c: is @name one of the core's entries in a device's
@@ -187,6 +214,11 @@ void mdev_release(struct kobj *kobj);
 void pathdir_release(struct kobj *kobj);
 void subsys_release(struct kobj *kobj);
 void driver_release(struct kobj *kobj);
+void module_release(struct kobj *kobj);
+/* mdev_sysfs_module.c: a module made from @info (copied), for @driver. */
+struct mdev_module *mdev_module_new(const struct mdev_module_info *info,
+				    const char *driver);
+void mdev_module_info_free(struct mdev_module_info *info);
 struct lock_rw *parent_active_sem(struct kobj *kobj);
 struct lock_rw *type_active_sem(struct kobj *kobj);
 struct lock_rw *mdev_active_sem(struct kobj *kobj);
@@ -211,6 +243,7 @@ int mdev_wait_unused(struct mdevfs_device *mdev, struct mdev_store_ctx *sc);
 struct mdev_pathdir *mdev_devices_dir(void);
 GTree *mdev_subsystems(bool bus);  /* name -> class or bus subsys */
 GTree *mdev_drivers(void);         /* name -> driver */
+GTree *mdev_modules(void);         /* name -> module */
 /* Puts @obj (its key the last part of @path, "devices/a/b/name") in the
  * directory @path leads to, making the directories up to it; returns
  * that directory, referenced, or NULL when the name is taken or a
@@ -218,6 +251,9 @@ GTree *mdev_drivers(void);         /* name -> driver */
  * empty (the caller puts its reference after).  sysfs_rwsem exclusive. */
 struct mdev_pathdir *mdev_pathdir_attach(const char *path, struct kobj *obj);
 void mdev_pathdir_detach(struct mdev_pathdir *dir, struct kobj *obj);
+/* Sends the add event of the parent's module once, after its first
+ * parent registered, as a module's comes after its init. */
+void mdev_parent_announce_module(struct mdevfs_parent *parent);
 void mdev_tree_init(void);
 void mdev_tree_fini(void);
 
@@ -250,6 +286,10 @@ struct uevent *mdev_driver_uevent(struct kobj *obj, enum kobject_action action,
 				  const char *const *extra);
 struct uevent *mdev_bus_uevent(struct kobj *obj, enum kobject_action action,
 			       const char *const *extra);
+struct uevent *mdev_class_uevent(struct kobj *obj, enum kobject_action action,
+				 const char *const *extra);
+struct uevent *mdev_module_uevent(struct kobj *obj, enum kobject_action action,
+				  const char *const *extra);
 /* To the host, for store @sc (NULL: none); @ev is the host's to free. */
 void mdev_emit_uevent(struct uevent *ev, const struct mdev_store_ctx *sc);
 void mdev_send_uevent(struct kobj *obj, uevent_build_t build,

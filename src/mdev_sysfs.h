@@ -16,7 +16,13 @@
 enum { PD_DIR, PD_NR };                         /* path directories */
 enum { S_DIR, S_DEVICES, S_NR };                /* class/<x>, bus/<x> */
 enum { VG_DIR, VG_NR };                         /* devices/virtual/vfio */
-enum { DRV_DIR, DRV_BIND, DRV_UNBIND, DRV_UEVENT, DRV_NR };
+enum {                                          /* module/<name> */
+	M_DIR, M_CORESIZE, M_DRIVERS, M_DRIVER_LINK, M_HOLDERS, M_INITSIZE,
+	M_INITSTATE, M_PARAMS, M_REFCNT, M_SRCVERSION, M_TAINT, M_UEVENT,
+	M_VERSION, M_NR,
+	M_PARAM = 16 /* parameters: M_PARAM + index */
+};
+enum { DRV_DIR, DRV_BIND, DRV_UNBIND, DRV_UEVENT, DRV_MODULE, DRV_NR };
 
 enum {                                          /* parents */
 	P_DIR, P_UEVENT, P_SUBSYSTEM, P_POWER,
@@ -95,6 +101,7 @@ int uuid_name_lookup(const char *name, struct mdevfs_device **mdev);
 #define VFIO_GROUP_MAJOR 254
 extern const struct sysfs_coll iommu_groups_coll, vfio_dev_class_coll,
 	vfio_class_coll;
+extern const struct sysfs_coll modules_coll; /* mdev_sysfs_module.c */
 sysfs_show_t vfio_group_dev_show, vfio_group_uevent_show;
 int vfio_group_target(struct kobj *obj, char *buf, size_t size);
 int vfio_group_class_target(struct kobj *obj, char *buf, size_t size);

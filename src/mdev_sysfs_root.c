@@ -371,6 +371,16 @@ static int driver_name(struct kobj *obj, const struct sysfs_entry *ent,
 	return name_copy(buf, size, to_driver(obj)->name);
 }
 
+static bool driver_has_module(struct kobj *obj)
+{
+	return to_driver(obj)->module_name != NULL;
+}
+
+static int driver_module_target(struct kobj *obj, char *buf, size_t size)
+{
+	return link_path(buf, size, "module/%s", to_driver(obj)->module_name);
+}
+
 static void driver_container(struct kobj *obj, struct sysfs_node *dir)
 {
 	(void)obj;
@@ -406,6 +416,8 @@ static const struct sysfs_entry root_entries[R_NR] = {
 	[R_KERNEL] = { .name = "kernel", .mode = DIR_MODE, .dir = R_ROOT },
 	[R_IOMMU_GROUPS] = { .name = "iommu_groups", .mode = DIR_MODE,
 			     .dir = R_KERNEL, .coll = &iommu_groups_coll },
+	[R_MODULE] = { .name = "module", .mode = DIR_MODE, .dir = R_ROOT,
+		       .coll = &modules_coll },
 };
 
 static const struct sysfs_entry pathdir_entries[PD_NR] = {
@@ -433,6 +445,9 @@ static const struct sysfs_entry driver_entries[DRV_NR] = {
 			 .needs = OBJ_F_VISIBLE, .store = unbind_store },
 	[DRV_UEVENT] = { .name = "uevent", .mode = WO_MODE, .dir = DRV_DIR,
 			 .needs = OBJ_F_VISIBLE, UEVENT_STORE(mdev_driver_uevent) },
+	[DRV_MODULE] = { .name = "module", .mode = LNK_MODE, .dir = DRV_DIR,
+			 .needs = OBJ_F_VISIBLE, .is_visible = driver_has_module,
+			 .target = driver_module_target },
 };
 
 const struct kobj_type root_ktype = {

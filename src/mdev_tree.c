@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * What surrounds a parent device in sysfs and comes and goes with it: the
- * directories leading to it under devices/, its class or bus directory and
- * the mdev driver it names.  (The kernel has these before mdev sees the
- * parent; here a parent's device_add() creates them.)
+ * directories leading to it under devices/, its class or bus directory,
+ * the mdev driver it names and that driver's module.  (The kernel has
+ * these before mdev sees the parent; here a parent's device_add() creates
+ * them, with the events a module's loading sends: the driver's add, the
+ * class's, the parent's; the module's after the parent registers.  Its
+ * removal sends their removes after the parent's.)
  *
- * Everything here is changed under sysfs_rwsem held exclusively.
+ * Everything here is changed under sysfs_rwsem held exclusively; the
+ * events are built under it and sent after it (struct tree_events).
  */
 #include <errno.h>
 #include <string.h>
@@ -20,10 +24,30 @@ static struct mdev_pathdir devices_dir; /* devices/, never goes away */
  * a bus may have one name */
 static GTree *subsystems[2];
 static GTree *drivers;                  /* name -> visible driver */
+static GTree *modules;                  /* name -> visible module */
+
+/* Events of the objects around a parent, in the order they are sent. */
+struct tree_events {
+	struct uevent *ev[3];
+	unsigned int n;
+};
+
+static void tree_event(struct tree_events *te, struct kobj *obj,
+		       uevent_build_t build, enum kobject_action action)
+{
+	te->ev[te->n++] = build(obj, action, NULL);
+}
+
+static void tree_events_send(struct tree_events *te)
+{
+	for (unsigned int i = 0; i < te->n; i++)
+		mdev_emit_uevent(te->ev[i], NULL);
+}
 
 struct mdev_pathdir *mdev_devices_dir(void) { return &devices_dir; }
 GTree *mdev_subsystems(bool bus) { return subsystems[bus]; }
 GTree *mdev_drivers(void) { return drivers; }
+GTree *mdev_modules(void) { return modules; }
 
 void mdev_tree_init(void)
 {
@@ -34,10 +58,12 @@ void mdev_tree_init(void)
 	subsystems[false] = name_tree_new();
 	subsystems[true] = name_tree_new();
 	drivers = name_tree_new();
+	modules = name_tree_new();
 }
 
 void mdev_tree_fini(void)
 {
+	g_tree_destroy(modules);
 	g_tree_destroy(drivers);
 	g_tree_destroy(subsystems[true]);
 	g_tree_destroy(subsystems[false]);
@@ -110,12 +136,13 @@ void subsys_release(struct kobj *kobj)
 	g_free(subsys);
 }
 
-static void subsys_attach(struct mdevfs_parent *parent)
+/* A class gets its add event when it comes, a bus none (buses are the
+ * kernel's own). */
+static void subsys_attach(struct mdevfs_parent *parent, struct tree_events *te)
 {
 	GTree *tree = subsystems[parent->subsys_bus];
 	struct mdev_subsys *subsys = name_tree_find(tree, parent->subsys_name);
 
-	parent->subsys = subsys;
 	if (!subsys) {
 		subsys = g_new0(struct mdev_subsys, 1);
 		kobj_init(&subsys->kobj, &subsys_ktype);
@@ -125,18 +152,22 @@ static void subsys_attach(struct mdevfs_parent *parent)
 		subsys->parents = name_tree_new();
 		kobj_tree_insert(tree, &subsys->kobj);
 		sysfs_update_locked(&subsys->kobj, OBJ_F_VISIBLE, 0, NULL);
-		parent->subsys = subsys;
+		if (!subsys->bus)
+			tree_event(te, &subsys->kobj, mdev_class_uevent, KOBJ_ADD);
 	}
+	parent->subsys = subsys;
 	kobj_tree_insert(parent->subsys->parents, &parent->kobj);
 }
 
-static void subsys_detach(struct mdevfs_parent *parent)
+static void subsys_detach(struct mdevfs_parent *parent, struct tree_events *te)
 {
 	struct mdev_subsys *subsys = move_ptr(parent->subsys);
 
 	kobj_tree_remove(subsys->parents, &parent->kobj);
 	if (g_tree_nnodes(subsys->parents))
 		return;
+	if (!subsys->bus)
+		tree_event(te, &subsys->kobj, mdev_class_uevent, KOBJ_REMOVE);
 	sysfs_update_locked(&subsys->kobj, 0, OBJ_F_VISIBLE, NULL);
 	kobj_tree_remove(subsystems[subsys->bus], &subsys->kobj);
 	kobj_put(&subsys->kobj);
@@ -147,11 +178,12 @@ void driver_release(struct kobj *kobj)
 	struct mdev_driver *drv = to_driver(kobj);
 
 	g_tree_destroy(drv->devices);
+	g_free(drv->module_name);
 	g_free(drv->name);
 	g_free(drv);
 }
 
-static void driver_attach(struct mdevfs_parent *parent)
+static void driver_attach(struct mdevfs_parent *parent, struct tree_events *te)
 {
 	struct kobj *found = name_tree_find(drivers, parent->driver_name);
 	struct mdev_driver *drv;
@@ -163,23 +195,81 @@ static void driver_attach(struct mdevfs_parent *parent)
 		kobj_init(&drv->kobj, &driver_ktype);
 		drv->name = g_strdup(parent->driver_name);
 		sysfs_key_init(&drv->kobj.key, drv->name);
+		if (parent->module_info)
+			drv->module_name = g_strdup(parent->module_info->name);
 		drv->devices = name_tree_new();
 		kobj_tree_insert(drivers, &drv->kobj);
 		sysfs_update_locked(&drv->kobj, OBJ_F_VISIBLE, 0, NULL);
+		tree_event(te, &drv->kobj, mdev_driver_uevent, KOBJ_ADD);
 	}
 	drv->users++;
 	parent->driver = drv;
 }
 
-static void driver_detach(struct mdevfs_parent *parent)
+static void driver_detach(struct mdevfs_parent *parent, struct tree_events *te)
 {
 	struct mdev_driver *drv = move_ptr(parent->driver);
 
 	if (--drv->users)
 		return;
+	tree_event(te, &drv->kobj, mdev_driver_uevent, KOBJ_REMOVE);
 	sysfs_update_locked(&drv->kobj, 0, OBJ_F_VISIBLE, NULL);
 	kobj_tree_remove(drivers, &drv->kobj);
 	kobj_put(&drv->kobj);
+}
+
+/* The module is there before its driver, as a module's sysfs directory
+ * is before its init runs; its add event comes once a parent has
+ * registered (mdev_parent_announce_module()). */
+static void module_attach(struct mdevfs_parent *parent)
+{
+	struct kobj *found;
+	struct mdev_module *mod;
+
+	if (!parent->module_info)
+		return;
+	found = name_tree_find(modules, parent->module_info->name);
+	if (found) {
+		mod = to_module(found);
+	} else {
+		mod = mdev_module_new(parent->module_info, parent->driver_name);
+		kobj_tree_insert(modules, &mod->kobj);
+		sysfs_update_locked(&mod->kobj, OBJ_F_VISIBLE, 0, NULL);
+	}
+	mod->users++;
+	parent->module = mod;
+}
+
+static void module_detach(struct mdevfs_parent *parent, struct tree_events *te)
+{
+	struct mdev_module *mod = move_ptr(parent->module);
+
+	if (!mod || --mod->users)
+		return;
+	if (mod->announced)
+		tree_event(te, &mod->kobj, mdev_module_uevent, KOBJ_REMOVE);
+	sysfs_update_locked(&mod->kobj, 0, OBJ_F_VISIBLE, NULL);
+	kobj_tree_remove(modules, &mod->kobj);
+	kobj_put(&mod->kobj);
+}
+
+void mdev_parent_announce_module(struct mdevfs_parent *parent)
+{
+	struct mdev_module *mod;
+
+	sysfs_write_lock();
+	mod = parent->module;
+	if (mod && !mod->announced)
+		mod->announced = true;
+	else
+		mod = NULL;
+	if (mod)
+		kobj_get(&mod->kobj);
+	sysfs_write_unlock();
+	if (!mod)
+		return;
+	mdev_send_uevent(&mod->kobj, mdev_module_uevent, KOBJ_ADD, NULL, NULL);
+	kobj_put(&mod->kobj);
 }
 
 struct name_search {
@@ -232,6 +322,7 @@ void mdev_pathdir_detach(struct mdev_pathdir *dir, struct kobj *obj)
 
 int mdev_parent_add(struct mdevfs_parent *parent)
 {
+	struct tree_events te = { 0 };
 	int ret = -EEXIST;
 
 	sysfs_write_lock();
@@ -241,23 +332,26 @@ int mdev_parent_add(struct mdevfs_parent *parent)
 	parent->dir = mdev_pathdir_attach(parent->path, &parent->kobj);
 	if (!parent->dir)
 		goto out;
-	subsys_attach(parent);
-	driver_attach(parent);
+	module_attach(parent);
+	driver_attach(parent, &te);
+	subsys_attach(parent, &te);
 	sysfs_update_locked(&parent->kobj, PARENT_F_DEVICE, 0, NULL);
 	ret = 0;
 out:
 	sysfs_write_unlock();
-	if (ret)
+	if (ret) {
 		log_err("%s: cannot add %s: a device of that name or path "
 			"is already there", parent->name, parent->path);
-	else
-		mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_ADD,
-				 NULL, NULL);
-	return ret;
+		return ret;
+	}
+	tree_events_send(&te);
+	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_ADD, NULL, NULL);
+	return 0;
 }
 
 void mdev_parent_del(struct mdevfs_parent *parent)
 {
+	struct tree_events te = { 0 };
 	struct mdev_pathdir *dir;
 
 	sysfs_write_lock();
@@ -266,13 +360,14 @@ void mdev_parent_del(struct mdevfs_parent *parent)
 		return;
 	}
 	sysfs_update_locked(&parent->kobj, 0, PARENT_F_DEVICE, NULL);
-	driver_detach(parent);
-	subsys_detach(parent);
+	driver_detach(parent, &te);
+	subsys_detach(parent, &te);
+	module_detach(parent, &te);
 	dir = move_ptr(parent->dir);
 	mdev_pathdir_detach(dir, &parent->kobj);
 	sysfs_write_unlock();
 	kobj_put(&dir->kobj);
 	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_REMOVE, NULL,
 			 NULL);
+	tree_events_send(&te);
 }
-

@@ -94,6 +94,21 @@ struct uevent *mdev_driver_uevent(struct kobj *obj, enum kobject_action action,
 			 to_driver(obj)->name);
 }
 
+/* class/<name> of a class parent (class_register()'s kobject). */
+struct uevent *mdev_class_uevent(struct kobj *obj, enum kobject_action action,
+				 const char *const *extra)
+{
+	return new_event(action, "class", extra, "/class/%s",
+			 to_subsys(obj)->name);
+}
+
+struct uevent *mdev_module_uevent(struct kobj *obj, enum kobject_action action,
+				  const char *const *extra)
+{
+	return new_event(action, "module", extra, "/module/%s",
+			 to_module(obj)->info.name);
+}
+
 struct uevent *mdev_bus_uevent(struct kobj *obj, enum kobject_action action,
 			       const char *const *extra)
 {

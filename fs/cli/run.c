@@ -8,9 +8,9 @@
  * can be made where the kernel has nothing, and the mdevfs tree's pieces
  * are bind-mounted there: class/mdev_bus, class/vfio-dev, class/vfio,
  * bus/mdev, kernel/iommu_groups, devices/virtual/vfio (kept while empty,
- * where the kernel's goes), each parent's directory and class, also of
- * parents plugged later (`mdevfs ctl register`).  /etc/mdevctl.d gets a tmpfs with
- * the directories mdevctl requires.
+ * where the kernel's goes), each parent's directory, class and module,
+ * also of parents plugged later (`mdevfs ctl register`).  /etc/mdevctl.d
+ * gets a tmpfs with the directories mdevctl requires.
  *
  * The daemon's namespace keeps the staging ramfs (overlay layers, the FUSE
  * tree) over /tmp, so it can bind parents at any time.  COMMAND runs in a
@@ -53,18 +53,23 @@ struct run {
 	GPtrArray *mounts;    /* what to unmount at the end, last first */
 	struct lock_mutex lock; /* parents are shown by control threads; a leaf */
 	GHashTable *shown;    /* parent name -> struct shown; lock */
-	GHashTable *classes;  /* "class/NAME" -> struct shown; lock */
+	/* "class/NAME", "module/NAME" -> struct shown: what parents share;
+	 * lock */
+	GHashTable *shared;
 	pid_t child;
 	int status;           /* the child's, as waitpid() gives it */
 	pthread_t loop;       /* runs the FUSE loop */
 };
 
-/* What showing a parent or a class made, undone when it goes. */
+/* What a parent shares with others: its class and its module. */
+enum { SHARED_CLASS, SHARED_MODULE, SHARED_NR };
+
+/* What showing a parent or what it shares made, undone when it goes. */
 struct shown {
 	GPtrArray *mounts;    /* last first */
 	GPtrArray *dirs;      /* made in the overlay, deepest last */
-	char *class;          /* a parent's class, if bound by mdevfs */
-	guint users;          /* a class's parents */
+	char *shared[SHARED_NR]; /* a parent's, if bound by mdevfs */
+	guint users;          /* a shared directory's parents */
 };
 
 static struct fuse_session *session; /* for the SIGUSR1 handler */
@@ -136,7 +141,8 @@ static void shown_free(gpointer data)
 		rmdir(g_ptr_array_index(sh->dirs, i));
 	g_ptr_array_free(sh->mounts, TRUE);
 	g_ptr_array_free(sh->dirs, TRUE);
-	g_free(sh->class);
+	for (int i = 0; i < SHARED_NR; i++)
+		g_free(sh->shared[i]);
 	g_free(sh);
 }
 
@@ -149,33 +155,46 @@ static struct shown *shown_new(void)
 	return sh;
 }
 
-/* The parent's class directory, unless the host has that class (a class
- * of the host's own stays the host's).  Caller holds r->lock. */
-static int show_class(struct run *r, struct mdevfs_parent *p, struct shown *psh)
+/* @rel (a class or module directory) of the tree at /sys for parent
+ * shown as @psh, unless the host has its own (a class or module of the
+ * host's stays the host's).  Caller holds r->lock. */
+static int show_shared(struct run *r, const char *rel, int which,
+		       struct shown *psh)
 {
-	bool bus;
-	const char *subsys = mdev_parent_subsystem(p, &bus);
-	g_autofree char *cls = g_strdup_printf("class/%s", subsys);
-	g_autofree char *path = g_strdup_printf("/sys/%s", cls);
-	struct shown *sh = g_hash_table_lookup(r->classes, cls);
+	g_autofree char *path = g_strdup_printf("/sys/%s", rel);
+	struct shown *sh = g_hash_table_lookup(r->shared, rel);
 
 	lock_assert_held(&r->lock);
-	if (bus || (!sh && access(path, F_OK) == 0))
+	if (!sh && access(path, F_OK) == 0)
 		return 0;
 	if (!sh) {
 		sh = shown_new();
-		if (bind_tree(sh->mounts, sh->dirs, cls)) {
+		if (bind_tree(sh->mounts, sh->dirs, rel)) {
 			shown_free(sh);
 			return -1;
 		}
-		g_hash_table_insert(r->classes, g_strdup(cls), sh);
+		g_hash_table_insert(r->shared, g_strdup(rel), sh);
 	}
 	sh->users++;
-	psh->class = g_steal_pointer(&cls);
+	psh->shared[which] = g_strdup(rel);
 	return 0;
 }
 
-/* The parent's directory and class at /sys. */
+/* The parent's class (a bus is the host's) and module. */
+static int show_surroundings(struct run *r, struct mdevfs_parent *p,
+			     struct shown *psh)
+{
+	bool bus;
+	const char *subsys = mdev_parent_subsystem(p, &bus);
+	const char *module = mdev_parent_module(p);
+	g_autofree char *cls = g_strdup_printf("class/%s", subsys);
+	g_autofree char *mod = module ? g_strdup_printf("module/%s", module) : NULL;
+
+	return (!bus && show_shared(r, cls, SHARED_CLASS, psh)) ||
+	       (mod && show_shared(r, mod, SHARED_MODULE, psh)) ? -1 : 0;
+}
+
+/* The parent's directory, class and module at /sys. */
 static int show_parent(struct daemon *d, struct mdevfs_parent *p)
 {
 	struct run *r = d->run;
@@ -183,7 +202,8 @@ static int show_parent(struct daemon *d, struct mdevfs_parent *p)
 	int ret;
 
 	lock_mutex(&r->lock);
-	ret = bind_tree(sh->mounts, sh->dirs, mdev_parent_path(p)) || show_class(r, p, sh);
+	ret = bind_tree(sh->mounts, sh->dirs, mdev_parent_path(p)) ||
+	      show_surroundings(r, p, sh);
 	if (ret)
 		shown_free(sh);
 	else
@@ -192,17 +212,21 @@ static int show_parent(struct daemon *d, struct mdevfs_parent *p)
 	return ret ? -EIO : 0;
 }
 
-/* Undoes show_parent(); a class goes with the last parent in it. */
+/* Undoes show_parent(); a class or module goes with its last parent. */
 static void hide_parent(struct daemon *d, struct mdevfs_parent *p)
 {
 	struct run *r = d->run;
-	struct shown *sh, *cls;
+	struct shown *sh;
 
 	lock_mutex(&r->lock);
 	sh = g_hash_table_lookup(r->shown, mdevfs_parent_name(p));
-	cls = sh && sh->class ? g_hash_table_lookup(r->classes, sh->class) : NULL;
-	if (cls && !--cls->users)
-		g_hash_table_remove(r->classes, sh->class);
+	for (int i = 0; sh && i < SHARED_NR; i++) {
+		struct shown *shared = sh->shared[i] ?
+			g_hash_table_lookup(r->shared, sh->shared[i]) : NULL;
+
+		if (shared && !--shared->users)
+			g_hash_table_remove(r->shared, sh->shared[i]);
+	}
 	g_hash_table_remove(r->shown, mdevfs_parent_name(p));
 	unlock_mutex(&r->lock);
 }
@@ -396,7 +420,7 @@ static pid_t start_command(char **argv, const char *control)
 static void unmount_all(struct run *r)
 {
 	g_hash_table_remove_all(r->shown);
-	g_hash_table_remove_all(r->classes);
+	g_hash_table_remove_all(r->shared);
 	for (guint i = r->mounts->len; i-- > 0;)
 		umount2(g_ptr_array_index(r->mounts, i), MNT_DETACH);
 }
@@ -459,7 +483,7 @@ int run_command(const struct daemon_options *o, GPtrArray *parents,
 	r.mounts = g_ptr_array_new_with_free_func(g_free);
 	lock_mutex_init(&r.lock, LOCK_RUN);
 	r.shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, shown_free);
-	r.classes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	r.shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					  shown_free);
 	if (enter_namespaces(&r) || control_open(&r.d, control) ||
 	    daemon_prepare(&r.d))
@@ -474,7 +498,7 @@ out:
 		tree_unmount(&r.d.mount, r.d.se);
 	daemon_finish(&r.d);
 	control_close(&r.d);
-	g_hash_table_destroy(r.classes);
+	g_hash_table_destroy(r.shared);
 	g_hash_table_destroy(r.shown);
 	lock_mutex_destroy(&r.lock);
 	g_ptr_array_free(r.mounts, TRUE);

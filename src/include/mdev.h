@@ -63,6 +63,8 @@ unsigned int mdev_device_count(void);
 const char *mdev_parent_path(const struct mdevfs_parent *parent);
 /* Its subsystem ("mtty", "pci"); *@bus: under bus/, else under class/. */
 const char *mdev_parent_subsystem(const struct mdevfs_parent *parent, bool *bus);
+/* The module its driver comes from, or NULL. */
+const char *mdev_parent_module(const struct mdevfs_parent *parent);
 unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);
 /* The backend's account of its resources ("" if it has none). */
 ssize_t mdev_parent_status(struct mdevfs_parent *parent, char *buf,

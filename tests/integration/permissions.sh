@@ -97,7 +97,8 @@ kernel_mode() { # TYPE PATH
 	case "$1:$2" in
 	d:*) echo 755 ;;
 	l:*) echo 777 ;;
-	f:bus/mdev/uevent | f:bus/mdev/drivers/*/uevent) echo 200 ;;
+	f:bus/mdev/uevent | f:bus/mdev/drivers/*/uevent | f:module/*/uevent) echo 200 ;;
+	f:module/*) echo 444 ;;
 	f:*/create | f:*/remove | f:*/bind | f:*/unbind | f:*/drivers_probe) echo 200 ;;
 	f:*/uevent | f:*/drivers_autoprobe | f:*/power/control | f:*/type) echo 644 ;;
 	f:*/power/autosuspend_delay_ms | f:*/power/async | f:*/vendor/weight) echo 644 ;;

@@ -44,7 +44,7 @@ static void mode_is(const char *path, mode_t want, off_t size)
 
 START_TEST(shape)
 {
-	ck_assert_str_eq(ls(m.dir), "bus class devices kernel");
+	ck_assert_str_eq(ls(m.dir), "bus class devices kernel module");
 	ck_assert_str_eq(link_of(at(&m, "class/mdev_bus/mtty")),
 			 "../../devices/virtual/mtty/mtty");
 	ck_assert_str_eq(link_of(at(&m, "class/mdev_bus/mdpy")),
@@ -61,7 +61,17 @@ START_TEST(shape)
 	ck_assert_str_eq(ls(at(&m, "bus/mdev")),
 			 "devices drivers drivers_autoprobe drivers_probe uevent");
 	ck_assert_str_eq(ls(at(&m, "bus/mdev/drivers")), "mbochs mdpy mtty");
-	ck_assert_str_eq(ls(at(&m, "bus/mdev/drivers/mtty")), "bind uevent unbind");
+	ck_assert_str_eq(ls(at(&m, "bus/mdev/drivers/mtty")),
+			 "bind module uevent unbind");
+	ck_assert_str_eq(link_of(at(&m, "bus/mdev/drivers/mtty/module")),
+			 "../../../../module/mtty");
+	ck_assert_str_eq(ls(at(&m, "module")), "mbochs mdpy mtty");
+	ck_assert_str_eq(ls(at(&m, "module/mtty")), "coresize drivers holders "
+			 "initsize initstate refcnt srcversion taint uevent version");
+	ck_assert_str_eq(ls(at(&m, "module/mdpy/parameters")), "count");
+	ck_assert_str_eq(get(at(&m, "module/mdpy/parameters/count")), "4\n");
+	ck_assert_str_eq(link_of(at(&m, "module/mtty/drivers/mdev:mtty")),
+			 "../../../bus/mdev/drivers/mtty");
 	ck_assert_str_eq(ls(at(&m, "kernel")), "iommu_groups");
 	ck_assert_uint_eq(count(at(&m, "kernel/iommu_groups")), 0);
 	ck_assert_uint_eq(count(at(&m, "class/vfio-dev")), 0);

@@ -100,9 +100,12 @@ def key(props):
 def expected(u):
     """The kernel's uevents for the scripted run (kernel-mdev-abi.md §3, §4)."""
     ev = []
+    # start: each sample module as it loads (driver, class, parent, module)
     for path, subsys in ((MTTY, "mtty"), (MDPY, "mdpy"), (MBOCHS, "mbochs")):
-        ev += [f"add {path} {subsys}",
-               f"change {path} {subsys} MDEV_STATE=registered"]
+        ev += [f"add /bus/mdev/drivers/{subsys} drivers",
+               f"add /class/{subsys} class", f"add {path} {subsys}",
+               f"change {path} {subsys} MDEV_STATE=registered",
+               f"add /module/{subsys} module"]
     created = []  # (devpath, driver, vfio index = its iommu group)
 
     def group(action, n):
@@ -133,7 +136,9 @@ def expected(u):
                 ev += [f"remove {d}/vfio-dev/vfio{i} vfio-dev",
                        group("remove", i), f"unbind {d} mdev", f"remove {d} mdev"]
         ev += [f"change {path} {subsys} MDEV_STATE=unregistered",
-               f"remove {path} {subsys}"]
+               f"remove {path} {subsys}",
+               f"remove /bus/mdev/drivers/{subsys} drivers",
+               f"remove /class/{subsys} class", f"remove /module/{subsys} module"]
     return ev
 
 
@@ -160,10 +165,19 @@ def parse_udevadm(text):
     return out
 
 
+SAMPLES = ("mtty", "mdpy", "mbochs")
+
+
+def is_ours(p):
+    """An event of mdevfs's (not the kernel's own, e.g. the mount's bdi)."""
+    sub, path = p.get("SUBSYSTEM"), p.get("DEVPATH", "")
+    if sub in ("drivers", "class", "module"):
+        return path.rsplit("/", 1)[-1] in SAMPLES
+    return sub in ("mdev", "vfio-dev", "vfio") + SAMPLES
+
+
 def ours(events, mount):
-    """mdevfs's events (not the kernel's own, e.g. the mount's bdi)."""
-    return [p for p in events if p.get("SUBSYSTEM") in
-            ("mdev", "vfio-dev", "vfio", "mtty", "mdpy", "mbochs")]
+    return [p for p in events if is_ours(p)]
 
 
 def main():
@@ -218,8 +232,7 @@ def main():
     want = expected(u)
     want_mdev = [k for k in want if k.split()[2] == "mdev"]
     for r in recorders:
-        got = [key(p) for p, _ in r.events if p.get("SUBSYSTEM") in
-               ("mdev", "vfio-dev", "vfio", "mtty", "mdpy", "mbochs")]
+        got = [key(p) for p, _ in r.events if is_ours(p)]
         filtered = "(mdev)" in r.name
         check(f"{r.name}: the kernel's sequence", got == (want_mdev if filtered else want),
               "\n  " + "\n  ".join(difference(got, want_mdev if filtered else want)))

@@ -305,7 +305,7 @@ START_TEST(remove_cleans_everything)
 	kobj_get(remove_file.obj); /* as an open file's inode does */
 	ck_assert_int_eq(tree_remove(u), 0);
 	ck_assert_uint_eq(tree_count("bus/mdev/devices"), 0);
-	ck_assert_uint_eq(tree_count("bus/mdev/drivers/mtty"), 3); /* bind unbind uevent */
+	ck_assert_uint_eq(tree_count("bus/mdev/drivers/mtty"), 4); /* bind unbind uevent module */
 	ck_assert_uint_eq(tree_count(MTTY TYPES "mtty-1/devices"), 0);
 	ck_assert_uint_eq(tree_count("kernel/iommu_groups"), 0);
 	ck_assert_uint_eq(tree_count("class/vfio-dev"), 0);

@@ -70,13 +70,24 @@ START_TEST(registration)
 {
 	g_autofree char *all = since(0);
 
+	/* as each sample module's loading: its driver, its class, the
+	 * parent, registered, then the module */
 	ck_assert_str_eq(all,
+		"add /bus/mdev/drivers/mtty drivers\n"
+		"add /class/mtty class\n"
 		"add " MTTY " mtty\n"
 		"change " MTTY " mtty MDEV_STATE=registered\n"
+		"add /module/mtty module\n"
+		"add /bus/mdev/drivers/mdpy drivers\n"
+		"add /class/mdpy class\n"
 		"add /devices/virtual/mdpy/mdpy mdpy\n"
 		"change /devices/virtual/mdpy/mdpy mdpy MDEV_STATE=registered\n"
+		"add /module/mdpy module\n"
+		"add /bus/mdev/drivers/mbochs drivers\n"
+		"add /class/mbochs class\n"
 		"add /devices/virtual/mbochs/mbochs mbochs\n"
-		"change /devices/virtual/mbochs/mbochs mbochs MDEV_STATE=registered\n");
+		"change /devices/virtual/mbochs/mbochs mbochs MDEV_STATE=registered\n"
+		"add /module/mbochs module\n");
 	tree_teardown(parents);
 }
 END_TEST
@@ -176,7 +187,10 @@ START_TEST(unregistration_order)
 		"unbind " MTTY "/%2$s mdev\n"
 		"remove " MTTY "/%2$s mdev\n"
 		"change " MTTY " mtty MDEV_STATE=unregistered\n"
-		"remove " MTTY " mtty\n", a, b);
+		"remove " MTTY " mtty\n"
+		"remove /bus/mdev/drivers/mtty drivers\n"
+		"remove /class/mtty class\n"
+		"remove /module/mtty module\n", a, b);
 	got = since(mark);
 	ck_assert_str_eq(got, want);
 	tree_teardown(parents);
