@@ -32,6 +32,6 @@ echo "kernel: $(head -1 "$work/out/env.txt"); $(grep '^nproc=' "$work/out/env.tx
 echo "real sysfs (3 runs):"
 cat "$work/out/cycle-kernel.txt"
 if [ -n "$MDEVFS" ]; then
-	echo "mdevfs run -- cycle in the same VM (default options, state dir on the VM's tmpfs /run):"
+	echo "mdevfs run -- cycle in the same VM (default options; the VM's /run is its initramfs, in RAM):"
 	grep '^cycles=' "$work/out/cycle-vm-mdevfs.txt" || cat "$work/out/cycle-vm-mdevfs.txt"
 fi
