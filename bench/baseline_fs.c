@@ -187,13 +187,13 @@ static fuse_ino_t lookup_locked(fuse_ino_t dir, const char *name)
 	if (!is_fixed(dir)) {
 		struct dev *d = dev_of(dir);
 
-		if (kind_of(dir) != K_DIR || !d->live || strcmp(name, "remove"))
+		if (kind_of(dir) != K_DIR || !d->live || strcmp(name, "remove") != 0)
 			return 0;
 		d->nlookup++;
 		return dev_ino(d, K_REMOVE);
 	}
 	for (fuse_ino_t i = CLASS; i < NFIXED; i++)
-		if (fixed[i].parent == dir && !strcmp(fixed[i].name, name))
+		if (fixed[i].parent == dir && strcmp(fixed[i].name, name) == 0)
 			return i;
 	if (dir == BUS_DEVICES)
 		return lookup_dev(name, -1, K_LINK);
@@ -496,7 +496,7 @@ static const struct fuse_lowlevel_ops baseline_ops = {
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	bool debug = argc == 3 && !strcmp(argv[1], "-d");
+	bool debug = argc == 3 && strcmp(argv[1], "-d") == 0;
 	struct fuse_loop_config *cfg;
 	struct fuse_session *se;
 	int ret = 1;

@@ -165,6 +165,7 @@ void bench_requests(FILE *md, const char *outdir)
 	char (*uuids)[37] = g_malloc0((size_t)n * sizeof(*uuids));
 	char kept[37];
 
+	memset(lr, 0, sizeof(lr));
 	for (int f = 0; f < 2; f++) {
 		snprintf(lr[f].path, sizeof(lr[f].path), "%s/requests-%s.log", outdir,
 			 f ? "baseline" : "mdevfs");

@@ -105,7 +105,8 @@ static int cycle_variants(struct variant v[MAX_VARIANTS], char *tmpfs_dir)
 	memset(&v[n], 0, sizeof(v[n]));
 	snprintf(v[n].label, sizeof(v[0].label), "`--state-dir` on a tmpfs");
 	snprintf(v[n++].opt[0], sizeof(v[0].opt[0]), "--state-dir=%s/state", tmpfs_dir);
-	if (strcmp(fs_type("/run"), "the disk") && !strcmp(fs_type("/var/tmp"), "the disk")) {
+	if (strcmp(fs_type("/run"), "the disk") != 0 &&
+	    strcmp(fs_type("/var/tmp"), "the disk") == 0) {
 		memset(&v[n], 0, sizeof(v[n]));
 		snprintf(v[n].label, sizeof(v[0].label), "`--state-dir` on the disk (/var/tmp)");
 		snprintf(v[n++].opt[0], sizeof(v[0].opt[0]),
