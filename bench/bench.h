@@ -33,6 +33,10 @@ void mdevfs_up(struct daemon *d, unsigned int delay_ms);
 void mdevfs_up_with(struct daemon *d, unsigned int delay_ms, const char *opt1,
 		    const char *opt2);
 void baseline_up(struct daemon *d);
+/* The baseline with one option (NULL: none; "-d": libfuse's debug log). */
+void baseline_up_with(struct daemon *d, const char *opt);
+/* The next daemon started logs its stderr to @path, not to bench_log. */
+void next_spawn_log(const char *path);
 /* SIGTERM until exit: ms from the signal to the mount gone. */
 double daemon_down(struct daemon *d);
 long daemon_rss_kib(const struct daemon *d);
@@ -68,8 +72,17 @@ void samples_free(struct samples *s);
 
 /* workloads.c, scale.c, uevents.c: each writes its markdown to @md and its
  * plot data under @outdir, and fills its part of the results. */
+#define MAX_VARIANTS 4
+enum read_op { R_STAT, R_READDIR, R_CAT, R_OPS };
 struct results {
-	double cycle_ratio_rounds, cycle_ratio_mean, cycle_ratio_p50;
+	/* the cycle, per mdevfs configuration: median of the rounds' ratios */
+	int n_variants;
+	char variant[MAX_VARIANTS][160];
+	double cycle_ratio[MAX_VARIANTS];
+	double cycle_us[MAX_VARIANTS][2]; /* mean: mdevfs, baseline */
+	double req_cycle[2];              /* FUSE requests per cycle: mdevfs, baseline */
+	long read_devices;                /* the larger level of the readers */
+	double read_ratio[2][R_OPS];      /* p50 ratio at 1 and at read_devices */
 	double wave_ms[2];              /* 16 creates, 20 ms vendor: 1, 8 parents */
 	double scale_create_ratio[3];   /* create at N / at 0, p50 */
 	double scale_rss_per_dev[3];    /* bytes */
@@ -77,9 +90,11 @@ struct results {
 };
 extern struct results results;
 extern double bench_scale; /* 1.0, or less for a quick run */
+extern long bench_read_devices; /* --read-devices=N: the readers' larger level, or 0 */
 extern char bench_log[256]; /* the daemons' stderr */
 
-void bench_cycle(FILE *md, const char *outdir, struct daemon *m, struct daemon *b);
+void bench_cycle(FILE *md, const char *outdir, struct daemon *b);
+void bench_requests(FILE *md, const char *outdir);
 void bench_reads(FILE *md);
 void bench_concurrency(FILE *md, const char *outdir, struct daemon *m,
 		       struct daemon *b);

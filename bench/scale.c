@@ -115,7 +115,7 @@ void bench_scale_run(FILE *md, const char *outdir, struct daemon *empty)
 	fprintf(md, "\nCreates and removes timed on bench0 of a second mdevfs that holds "
 		"the N devices (all on bench0, made by 2 writers) and of the empty "
 		"one, %d interleaved rounds of 40; readdir: median of 7 listings "
-		"each (3 at 100,000), the baseline listing N made-up names. RSS: "
+		"each (3 at 100,000), the baseline listing its N devices. RSS: "
 		"VmRSS after the fill minus before, over N. Start-up: exec to "
 		"mounted, with 8 parents of 200,000 instances each (devices do not "
 		"outlive the daemon, so it starts empty whatever N was). Shutdown: "

@@ -50,16 +50,27 @@ static bool is_mounted(const char *dir)
 
 /* Runs @argv (its last element before NULL is the mountpoint) and waits
  * for the mount. */
+static char spawn_log[256]; /* next_spawn_log(): for the next daemon only */
+
+void next_spawn_log(const char *path)
+{
+	snprintf(spawn_log, sizeof(spawn_log), "%s", path);
+}
+
 static void daemon_spawn(struct daemon *d, char *const argv[])
 {
+	char logpath[256];
 	double t0 = now_ms();
 	int status;
+
+	snprintf(logpath, sizeof(logpath), "%s", spawn_log[0] ? spawn_log : bench_log);
+	spawn_log[0] = '\0';
 
 	d->pid = fork();
 	if (d->pid < 0)
 		die("fork: %s", strerror(errno));
 	if (d->pid == 0) {
-		int log = open(bench_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
 		prctl(PR_SET_PDEATHSIG, SIGTERM); /* the driver died: unmount */
 		if (log >= 0)
@@ -119,9 +130,18 @@ void mdevfs_up_with(struct daemon *d, unsigned int delay_ms, const char *opt1,
 
 void baseline_up(struct daemon *d)
 {
-	char *argv[] = { (char *)BASELINE_BIN, d->dir, NULL };
+	baseline_up_with(d, NULL);
+}
+
+void baseline_up_with(struct daemon *d, const char *opt)
+{
+	char *argv[] = { (char *)BASELINE_BIN, (char *)opt, d->dir, NULL };
 
 	new_mountpoint(d, "baseline");
+	if (!opt) {
+		argv[1] = d->dir;
+		argv[2] = NULL;
+	}
 	daemon_spawn(d, argv);
 }
 
