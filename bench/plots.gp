@@ -10,7 +10,7 @@ set xlabel 'percentile'
 set ylabel 'cycle (µs)'
 set logscale y
 plot dat.'/cycle.dat' using 1:2 with lines lw 2 title 'mdevfs', \
-     '' using 1:3 with lines lw 2 title 'baseline FS (FUSE floor)'
+     '' using 1:3 with lines lw 2 title 'baseline (plainest FUSE fs, libfuse defaults)'
 unset logscale
 
 set output png.'/concurrency.png'
