@@ -69,6 +69,8 @@ void parent_release(struct kobj *kobj)
 	g_strfreev(parent->uevent_env);
 	g_free(parent->types);
 	g_free(parent->vendor_group);
+	for (unsigned int i = 0; i < parent->nplug_events; i++)
+		uevent_free(parent->plug_events[i]);
 	mdev_module_info_free(parent->module_info);
 	g_free(parent->driver_name);
 	g_free(parent->subsys_name);

@@ -27,6 +27,8 @@
 /* Visibility flags (kobj.flags).  Simple objects have one. */
 #define OBJ_F_VISIBLE       (1u << 0)
 
+#define MDEV_PLUG_EVENTS 3 /* a parent's add: its driver's, class's, own */
+
 /* Parents, in the order mdev_register_parent() creates them. */
 #define PARENT_F_DEVICE     (1u << 0) /* its dir, uevent, subsystem, power/ */
 #define PARENT_F_TYPES      (1u << 1) /* mdev_supported_types/ */
@@ -130,6 +132,10 @@ struct mdevfs_parent {
 	struct mdev_subsys *subsys;
 	struct mdev_driver *driver;
 	struct mdev_module *module; /* while added, if it has module_info */
+	/* The events of mdev_parent_add_silent() (driver, class, its own
+	 * add), until mdev_parent_announce() sends them. */
+	struct uevent *plug_events[MDEV_PLUG_EVENTS];
+	unsigned int nplug_events;
 	unsigned int available;   /* core counter; mdev_list_lock */
 	struct lock_rw unreg_sem; /* create/remove: try shared; unregister */
 	struct lock_rw active_sem; /* backend calls from type attributes */

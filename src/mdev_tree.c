@@ -28,7 +28,7 @@ static GTree *modules;                  /* name -> visible module */
 
 /* Events of the objects around a parent, in the order they are sent. */
 struct tree_events {
-	struct uevent *ev[3];
+	struct uevent *ev[MDEV_PLUG_EVENTS];
 	unsigned int n;
 };
 
@@ -320,7 +320,7 @@ void mdev_pathdir_detach(struct mdev_pathdir *dir, struct kobj *obj)
 	pathdir_prune(dir);
 }
 
-int mdev_parent_add(struct mdevfs_parent *parent)
+int mdev_parent_add_silent(struct mdevfs_parent *parent)
 {
 	struct tree_events te = { 0 };
 	int ret = -EEXIST;
@@ -336,17 +336,35 @@ int mdev_parent_add(struct mdevfs_parent *parent)
 	driver_attach(parent, &te);
 	subsys_attach(parent, &te);
 	sysfs_update_locked(&parent->kobj, PARENT_F_DEVICE, 0, NULL);
+	/* Sent by mdev_parent_announce(), in this order. */
+	tree_event(&te, &parent->kobj, mdev_parent_uevent, KOBJ_ADD);
+	memcpy(parent->plug_events, te.ev, sizeof(te.ev[0]) * te.n);
+	parent->nplug_events = te.n;
 	ret = 0;
 out:
 	sysfs_write_unlock();
-	if (ret) {
+	if (ret)
 		log_err("%s: cannot add %s: a device of that name or path "
 			"is already there", parent->name, parent->path);
-		return ret;
-	}
+	return ret;
+}
+
+void mdev_parent_announce(struct mdevfs_parent *parent)
+{
+	struct tree_events te = { .n = parent->nplug_events };
+
+	memcpy(te.ev, parent->plug_events, sizeof(te.ev[0]) * te.n);
+	parent->nplug_events = 0;
 	tree_events_send(&te);
-	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_ADD, NULL, NULL);
-	return 0;
+}
+
+int mdev_parent_add(struct mdevfs_parent *parent)
+{
+	int ret = mdev_parent_add_silent(parent);
+
+	if (!ret)
+		mdev_parent_announce(parent);
+	return ret;
 }
 
 void mdev_parent_del(struct mdevfs_parent *parent)

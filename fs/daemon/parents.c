@@ -114,14 +114,17 @@ int parents_plug(struct daemon *d, GPtrArray *parents)
 	for (i = 0; i < parents->len && !ret; i++) {
 		struct mdevfs_parent *p = g_ptr_array_index(parents, i);
 
-		ret = mdev_parent_add(p);
-		if (!ret) {
+		ret = mdev_parent_add_silent(p);
+		if (ret)
+			continue;
+		/* Shown before its first event: a monitor finds it. */
+		if (d->show_parent)
+			ret = d->show_parent(d, p);
+		mdev_parent_announce(p);
+		if (!ret)
 			ret = mdev_register_parent(p);
-			if (!ret && d->show_parent)
-				ret = d->show_parent(d, p);
-			if (ret)
-				parent_gone(d, p);
-		}
+		if (ret)
+			parent_gone(d, p);
 	}
 	/* All or none: the ones before the failure go again. */
 	for (guint j = ret ? i - 1 : 0; j-- > 0;)

@@ -25,6 +25,11 @@ void mdev_parent_put(struct mdevfs_parent *parent);
 /* Parent devices: add makes its directory appear (the parent's own
  * device_add()); register makes it an mdev parent. */
 int mdev_parent_add(struct mdevfs_parent *parent);
+/* The same in two steps, for a host that shows the parent elsewhere
+ * (`mdevfs run`'s binds) before any of its events goes out: the tree
+ * changes, then the events. */
+int mdev_parent_add_silent(struct mdevfs_parent *parent);
+void mdev_parent_announce(struct mdevfs_parent *parent);
 void mdev_parent_del(struct mdevfs_parent *parent);
 int mdev_register_parent(struct mdevfs_parent *parent);
 void mdev_unregister_parent(struct mdevfs_parent *parent);
