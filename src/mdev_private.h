@@ -24,15 +24,21 @@
 #include "mdev_host.h"
 #include "sysfs.h"
 
-/* Visibility flags (kobj.flags).  Simple objects have one. */
+/* Visibility flags (kobj.flags).  Simple objects have one; a driver and
+ * a module also OBJ_F_FILES, what is in their directory, which goes
+ * before the remove event while the directory stays for it. */
 #define OBJ_F_VISIBLE       (1u << 0)
+#define OBJ_F_FILES         (1u << 1)
+#define OBJ_F_ALL           (OBJ_F_VISIBLE | OBJ_F_FILES)
 
-#define MDEV_PLUG_EVENTS 3 /* a parent's add: its driver's, class's, own */
+#define MDEV_PLUG_EVENTS 2 /* before a parent's add: its driver's, class's */
 
 /* Parents, in the order mdev_register_parent() creates them. */
 #define PARENT_F_DEVICE     (1u << 0) /* its dir, uevent, subsystem, power/ */
 #define PARENT_F_TYPES      (1u << 1) /* mdev_supported_types/ */
 #define PARENT_F_CLASS_LINK (1u << 2) /* class/mdev_bus/<name> */
+#define PARENT_F_SUBSYS_LINK (1u << 3) /* class/<class>/<name>: after the
+					* driver's and the class's add */
 
 /* Devices, in the order mdev_device_create() creates them. */
 #define DEV_F_DIR       (1u << 0) /* <uuid>/ in the parent's directory */
@@ -43,7 +49,12 @@
 #define DEV_F_VENDOR    (1u << 5) /* the vendor's attribute directory */
 #define DEV_F_TYPE_LINK (1u << 6) /* <type>/devices/<uuid> */
 #define DEV_F_MDEV_TYPE (1u << 7) /* mdev_type */
-#define DEV_F_GROUP     (1u << 8) /* its iommu group and vfio group device */
+#define DEV_F_GROUP     (1u << 8) /* the vfio group device's files and links */
+/* The directories of the iommu group, the vfio group device and
+ * vfio-dev/vfioN: each stays until its remove event is out, as kernfs
+ * removes a device's directory after device_del()'s uevent. */
+#define DEV_F_GROUP_DIR (1u << 9)
+#define DEV_F_VFIO_DIR  (1u << 10)
 
 /* The numbers vfio gives a device: its iommu group, its vfio-dev index. */
 enum mdev_number { MDEV_GROUP, MDEV_VFIO, MDEV_NUMBERS };

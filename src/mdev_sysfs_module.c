@@ -58,7 +58,7 @@ struct mdev_module *mdev_module_new(const struct mdev_module_info *info,
 		sysfs_key_init(&mod->param_keys[i], mod->info.param_names[i]);
 		mod->param_entries[i] = (struct sysfs_entry){
 			.name = mod->info.param_names[i], .mode = RO_MODE,
-			.dir = M_PARAMS, .needs = OBJ_F_VISIBLE,
+			.dir = M_PARAMS, .needs = OBJ_F_ALL,
 			.show = param_show, .priv = i,
 		};
 	}
@@ -224,7 +224,7 @@ static void in_modules(struct kobj *obj, struct sysfs_node *dir)
 
 #define MOD_FILE(slot, fname, fmode, ...)                                    \
 	[slot] = { .name = (fname), .mode = (fmode), .dir = M_DIR,           \
-		   .needs = OBJ_F_VISIBLE, __VA_ARGS__ }
+		   .needs = OBJ_F_ALL, __VA_ARGS__ }
 
 static const struct sysfs_entry module_entries[M_NR] = {
 	[M_DIR] = { .get_name = module_name, .mode = DIR_MODE,
@@ -233,7 +233,7 @@ static const struct sysfs_entry module_entries[M_NR] = {
 	MOD_FILE(M_CORESIZE, "coresize", RO_MODE, .show = coresize_show),
 	MOD_FILE(M_DRIVERS, "drivers", DIR_MODE),
 	[M_DRIVER_LINK] = { .get_name = driver_link_name, .mode = LNK_MODE,
-			    .dir = M_DRIVERS, .needs = OBJ_F_VISIBLE,
+			    .dir = M_DRIVERS, .needs = OBJ_F_ALL,
 			    .target = driver_link_target },
 	MOD_FILE(M_HOLDERS, "holders", DIR_MODE),
 	MOD_FILE(M_INITSIZE, "initsize", RO_MODE, .show = show_zero),

@@ -279,7 +279,8 @@ static const struct sysfs_entry parent_entries[P_NR] = {
 	[P_SUBSYS_LINK] = { .get_name = parent_name, .mode = LNK_MODE,
 			    .dir = SYSFS_NO_DIR,
 			    .container = subsys_link_container,
-			    .needs = PARENT_DEV, .target = parent_target },
+			    .needs = PARENT_DEV | PARENT_F_SUBSYS_LINK,
+			    .target = parent_target },
 };
 
 const struct kobj_type parent_ktype = {

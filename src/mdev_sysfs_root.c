@@ -440,13 +440,13 @@ static const struct sysfs_entry driver_entries[DRV_NR] = {
 		      .dir = SYSFS_NO_DIR, .container = driver_container,
 		      .needs = OBJ_F_VISIBLE, .coll = &drv_devices_coll },
 	[DRV_BIND] = { .name = "bind", .mode = WO_MODE, .dir = DRV_DIR,
-		       .needs = OBJ_F_VISIBLE, .store = bind_store },
+		       .needs = OBJ_F_ALL, .store = bind_store },
 	[DRV_UNBIND] = { .name = "unbind", .mode = WO_MODE, .dir = DRV_DIR,
-			 .needs = OBJ_F_VISIBLE, .store = unbind_store },
+			 .needs = OBJ_F_ALL, .store = unbind_store },
 	[DRV_UEVENT] = { .name = "uevent", .mode = WO_MODE, .dir = DRV_DIR,
-			 .needs = OBJ_F_VISIBLE, UEVENT_STORE(mdev_driver_uevent) },
+			 .needs = OBJ_F_ALL, UEVENT_STORE(mdev_driver_uevent) },
 	[DRV_MODULE] = { .name = "module", .mode = LNK_MODE, .dir = DRV_DIR,
-			 .needs = OBJ_F_VISIBLE, .is_visible = driver_has_module,
+			 .needs = OBJ_F_ALL, .is_visible = driver_has_module,
 			 .target = driver_module_target },
 };
 

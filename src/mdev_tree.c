@@ -136,6 +136,63 @@ void subsys_release(struct kobj *kobj)
 	g_free(subsys);
 }
 
+/* What goes with its last parent (a driver, a class, a module), dropped
+ * once the parent's remove event is out.  Its own remove event goes out
+ * while its directory is still there, empty, as kernfs removes a
+ * kobject's directory after its uevent; then the directory.  A parent
+ * plugged meanwhile may take it again (@in_use): then it stays. */
+struct going {
+	struct kobj *obj;        /* referenced */
+	GTree *tree;             /* the name tree that lists it */
+	uevent_build_t build;    /* its remove event; NULL: none */
+	bool (*in_use)(struct kobj *obj);
+};
+
+static unsigned int going_set(struct going *g, struct kobj *obj, GTree *tree,
+			      uevent_build_t build, bool (*in_use)(struct kobj *))
+{
+	*g = (struct going){ kobj_get(obj), tree, build, in_use };
+	return 1;
+}
+
+static void going_drop(struct going *g)
+{
+	bool kept;
+
+	sysfs_write_lock();
+	kept = g->in_use(g->obj);
+	if (!kept)
+		sysfs_update_locked(g->obj, 0, OBJ_F_FILES, NULL);
+	sysfs_write_unlock();
+	if (!kept && g->build)
+		mdev_send_uevent(g->obj, g->build, KOBJ_REMOVE, NULL, NULL);
+	sysfs_write_lock();
+	if (kept || g->in_use(g->obj)) {
+		sysfs_update_locked(g->obj, OBJ_F_FILES, 0, NULL);
+	} else {
+		sysfs_update_locked(g->obj, 0, OBJ_F_VISIBLE, NULL);
+		kobj_tree_remove(g->tree, g->obj);
+		kobj_put(g->obj); /* the tree's */
+	}
+	sysfs_write_unlock();
+	kobj_put(g->obj);
+}
+
+static bool subsys_in_use(struct kobj *obj)
+{
+	return g_tree_nnodes(to_subsys(obj)->parents) > 0;
+}
+
+static bool driver_in_use(struct kobj *obj)
+{
+	return to_driver(obj)->users > 0;
+}
+
+static bool module_in_use(struct kobj *obj)
+{
+	return to_module(obj)->users > 0;
+}
+
 /* A class gets its add event when it comes, a bus none (buses are the
  * kernel's own). */
 static void subsys_attach(struct mdevfs_parent *parent, struct tree_events *te)
@@ -151,26 +208,24 @@ static void subsys_attach(struct mdevfs_parent *parent, struct tree_events *te)
 		subsys->bus = parent->subsys_bus;
 		subsys->parents = name_tree_new();
 		kobj_tree_insert(tree, &subsys->kobj);
-		sysfs_update_locked(&subsys->kobj, OBJ_F_VISIBLE, 0, NULL);
 		if (!subsys->bus)
 			tree_event(te, &subsys->kobj, mdev_class_uevent, KOBJ_ADD);
 	}
+	sysfs_update_locked(&subsys->kobj, OBJ_F_ALL, 0, NULL);
 	parent->subsys = subsys;
 	kobj_tree_insert(parent->subsys->parents, &parent->kobj);
 }
 
-static void subsys_detach(struct mdevfs_parent *parent, struct tree_events *te)
+static unsigned int subsys_detach(struct mdevfs_parent *parent,
+				  struct going *g)
 {
 	struct mdev_subsys *subsys = move_ptr(parent->subsys);
 
 	kobj_tree_remove(subsys->parents, &parent->kobj);
-	if (g_tree_nnodes(subsys->parents))
-		return;
-	if (!subsys->bus)
-		tree_event(te, &subsys->kobj, mdev_class_uevent, KOBJ_REMOVE);
-	sysfs_update_locked(&subsys->kobj, 0, OBJ_F_VISIBLE, NULL);
-	kobj_tree_remove(subsystems[subsys->bus], &subsys->kobj);
-	kobj_put(&subsys->kobj);
+	if (subsys_in_use(&subsys->kobj))
+		return 0;
+	return going_set(g, &subsys->kobj, subsystems[subsys->bus],
+			 subsys->bus ? NULL : mdev_class_uevent, subsys_in_use);
 }
 
 void driver_release(struct kobj *kobj)
@@ -199,23 +254,22 @@ static void driver_attach(struct mdevfs_parent *parent, struct tree_events *te)
 			drv->module_name = g_strdup(parent->module_info->name);
 		drv->devices = name_tree_new();
 		kobj_tree_insert(drivers, &drv->kobj);
-		sysfs_update_locked(&drv->kobj, OBJ_F_VISIBLE, 0, NULL);
 		tree_event(te, &drv->kobj, mdev_driver_uevent, KOBJ_ADD);
 	}
+	sysfs_update_locked(&drv->kobj, OBJ_F_ALL, 0, NULL);
 	drv->users++;
 	parent->driver = drv;
 }
 
-static void driver_detach(struct mdevfs_parent *parent, struct tree_events *te)
+static unsigned int driver_detach(struct mdevfs_parent *parent,
+				  struct going *g)
 {
 	struct mdev_driver *drv = move_ptr(parent->driver);
 
 	if (--drv->users)
-		return;
-	tree_event(te, &drv->kobj, mdev_driver_uevent, KOBJ_REMOVE);
-	sysfs_update_locked(&drv->kobj, 0, OBJ_F_VISIBLE, NULL);
-	kobj_tree_remove(drivers, &drv->kobj);
-	kobj_put(&drv->kobj);
+		return 0;
+	return going_set(g, &drv->kobj, drivers, mdev_driver_uevent,
+			 driver_in_use);
 }
 
 /* The module is there before its driver, as a module's sysfs directory
@@ -234,23 +288,22 @@ static void module_attach(struct mdevfs_parent *parent)
 	} else {
 		mod = mdev_module_new(parent->module_info, parent->driver_name);
 		kobj_tree_insert(modules, &mod->kobj);
-		sysfs_update_locked(&mod->kobj, OBJ_F_VISIBLE, 0, NULL);
 	}
+	sysfs_update_locked(&mod->kobj, OBJ_F_ALL, 0, NULL);
 	mod->users++;
 	parent->module = mod;
 }
 
-static void module_detach(struct mdevfs_parent *parent, struct tree_events *te)
+static unsigned int module_detach(struct mdevfs_parent *parent,
+				  struct going *g)
 {
 	struct mdev_module *mod = move_ptr(parent->module);
 
 	if (!mod || --mod->users)
-		return;
-	if (mod->announced)
-		tree_event(te, &mod->kobj, mdev_module_uevent, KOBJ_REMOVE);
-	sysfs_update_locked(&mod->kobj, 0, OBJ_F_VISIBLE, NULL);
-	kobj_tree_remove(modules, &mod->kobj);
-	kobj_put(&mod->kobj);
+		return 0;
+	return going_set(g, &mod->kobj, modules,
+			 mod->announced ? mdev_module_uevent : NULL,
+			 module_in_use);
 }
 
 void mdev_parent_announce_module(struct mdevfs_parent *parent)
@@ -337,8 +390,8 @@ int mdev_parent_add_silent(struct mdevfs_parent *parent)
 	subsys_attach(parent, &te);
 	sysfs_update_locked(&parent->kobj, PARENT_F_DEVICE, 0, NULL);
 	/* Sent by mdev_parent_announce(), in this order. */
-	tree_event(&te, &parent->kobj, mdev_parent_uevent, KOBJ_ADD);
-	memcpy(parent->plug_events, te.ev, sizeof(te.ev[0]) * te.n);
+	for (unsigned int i = 0; i < te.n; i++)
+		parent->plug_events[i] = te.ev[i];
 	parent->nplug_events = te.n;
 	ret = 0;
 out:
@@ -353,9 +406,13 @@ void mdev_parent_announce(struct mdevfs_parent *parent)
 {
 	struct tree_events te = { .n = parent->nplug_events };
 
-	memcpy(te.ev, parent->plug_events, sizeof(te.ev[0]) * te.n);
+	for (unsigned int i = 0; i < te.n; i++)
+		te.ev[i] = parent->plug_events[i];
 	parent->nplug_events = 0;
 	tree_events_send(&te);
+	/* In its class once the class is announced, then its own add. */
+	sysfs_update(&parent->kobj, PARENT_F_SUBSYS_LINK, 0, NULL);
+	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_ADD, NULL, NULL);
 }
 
 int mdev_parent_add(struct mdevfs_parent *parent)
@@ -369,23 +426,27 @@ int mdev_parent_add(struct mdevfs_parent *parent)
 
 void mdev_parent_del(struct mdevfs_parent *parent)
 {
-	struct tree_events te = { 0 };
+	struct going going[3];
 	struct mdev_pathdir *dir;
+	unsigned int n = 0;
 
 	sysfs_write_lock();
 	if (!(parent->kobj.flags & PARENT_F_DEVICE)) {
 		sysfs_write_unlock();
 		return;
 	}
-	sysfs_update_locked(&parent->kobj, 0, PARENT_F_DEVICE, NULL);
-	driver_detach(parent, &te);
-	subsys_detach(parent, &te);
-	module_detach(parent, &te);
+	sysfs_update_locked(&parent->kobj, 0,
+			    PARENT_F_DEVICE | PARENT_F_SUBSYS_LINK, NULL);
+	/* The kernel's order of their removes after the parent's */
+	n += driver_detach(parent, &going[n]);
+	n += subsys_detach(parent, &going[n]);
+	n += module_detach(parent, &going[n]);
 	dir = move_ptr(parent->dir);
 	mdev_pathdir_detach(dir, &parent->kobj);
 	sysfs_write_unlock();
 	kobj_put(&dir->kobj);
 	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_REMOVE, NULL,
 			 NULL);
-	tree_events_send(&te);
+	for (unsigned int i = 0; i < n; i++)
+		going_drop(&going[i]);
 }

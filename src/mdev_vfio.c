@@ -135,7 +135,8 @@ static int group_add(struct mdevfs_device *mdev, int group, int vfio,
 		mdev->vfio = vfio;
 		number_add(mdev, MDEV_GROUP, group);
 		number_add(mdev, MDEV_VFIO, vfio);
-		sysfs_update_locked(&mdev->kobj, DEV_F_GROUP, 0, sc);
+		sysfs_update_locked(&mdev->kobj, DEV_F_GROUP_DIR | DEV_F_GROUP,
+				    0, sc);
 	}
 	sysfs_write_unlock();
 	if (ret)
@@ -164,7 +165,7 @@ int mdev_vfio_register(struct mdevfs_device *mdev,
 	if (ret)
 		goto out_vfio;
 	/* The device in its group, and vfio-dev/vfioN. */
-	sysfs_update(&mdev->kobj, DEV_F_VFIO, 0, sc);
+	sysfs_update(&mdev->kobj, DEV_F_VFIO_DIR | DEV_F_VFIO, 0, sc);
 	mdev_send_uevent(&mdev->kobj, mdev_vfio_uevent, KOBJ_ADD, NULL, sc);
 	return 0;
 
@@ -176,7 +177,8 @@ out_group:
 }
 
 /* vfio-dev/vfioN and the device's place in its group go, then the group
- * with its vfio group device; each event once its entries are gone. */
+ * with its vfio group device; each remove event goes out while its
+ * directory is still there, empty, as device_del() sends it. */
 void mdev_vfio_unregister(struct mdevfs_device *mdev,
 			  const struct mdev_store_ctx *sc)
 {
@@ -184,17 +186,20 @@ void mdev_vfio_unregister(struct mdevfs_device *mdev,
 	int group, vfio;
 
 	sysfs_write_lock();
-	if (!(mdev->kobj.flags & DEV_F_GROUP)) {
+	if (!(mdev->kobj.flags & DEV_F_GROUP_DIR)) {
 		sysfs_write_unlock();
 		return;
 	}
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_VFIO, sc);
 	sysfs_write_unlock();
 	mdev_send_uevent(&mdev->kobj, mdev_vfio_uevent, KOBJ_REMOVE, NULL, sc);
+	sysfs_update(&mdev->kobj, 0, DEV_F_VFIO_DIR | DEV_F_GROUP, sc);
+	mdev_send_uevent(&mdev->kobj, mdev_vfio_group_uevent, KOBJ_REMOVE,
+			 NULL, sc);
 
 	sysfs_write_lock();
 	/* Hidden while the numbers still name the entries. */
-	sysfs_update_locked(&mdev->kobj, 0, DEV_F_GROUP, sc);
+	sysfs_update_locked(&mdev->kobj, 0, DEV_F_GROUP_DIR, sc);
 	group = mdev->group;
 	vfio = mdev->vfio;
 	for (int i = 0; i < MDEV_NUMBERS; i++)
@@ -203,9 +208,6 @@ void mdev_vfio_unregister(struct mdevfs_device *mdev,
 	sysfs_write_unlock();
 	if (dir)
 		kobj_put(&dir->kobj);
-	/* mdev->group still names it: nothing renumbers a device that goes. */
-	mdev_send_uevent(&mdev->kobj, mdev_vfio_group_uevent, KOBJ_REMOVE,
-			 NULL, sc);
 	ida_free(&vfio_ida, vfio);
 	ida_free(&group_ida, group);
 }

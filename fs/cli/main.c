@@ -56,6 +56,9 @@ static void usage(FILE *out)
 "                       max_writers=N    writer threads, for the writes\n"
 "                                        beyond half the workers (default 256)\n"
 "                       state_dir=DIR    as --state-dir\n"
+"                       uevent_pause=SECONDS  after each uevent, wait\n"
+"                                        before going on, so a monitor finds\n"
+"                                        the tree as the event left it (tests)\n"
 "  -h, --help         show this help\n"
 "  -V, --version      show the version\n"
 "\n"
@@ -122,7 +125,8 @@ static void keep_for_fuse(struct cli *cli, const char *opt)
 	free(escaped);
 }
 
-enum { OPT_TIMEOUT, OPT_MAX_THREADS, OPT_MAX_WRITERS, OPT_STATE_DIR };
+enum { OPT_TIMEOUT, OPT_MAX_THREADS, OPT_MAX_WRITERS, OPT_STATE_DIR,
+       OPT_UEVENT_PAUSE };
 
 /* mdevfs's own -o options; fuse_opt_parse() splits the list and hands
  * every other option to take_o() as FUSE_OPT_KEY_OPT. */
@@ -131,6 +135,7 @@ static const struct fuse_opt own_opts[] = {
 	FUSE_OPT_KEY("max_threads=", OPT_MAX_THREADS),
 	FUSE_OPT_KEY("max_writers=", OPT_MAX_WRITERS),
 	FUSE_OPT_KEY("state_dir=", OPT_STATE_DIR),
+	FUSE_OPT_KEY("uevent_pause=", OPT_UEVENT_PAUSE),
 	FUSE_OPT_END,
 };
 
@@ -147,6 +152,8 @@ static int take_o(void *data, const char *opt, int key, struct fuse_args *out)
 		return parse_uint(opt, &cli->o.fs.max_threads);
 	case OPT_MAX_WRITERS:
 		return parse_uint(opt, &cli->o.fs.max_writers);
+	case OPT_UEVENT_PAUSE:
+		return parse_seconds(opt, &cli->o.fs.uevent_pause);
 	case OPT_STATE_DIR:
 		/* A copy: fuse_opt's strings are gone after the parse. */
 		g_free(cli->state_dir);

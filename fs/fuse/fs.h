@@ -26,11 +26,16 @@ struct fs_options {
 	double timeout;            /* entry and attribute cache, seconds */
 	unsigned int max_threads;  /* libfuse workers */
 	unsigned int max_writers;  /* writer pool */
+	/* Seconds a uevent's sender waits once it is out, before the change
+	 * goes on: what a monitor finds then is what the kernel's, on the
+	 * writer's CPU, finds (tests; 0: no wait). */
+	double uevent_pause;
 };
 
 /* fuse_ops.c */
 extern const struct fuse_lowlevel_ops mdevfs_ops;
 void fs_set_options(const struct fs_options *opts);
+const struct fs_options *fs_get_options(void);
 void fs_set_session(const struct fuse_session *se);
 /* The host's entry_gone (mdev_host.h): invalidations while a session is
  * set. */

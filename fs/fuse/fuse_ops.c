@@ -94,6 +94,11 @@ void fs_set_options(const struct fs_options *o)
 	opts = *o;
 }
 
+const struct fs_options *fs_get_options(void)
+{
+	return &opts;
+}
+
 void fs_set_session(const struct fuse_session *se)
 {
 	serving = se != NULL;

@@ -20,7 +20,9 @@
  * free).  So a monitor that looks when an event arrives sees what the
  * kernel's would (at a device's add, no driver link yet; at its remove,
  * the directory still there and empty), with the same race against the
- * change going on.  The sender holds no tree lock (mdev_host.h), and the
+ * change going on; -o uevent_pause makes the sender wait once the event
+ * is out, so that a test's monitor wins it, as the kernel's does on the
+ * writer's CPU.  The sender holds no tree lock (mdev_host.h), and the
  * token's holder takes none, so the wait cannot close a cycle (the token's
  * rank in lock.h says so and the lock checks hold it to that).
  *
@@ -32,6 +34,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fs.h"
 #include "log.h"
@@ -220,9 +223,11 @@ static uint64_t queue(struct note *n, const struct mdev_store_ctx *sc)
 
 /* Returns once the queue is sent through @seq: sends it here when the
  * token is free, else waits for whoever holds it.  Before the mount is up
- * (and once stopped) nothing waits. */
-static void send_through(uint64_t seq)
+ * (and once stopped) nothing waits: false. */
+static bool send_through(uint64_t seq)
 {
+	bool running;
+
 	lock_mutex(&nt.lock);
 	while (nt.state == RUNNING && nt.sent < seq) {
 		if (!nt.sending) {
@@ -233,7 +238,20 @@ static void send_through(uint64_t seq)
 		lock_wait(&nt.sent_cond, &nt.lock);
 		nt.waiting--;
 	}
+	running = seq && nt.state == RUNNING;
 	unlock_mutex(&nt.lock);
+	return running;
+}
+
+/* -o uevent_pause: the sender waits, holding no tree lock (mdev_host.h),
+ * so the tree stays as the event found it while a monitor looks. */
+static void uevent_pause(void)
+{
+	double s = fs_get_options()->uevent_pause;
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	if (s > 0)
+		nanosleep(&ts, NULL);
 }
 
 /* A store ended without a reply: its notes, if any, go without it. */
@@ -306,5 +324,6 @@ void notify_uevent(void *ctx, const struct mdev_store_ctx *sc,
 	}
 	n->kind = NOTE_UEVENT;
 	n->ev = ev;
-	send_through(queue(n, sc));
+	if (send_through(queue(n, sc)))
+		uevent_pause();
 }

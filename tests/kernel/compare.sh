@@ -45,7 +45,8 @@ for n in "$@"; do
 		continue
 	fi
 	start=$EPOCHREALTIME
-	timeout 250 "$MDEVFS" run -- env MODE=mdevfs P="$KPROBES" K="$K" \
+	# uevent_pause: a monitor looks at the tree each event left (README)
+	timeout 250 "$MDEVFS" run -o uevent_pause=0.03 -- env MODE=mdevfs P="$KPROBES" K="$K" \
 		MDEVFS="$MDEVFS" KCONF="$tmp/conf" sh "$K/$n.sh" \
 		>"$tmp/$n.mdevfs" 2>"$tmp/$n.err"
 	rc=$?
