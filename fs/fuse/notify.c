@@ -248,9 +248,10 @@ static bool send_through(uint64_t seq)
 static void uevent_pause(void)
 {
 	double s = fs_get_options()->uevent_pause;
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+	long ns = (long)(s * 1e9);
+	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
 
-	if (s > 0)
+	if (ns > 0)
 		nanosleep(&ts, NULL);
 }
 
