@@ -258,7 +258,7 @@ static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 	case -EINVAL:
 		ret = -EINVAL;
 	}
-	if (parse_uevent(s, parent))
+	if (parse_uevent(s, parent) || config_parse_pci(s, parent))
 		ret = -EINVAL;
 	if (mdevfs_settings_string(s, "backend", &backend)) {
 		settings_group_error(s, "missing key 'backend' (one of: %s)",

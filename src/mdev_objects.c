@@ -67,6 +67,7 @@ void parent_release(struct kobj *kobj)
 	lock_rw_destroy(&parent->active_sem);
 	lock_rw_destroy(&parent->unreg_sem);
 	g_strfreev(parent->uevent_env);
+	g_free(parent->pci);
 	g_free(parent->types);
 	g_free(parent->vendor_group);
 	for (unsigned int i = 0; i < parent->nplug_events; i++)

@@ -117,6 +117,20 @@ struct mdev_driver {
 	GTree *devices;           /* name -> device with DEV_F_DRIVER; sysfs_rwsem */
 };
 
+/* A PCI parent's function (config_pci.c), for its sysfs files and config
+ * space (mdev_sysfs_pci.c). */
+struct mdev_pci_info {
+	uint16_t vendor, device, subsys_vendor, subsys_device;
+	uint32_t class;           /* base, sub-class, prog-if */
+	int numa_node;            /* -1: none */
+	uint8_t link_speed;       /* PCI_EXP_LNKCAP_SLS_*; 0: integrated, no link */
+	uint8_t link_width;
+};
+
+/* Reads a PCI parent's function from its uevent and keys; -EINVAL after
+ * reporting a bad value. */
+int config_parse_pci(struct mdevfs_settings *s, struct mdevfs_parent *parent);
+
 struct mdevfs_parent {
 	struct kobj kobj;         /* its device directory */
 	char *name;               /* device name: "mtty", "0000:00:02.0" */
@@ -129,6 +143,7 @@ struct mdevfs_parent {
 	char *vendor_group;       /* directory of vendor device attributes;
 				   * NULL: the device's own directory */
 	char **uevent_env;        /* its own uevent variables, KEY=VALUE */
+	struct mdev_pci_info *pci; /* a PCI function's files, or NULL */
 	const struct mdevfs_backend *backend;
 	void *drvdata;
 	struct mdevfs_type **types;

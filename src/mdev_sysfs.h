@@ -12,6 +12,7 @@
 #define RW_MODE  (S_IFREG | 0644)
 
 #define POWER_NR 10 /* slots POWER_ENTRIES() takes: power/ and 9 files */
+#define PCI_NR 8    /* slots PCI_ENTRIES() takes */
 
 enum { PD_DIR, PD_NR };                         /* path directories */
 enum { S_DIR, S_DEVICES, S_NR };                /* class/<x>, bus/<x> */
@@ -26,7 +27,8 @@ enum { DRV_DIR, DRV_BIND, DRV_UNBIND, DRV_UEVENT, DRV_MODULE, DRV_NR };
 
 enum {                                          /* parents */
 	P_DIR, P_UEVENT, P_SUBSYSTEM, P_POWER,
-	P_TYPES = P_POWER + POWER_NR, P_CLASS_LINK, P_SUBSYS_LINK, P_NR
+	P_TYPES = P_POWER + POWER_NR, P_CLASS_LINK, P_SUBSYS_LINK, P_PCI,
+	P_NR = P_PCI + PCI_NR
 };
 
 enum {                                          /* types */
@@ -79,6 +81,27 @@ enum {                                          /* devices */
 	POWER_FILE(first, 9, "runtime_usage", RO_MODE, need,                 \
 		   .show = power_usage_show, .priv = (pm_on))
 
+/* A PCI parent's function files, in @dir of a parent (mdev_sysfs_pci.c). */
+#define PCI_FILE(first, n, fname, fmode, need, ...)                          \
+	[(first) + (n)] = { .name = (fname), .mode = (fmode), .dir = P_DIR,   \
+			    .needs = (need), .is_visible = parent_is_pci,     \
+			    __VA_ARGS__ }
+#define PCI_ID_FILE(first, n, fname, need, field)                            \
+	PCI_FILE(first, n, fname, RO_MODE, need, .show = pci_id_show,        \
+		 .priv = offsetof(struct mdev_pci_info, field))
+#define PCI_ENTRIES(first, need)                                             \
+	PCI_FILE(first, 0, "class", RO_MODE, need, .show = pci_class_show),  \
+	PCI_FILE(first, 1, "config", RW_MODE, need, .show = pci_config_show, \
+		 .store = pci_config_store),                                 \
+	PCI_ID_FILE(first, 2, "device", need, device),                       \
+	PCI_FILE(first, 3, "numa_node", RW_MODE, need,                       \
+		 .show = pci_numa_node_show, .store = pci_config_store),     \
+	PCI_FILE(first, 4, "revision", RO_MODE, need,                        \
+		 .show = pci_revision_show),                                 \
+	PCI_ID_FILE(first, 5, "subsystem_device", need, subsys_device),      \
+	PCI_ID_FILE(first, 6, "subsystem_vendor", need, subsys_vendor),      \
+	PCI_ID_FILE(first, 7, "vendor", need, vendor)
+
 typedef ssize_t sysfs_show_t(struct kobj *, const struct sysfs_entry *, char *);
 typedef ssize_t sysfs_store_t(struct kobj *, const struct sysfs_entry *,
 			      const char *, size_t, struct mdev_store_ctx *);
@@ -88,6 +111,11 @@ sysfs_show_t show_zero, show_empty, power_control_show, power_status_show,
 	power_autosuspend_show, power_async_show, power_enabled_show,
 	power_usage_show;
 sysfs_store_t power_control_store, power_autosuspend_store, power_async_store;
+/* mdev_sysfs_pci.c */
+sysfs_show_t pci_class_show, pci_config_show, pci_id_show, pci_numa_node_show,
+	pci_revision_show;
+sysfs_store_t pci_config_store;
+bool parent_is_pci(struct kobj *obj);
 /* mdev_uevent.c: the store of every uevent file, which sends the event
  * @build makes for the file's object. */
 sysfs_store_t uevent_store;

@@ -281,6 +281,7 @@ static const struct sysfs_entry parent_entries[P_NR] = {
 			    .container = subsys_link_container,
 			    .needs = PARENT_DEV | PARENT_F_SUBSYS_LINK,
 			    .target = parent_target },
+	PCI_ENTRIES(P_PCI, PARENT_DEV),
 };
 
 const struct kobj_type parent_ktype = {

@@ -42,8 +42,18 @@ static char *load_errors(const char *text, int *ret)
 
 #define PARENT "[parent mtty]\nclass = mtty\ndriver = mtty\nbackend = sample\n"
 #define TYPE "[type mtty 1]\ndevice_api = vfio-pci\n"
+#define PCI "[parent 0000:3b:00.0]\nbus = pci\npath = pci0000:3a/0000:3b:00.0\ndriver = nvidia\nbackend = sample\npool = 1\n"
+#define PCI_TYPE "[type 0000:3b:00.0 1]\ndevice_api = vfio-pci\n"
 
 static const struct { const char *text, *want; } bad[] = {
+	{ PCI "pcie_link = 8GT/s\n" PCI_TYPE, "test.conf:7: [parent 0000:3b:00.0] pcie_link: '8GT/s' is not a speed and width such as '8GT/s x16'" },
+	{ PCI "pcie_link = 3GT/s x16\n" PCI_TYPE, "test.conf:7: [parent 0000:3b:00.0] pcie_link: '3GT/s x16'" },
+	{ PCI "pcie_link = 8GT/s x3\n" PCI_TYPE, "test.conf:7: [parent 0000:3b:00.0] pcie_link: '8GT/s x3'" },
+	{ PCI "numa_node = -2\n" PCI_TYPE, "test.conf:7: [parent 0000:3b:00.0] numa_node: expected -1 or a node from 0 to 1023, got '-2'" },
+	{ PCI "uevent = PCI_ID=10DE\n" PCI_TYPE, "test.conf:7: [parent 0000:3b:00.0] uevent: a pci parent's PCI_ID" },
+	{ PCI "uevent = PCI_ID=10DE:1B38\n" PCI_TYPE, "test.conf:7: [parent 0000:3b:00.0] uevent: a pci parent's PCI_ID" },
+	{ PCI "uevent = PCI_ID=10DE:1B38;PCI_CLASS=30200;PCI_SUBSYS_ID=x\n" PCI_TYPE, "test.conf:7: [parent 0000:3b:00.0] uevent: a pci parent's PCI_ID" },
+	{ PARENT "pool = 1\npcie_link = 8GT/s x16\n" TYPE, "test.conf:6: [parent mtty] pcie_link: unknown key" },
 	{ PARENT "pool = 1\ngarbage\n", "test.conf:6: expected [group], key = value" },
 	{ "pool = 1\n" PARENT, "test.conf:1: key = value before the first [group]" },
 	{ "[parent mtty\n", "test.conf:1: malformed [group] line" },
@@ -162,6 +172,57 @@ static const char pci_conf[] =
 	"\n"
 	"[type 0000:00:02.0 GVTg_V5_8]\n";
 
+/* PCI_ID, PCI_SUBSYS_ID and PCI_CLASS of the uevent as the function's
+ * files and config space; without them, no such files. */
+START_TEST(pci_function)
+{
+	GPtrArray *parents;
+	const char *dir = "devices/pci0000:3a/0000:3b:00.0";
+	g_autofree char *conf = g_strconcat(PCI,
+		
+		"uevent = PCI_ID=10DE:1B38;PCI_SUBSYS_ID=10DE:11D9;PCI_CLASS=30200\n"
+		"pcie_link = 8GT/s x16\nnuma_node = 1\n", PCI_TYPE, NULL);
+	static const char *const files[][2] = {
+		{ "vendor", "0x10de" }, { "device", "0x1b38" },
+		{ "subsystem_vendor", "0x10de" }, { "subsystem_device", "0x11d9" },
+		{ "class", "0x030200" }, { "numa_node", "1" }, { "revision", "0x00" },
+	};
+	unsigned char cfg[PAGE_SIZE];
+	g_autofree char *path = g_strdup_printf("%s/config", dir);
+	struct sysfs_node node;
+
+	mdev_core_fini();
+	parents = tree_setup(conf);
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *f = g_strdup_printf("%s/%s", dir, files[i][0]);
+		g_autofree char *v = tree_read(f);
+
+		ck_assert_str_eq(v, files[i][1]);
+	}
+	ck_assert_int_eq(tree_node(path, &node), 0);
+	ck_assert_int_eq(sysfs_show(node, (char *)cfg), 4096);
+	ck_assert_int_eq(tree_puts(path, "x"), -EPERM);
+	/* ids, class, header type 0, subsystem, then PM -> MSI -> PCIe
+	 * (an endpoint, link 8 GT/s x16 capable and negotiated) */
+	ck_assert_int_eq(cfg[0] | cfg[1] << 8, 0x10de);
+	ck_assert_int_eq(cfg[2] | cfg[3] << 8, 0x1b38);
+	ck_assert_int_eq(cfg[0x0b] << 16 | cfg[0x0a] << 8 | cfg[0x09], 0x030200);
+	ck_assert_int_eq(cfg[0x0e], 0);
+	ck_assert_int_eq(cfg[0x2e] | cfg[0x2f] << 8, 0x11d9);
+	ck_assert_int_eq(cfg[0x06] & 0x10, 0x10);
+	ck_assert_int_eq(cfg[cfg[0x34]], 0x01);
+	ck_assert_int_eq(cfg[cfg[cfg[0x34] + 1]], 0x05);
+	unsigned int exp = cfg[cfg[cfg[0x34] + 1] + 1];
+	ck_assert_int_eq(cfg[exp], 0x10);
+	ck_assert_int_eq(cfg[exp + 1], 0);
+	ck_assert_int_eq((cfg[exp + 2] >> 4) & 0xf, 0);
+	ck_assert_int_eq(cfg[exp + 0x0c] | cfg[exp + 0x0d] << 8, 3 | 16 << 4);
+	ck_assert_int_eq(cfg[exp + 0x12] | cfg[exp + 0x13] << 8, 3 | 16 << 4);
+	tree_teardown(parents);
+	tree_core_init();
+}
+END_TEST
+
 START_TEST(pci_parent)
 {
 	GPtrArray *parents;
@@ -196,6 +257,8 @@ START_TEST(pci_parent)
 	g_free(desc);
 	desc = tree_read("devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_8/name");
 	ck_assert_str_eq(desc, "GVTg_V5_8");
+	/* no PCI_ID and PCI_CLASS in its uevent: no function files */
+	ck_assert_ptr_null(tree_read("devices/pci0000:00/0000:00:02.0/vendor"));
 	tree_teardown(parents);
 	tree_core_init();
 }
@@ -255,6 +318,7 @@ int main(void)
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, core_error_alone);
 	tcase_add_test(tc, pci_parent);
+	tcase_add_test(tc, pci_function);
 	tcase_add_test(tc, core_names_reserved);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
