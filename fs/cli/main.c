@@ -42,6 +42,8 @@ static void usage(FILE *out)
 "  -d, --debug        foreground, with every FUSE request logged\n"
 "  -v, --verbose      run: log what happens (default: only problems)\n"
 "      --keep-mdevctl-d  run: use the host's /etc/mdevctl.d\n"
+"      --hide-host-devices  run: a parent may hide a device of the host's\n"
+"                     of the same path or bus name (default: refused)\n"
 "      --uevent=LIST  uevent routes: kernel, udev, both comma-separated,\n"
 "                     or none (default: udev; kernel,udev when mdevfs has\n"
 "                     a network namespace of its own, as in run)\n"
@@ -188,6 +190,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "keep-mdevctl-d", no_argument, NULL, 'K' },
+		{ "hide-host-devices", no_argument, NULL, 'H' },
 		{ "uevent", required_argument, NULL, 'U' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "no-state-dir", no_argument, NULL, 'N' },
@@ -207,6 +210,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'd': cli->o.foreground = cli->o.debug = true; break;
 		case 'v': cli->verbose = true; break;
 		case 'K': cli->o.keep_mdevctl_d = true; break;
+		case 'H': cli->o.hide_host_devices = true; break;
 		case 'S': cli->o.state_dir = optarg; break;
 		case 'N': cli->o.no_state_dir = true; break;
 		case 'U':

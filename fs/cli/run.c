@@ -8,8 +8,10 @@
  * can be made where the kernel has nothing, and the mdevfs tree's pieces
  * are bind-mounted there: class/mdev_bus, class/vfio-dev, class/vfio,
  * bus/mdev, kernel/iommu_groups, devices/virtual/vfio (kept while empty,
- * where the kernel's goes), each parent's directory, class and module,
- * also of parents plugged later (`mdevfs ctl register`).  /etc/mdevctl.d
+ * where the kernel's goes), each parent's directory, class (or bus: a
+ * link in the host's, or the tree's where the host has none) and module,
+ * also of parents plugged later (`mdevfs ctl register`).  A parent that
+ * would hide a device of the host's is refused unless told.  /etc/mdevctl.d
  * gets a tmpfs with the directories mdevctl requires.
  *
  * The daemon's namespace keeps the staging ramfs (overlay layers, the FUSE
@@ -61,11 +63,13 @@ struct run {
 	pthread_t loop;       /* runs the FUSE loop */
 };
 
-/* What a parent shares with others: its class and its module. */
-enum { SHARED_CLASS, SHARED_MODULE, SHARED_NR };
+/* What a parent shares with others: its class or (where the host has
+ * none) its bus, and its module. */
+enum { SHARED_SUBSYS, SHARED_MODULE, SHARED_NR };
 
 /* What showing a parent or what it shares made, undone when it goes. */
 struct shown {
+	GPtrArray *links;     /* struct link: made in the overlay */
 	GPtrArray *mounts;    /* last first */
 	GPtrArray *dirs;      /* made in the overlay, deepest last */
 	char *shared[SHARED_NR]; /* a parent's, if bound by mdevfs */
@@ -131,6 +135,24 @@ static int bind_tree(GPtrArray *mounts, GPtrArray *made, const char *rel)
 	return do_mount(mounts, src, dst, NULL, MS_BIND, NULL);
 }
 
+/* A link run made, and the host's it replaced (--hide-host-devices). */
+struct link {
+	char *path;
+	char *hidden_target; /* or NULL */
+};
+
+static void link_free(gpointer data)
+{
+	struct link *l = data;
+
+	unlink(l->path);
+	if (l->hidden_target)
+		(void)!symlink(l->hidden_target, l->path);
+	g_free(l->path);
+	g_free(l->hidden_target);
+	g_free(l);
+}
+
 static void shown_free(gpointer data)
 {
 	struct shown *sh = data;
@@ -139,6 +161,7 @@ static void shown_free(gpointer data)
 		umount2(g_ptr_array_index(sh->mounts, i), MNT_DETACH);
 	for (guint i = sh->dirs->len; i-- > 0;)
 		rmdir(g_ptr_array_index(sh->dirs, i));
+	g_ptr_array_free(sh->links, TRUE);
 	g_ptr_array_free(sh->mounts, TRUE);
 	g_ptr_array_free(sh->dirs, TRUE);
 	for (int i = 0; i < SHARED_NR; i++)
@@ -150,6 +173,7 @@ static struct shown *shown_new(void)
 {
 	struct shown *sh = g_new0(struct shown, 1);
 
+	sh->links = g_ptr_array_new_with_free_func(link_free);
 	sh->mounts = g_ptr_array_new_with_free_func(g_free);
 	sh->dirs = g_ptr_array_new_with_free_func(g_free);
 	return sh;
@@ -180,21 +204,76 @@ static int show_shared(struct run *r, const char *rel, int which,
 	return 0;
 }
 
-/* The parent's class (a bus is the host's) and module. */
+/* /sys/bus/BUS/devices/NAME, a link the host's bus gets in the overlay. */
+static int link_in_bus(const char *bus, struct mdevfs_parent *p,
+		       struct shown *psh)
+{
+	g_autofree char *link = g_strdup_printf("/sys/bus/%s/devices/%s", bus,
+						mdevfs_parent_name(p));
+	g_autofree char *target = g_strdup_printf("../../../%s",
+						  mdev_parent_path(p));
+	struct link *l = g_new0(struct link, 1);
+
+	/* the host's, hidden (check_shadow() allowed it) until this goes */
+	l->hidden_target = g_file_read_link(link, NULL);
+	if ((l->hidden_target && unlink(link)) || symlink(target, link)) {
+		g_free(l->hidden_target);
+		g_free(l);
+		return fail("cannot make", link);
+	}
+	l->path = g_steal_pointer(&link);
+	g_ptr_array_add(psh->links, l);
+	return 0;
+}
+
+/* The parent's class, or its bus (the host's when it has one, so that
+ * its own devices stay), and its module. */
 static int show_surroundings(struct run *r, struct mdevfs_parent *p,
 			     struct shown *psh)
 {
 	bool bus;
 	const char *subsys = mdev_parent_subsystem(p, &bus);
 	const char *module = mdev_parent_module(p);
-	g_autofree char *cls = g_strdup_printf("class/%s", subsys);
+	g_autofree char *rel = g_strdup_printf("%s/%s", bus ? "bus" : "class",
+					       subsys);
+	g_autofree char *host = g_strdup_printf("/sys/%s", rel);
 	g_autofree char *mod = module ? g_strdup_printf("module/%s", module) : NULL;
+	int ret;
 
-	return (!bus && show_shared(r, cls, SHARED_CLASS, psh)) ||
-	       (mod && show_shared(r, mod, SHARED_MODULE, psh)) ? -1 : 0;
+	if (bus && !g_hash_table_contains(r->shared, rel) &&
+	    access(host, F_OK) == 0)
+		ret = link_in_bus(subsys, p, psh);
+	else
+		ret = show_shared(r, rel, SHARED_SUBSYS, psh);
+	return ret || (mod && show_shared(r, mod, SHARED_MODULE, psh)) ? -1 : 0;
 }
 
-/* The parent's directory, class and module at /sys. */
+/* What of the host's the parent would hide: its directory, or its name on
+ * the host's bus.  Refused unless --hide-host-devices says to. */
+static int check_shadow(struct run *r, struct mdevfs_parent *p)
+{
+	bool bus;
+	const char *subsys = mdev_parent_subsystem(p, &bus);
+	g_autofree char *dir = g_strdup_printf("/sys/%s", mdev_parent_path(p));
+	g_autofree char *on_bus = g_strdup_printf("/sys/bus/%s/devices/%s",
+						  subsys, mdevfs_parent_name(p));
+	const char *hidden = access(dir, F_OK) == 0 ? dir :
+		bus && access(on_bus, F_OK) == 0 ? on_bus : NULL;
+
+	if (!hidden)
+		return 0;
+	if (!r->d.o->hide_host_devices) {
+		log_err("run: parent %s would hide the host's %s: give it "
+			"another name or path, or --hide-host-devices",
+			mdevfs_parent_name(p), hidden);
+		return -1;
+	}
+	log_warn("run: parent %s hides the host's %s (--hide-host-devices)",
+		 mdevfs_parent_name(p), hidden);
+	return 0;
+}
+
+/* The parent's directory, class or bus and module at /sys. */
 static int show_parent(struct daemon *d, struct mdevfs_parent *p)
 {
 	struct run *r = d->run;
@@ -202,7 +281,8 @@ static int show_parent(struct daemon *d, struct mdevfs_parent *p)
 	int ret;
 
 	lock_mutex(&r->lock);
-	ret = bind_tree(sh->mounts, sh->dirs, mdev_parent_path(p)) ||
+	ret = check_shadow(r, p) ||
+	      bind_tree(sh->mounts, sh->dirs, mdev_parent_path(p)) ||
 	      show_surroundings(r, p, sh);
 	if (ret)
 		shown_free(sh);
@@ -257,6 +337,64 @@ static void loopback_up(void)
 	close(fd);
 }
 
+/* A child in a user namespace of its own makes the network namespace,
+ * so that a user namespace other than the host's owns it: the kernel
+ * broadcasts a device's uevent to the namespaces the host's user
+ * namespace owns, so none of the host's reach the run (a udevd inside
+ * would apply them to what it shares with the host).  mdevfs stays root
+ * of the host's user namespace, which is as capable over the new one. */
+static int netns_of_new_userns(void)
+{
+	int ready[2], fd = -1;
+	pid_t pid;
+	char c;
+
+	if (pipe2(ready, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (unshare(CLONE_NEWUSER) || unshare(CLONE_NEWNET))
+			_exit(1);
+		(void)!write(ready[1], "", 1);
+		pause(); /* until killed: the namespace is taken by then */
+		_exit(0);
+	}
+	close(ready[1]);
+	if (pid > 0 && read(ready[0], &c, 1) == 1) {
+		g_autofree char *ns = g_strdup_printf("/proc/%d/ns/net", (int)pid);
+
+		fd = open(ns, O_RDONLY | O_CLOEXEC);
+	}
+	close(ready[0]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return fd;
+}
+
+static int enter_netns(void)
+{
+	int fd = netns_of_new_userns(), err = errno;
+
+	if (fd >= 0 && setns(fd, CLONE_NEWNET) == 0) {
+		close(fd);
+		return 0;
+	}
+	err = fd >= 0 ? errno : err;
+	if (fd >= 0)
+		close(fd);
+	if (unshare(CLONE_NEWNET) == 0) {
+		log_warn("run: no user namespace for the network namespace (%s): "
+			 "the host's uevents reach the run", strerror(err));
+		return 0;
+	}
+	log_err("run: cannot make a network namespace: %s%s", strerror(errno),
+		errno == EPERM ? " (it needs CAP_SYS_ADMIN, which this process "
+		"lacks)" : "");
+	return -1;
+}
+
 /* The overlay's root stats as its upper layer's: as the real /sys (0555). */
 static int upper_root_as_sysfs(void)
 {
@@ -278,8 +416,10 @@ static int upper_root_as_sysfs(void)
  * needs redirects or opaque directories.) */
 static int enter_namespaces(struct run *r)
 {
-	if (unshare(CLONE_NEWNS | CLONE_NEWNET)) {
-		log_err("run: cannot make a mount and network namespace: %s%s",
+	if (enter_netns())
+		return -1;
+	if (unshare(CLONE_NEWNS)) {
+		log_err("run: cannot make a mount namespace: %s%s",
 			strerror(errno), errno == EPERM ?
 			" (it needs CAP_SYS_ADMIN, which this process lacks)" : "");
 		return -1;

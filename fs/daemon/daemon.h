@@ -16,6 +16,7 @@ struct daemon_options {
 	GPtrArray *fuse_opts;   /* -o options for libfuse */
 	unsigned int uevent_routes; /* UEVENT_ROUTES_DEFAULT: decided at start */
 	bool keep_mdevctl_d;    /* run: the host's /etc/mdevctl.d */
+	bool hide_host_devices; /* run: parents may hide the host's devices */
 	const char *state_dir;  /* NULL: the default for the mountpoint */
 	bool no_state_dir;      /* no state directory: nothing survives a crash */
 	struct fs_options fs;
