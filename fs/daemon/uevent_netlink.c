@@ -7,9 +7,16 @@
  * udevd's monitor format on group 2: a 40-byte "libudev" header with the
  * MurmurHash2 of the subsystem that filtering receivers check in BPF, then
  * the properties.
+ *
+ * Route U stands in for a udevd.  When route K is on and a udevd listens
+ * in the network namespace, udevd itself passes each event on to group 2
+ * (after its rules), so route U stays silent: a listener would hear every
+ * event twice.  Otherwise route U's SEQNUM is the kernel's for the same
+ * event when route K carried it, so no two events share a number.
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,6 +34,9 @@
 #define UEVENT_BUFFER_SIZE 2048  /* the kernel's limit, SEQNUM included */
 #define UDEV_MONITOR_MAGIC 0xfeedcafe
 #define UDEV_GROUP 2
+/* udevd's control socket, in /proc/net/unix of its network namespace
+ * whatever its mount namespace. */
+#define UDEVD_SOCKET " /run/udev/control\n"
 
 /* udevd's struct monitor_netlink_header (sd-device/device-monitor.c). */
 struct udev_header {
@@ -45,9 +55,12 @@ static struct {
 	int fd;
 	unsigned int routes;
 	uint64_t seqnum;              /* route U; the sending thread only */
+	int seqnum_fd;                /* /sys/kernel/uevent_seqnum, or -1 */
+	bool udevd;                   /* one was listening at the last event;
+				       * the sending thread only */
 	atomic_uint_fast64_t sent[2], failed[2];
 	int logged[2][8];             /* errnos already logged, per route */
-} nl = { .fd = -1 };
+} nl = { .fd = -1, .seqnum_fd = -1 };
 
 static const char *const route_names[] = { "kernel", "udev" };
 
@@ -179,7 +192,8 @@ static int read_ack(void)
 	return -((const struct nlmsgerr *)NLMSG_DATA(h))->error;
 }
 
-static void send_kernel(const struct uevent *ev, const GString *props)
+/* Whether the kernel took it. */
+static bool send_kernel(const struct uevent *ev, const GString *props)
 {
 	g_autofree char *head = g_strdup_printf("%s@%s",
 		uevent_action_name(ev->action), ev->devpath);
@@ -200,23 +214,58 @@ static void send_kernel(const struct uevent *ev, const GString *props)
 	if (h.nlmsg_len - NLMSG_HDRLEN + sizeof("SEQNUM=18446744073709551615") >
 	    UEVENT_BUFFER_SIZE) {
 		failed(0, EMSGSIZE);
-		return;
+		return false;
 	}
 	if (sendmsg(nl.fd, &msg, MSG_DONTWAIT) < 0)
 		err = errno;
 	else
 		err = read_ack(); /* the kernel answered while sending */
-	if (err)
+	if (err) {
 		failed(0, err);
-	else
-		atomic_fetch_add(&nl.sent[0], 1);
+		return false;
+	}
+	atomic_fetch_add(&nl.sent[0], 1);
+	return true;
 }
 
-/* udevd's events carry SEQNUM; this route counts on its own.  Appends it
- * to @props. */
-static void send_udev(const struct uevent *ev, GString *props)
+/* The kernel's counter, or 0. */
+static uint64_t kernel_seqnum(void)
 {
-	g_string_append_printf(props, "SEQNUM=%" PRIu64, ++nl.seqnum);
+	char buf[32];
+	ssize_t n = nl.seqnum_fd < 0 ? -1 :
+		pread(nl.seqnum_fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return g_ascii_strtoull(buf, NULL, 10);
+}
+
+static bool udevd_listening(void)
+{
+	g_autofree char *sockets = NULL;
+	bool now;
+
+	if (!g_file_get_contents("/proc/net/unix", &sockets, NULL, NULL))
+		return false;
+	now = strstr(sockets, UDEVD_SOCKET) != NULL;
+	if (now != nl.udevd)
+		log_info(now ? "uevents: a udevd listens here: route udev is "
+			 "left to it" : "uevents: no udevd listens here any "
+			 "more: route udev resumes");
+	nl.udevd = now;
+	return now;
+}
+
+/* udevd's events carry SEQNUM: the kernel's when route K took the event
+ * (the kernel numbered it while sendmsg() ran), else this route's own
+ * count.  Appends it to @props. */
+static void send_udev(const struct uevent *ev, GString *props, bool numbered)
+{
+	uint64_t kernel = numbered ? kernel_seqnum() : 0;
+
+	nl.seqnum = kernel ? kernel : nl.seqnum + 1;
+	g_string_append_printf(props, "SEQNUM=%" PRIu64, nl.seqnum);
 	g_string_append_c(props, '\0');
 
 	gsize len = props->len;
@@ -242,25 +291,16 @@ static void send_udev(const struct uevent *ev, GString *props)
 void uevent_netlink_send(const struct uevent *ev)
 {
 	g_autoptr(GString) props = NULL;
+	bool numbered = false;
 
 	if (nl.fd < 0)
 		return;
 	props = properties(ev);
 	if (nl.routes & UEVENT_ROUTE_KERNEL)
-		send_kernel(ev, props);
-	if (nl.routes & UEVENT_ROUTE_UDEV)
-		send_udev(ev, props);
-}
-
-/* Route U's SEQNUM starts where the kernel's is, so the numbers look like
- * what udevd forwards. */
-static uint64_t kernel_seqnum(void)
-{
-	g_autofree char *s = NULL;
-
-	if (!g_file_get_contents("/sys/kernel/uevent_seqnum", &s, NULL, NULL))
-		return 0;
-	return g_ascii_strtoull(s, NULL, 10);
+		numbered = send_kernel(ev, props);
+	if (!(nl.routes & UEVENT_ROUTE_UDEV) || (numbered && udevd_listening()))
+		return;
+	send_udev(ev, props, numbered);
 }
 
 int uevent_netlink_open(unsigned int routes)
@@ -281,6 +321,9 @@ int uevent_netlink_open(unsigned int routes)
 		nl.fd = -1;
 		return -errno;
 	}
+	/* route U's own count starts where the kernel's is, so the numbers
+	 * look like what udevd forwards */
+	nl.seqnum_fd = open("/sys/kernel/uevent_seqnum", O_RDONLY | O_CLOEXEC);
 	nl.seqnum = kernel_seqnum();
 	log_info("uevents by route %s", uevent_routes_name(routes));
 	return 0;
@@ -312,4 +355,7 @@ void uevent_netlink_close(void)
 				 " failed", route_names[r], c.sent[r], c.failed[r]);
 	close(nl.fd);
 	nl.fd = -1;
+	if (nl.seqnum_fd >= 0)
+		close(nl.seqnum_fd);
+	nl.seqnum_fd = -1;
 }
