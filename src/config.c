@@ -246,6 +246,8 @@ static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 	if (get_name(s, "device_driver", &dev_driver, false) == -EINVAL)
 		ret = -EINVAL;
 	parent->type_prefix = g_strdup(dev_driver ? dev_driver : parent->subsys_name);
+	if (parent->subsys_bus)
+		parent->device_driver = g_strdup(dev_driver);
 	if (parse_vendor_group(s, parent) || parse_module(s, parent))
 		ret = -EINVAL;
 	if (mdevfs_settings_string(s, "device_api", api) == -EINVAL)

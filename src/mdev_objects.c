@@ -76,6 +76,7 @@ void parent_release(struct kobj *kobj)
 	g_free(parent->driver_name);
 	g_free(parent->subsys_name);
 	g_free(parent->type_prefix);
+	g_free(parent->device_driver);
 	g_free(parent->path);
 	g_free(parent->name);
 	g_free(parent);
@@ -185,6 +186,11 @@ const char *mdev_parent_path(const struct mdevfs_parent *p) { return p->path; }
 const char *mdev_parent_module(const struct mdevfs_parent *p)
 {
 	return p->module_info ? p->module_info->name : NULL;
+}
+
+const char *mdev_parent_device_driver(const struct mdevfs_parent *p)
+{
+	return p->device_driver;
 }
 
 const char *mdev_parent_subsystem(const struct mdevfs_parent *p, bool *bus)

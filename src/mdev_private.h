@@ -84,6 +84,16 @@ struct mdev_subsys {
 	char *name;
 	bool bus;
 	GTree *parents;           /* name -> parent; sysfs_rwsem */
+	GTree *drivers;           /* a bus's: name -> bus driver; sysfs_rwsem */
+};
+
+/* bus/<bus>/drivers/<name>: the driver a bus parent is bound to (its
+ * device_driver), there from its first parent to its last. */
+struct mdev_bus_driver {
+	struct kobj kobj;
+	char *name;
+	struct mdev_subsys *bus;  /* referenced */
+	GTree *parents;           /* name -> parent; sysfs_rwsem */
 };
 
 /* A kernel module as module/<name> shows it, from the configuration. */
@@ -136,6 +146,7 @@ struct mdevfs_parent {
 	char *name;               /* device name: "mtty", "0000:00:02.0" */
 	char *path;               /* from the root: "devices/virtual/mtty/mtty" */
 	char *type_prefix;        /* the kernel's driver string: "mtty", "i915" */
+	char *device_driver;      /* a bus parent's own driver, or NULL */
 	char *subsys_name;        /* "mtty", "pci" */
 	bool subsys_bus;          /* bus/<subsys>, else class/<subsys> */
 	char *driver_name;        /* its mdev driver */
@@ -157,6 +168,7 @@ struct mdevfs_parent {
 	struct mdev_pathdir *dir; /* holding directory, while added */
 	struct mdev_subsys *subsys;
 	struct mdev_driver *driver;
+	struct mdev_bus_driver *bus_driver; /* while added, if device_driver */
 	struct mdev_module *module; /* while added, if it has module_info */
 	/* The events of mdev_parent_add_silent() (driver, class, its own
 	 * add), until mdev_parent_announce() sends them. */
@@ -217,10 +229,11 @@ struct mdevfs_device {
 #define to_subsys(k) container_of(k, struct mdev_subsys, kobj)
 #define to_driver(k) container_of(k, struct mdev_driver, kobj)
 #define to_module(k) container_of(k, struct mdev_module, kobj)
+#define to_bus_driver(k) container_of(k, struct mdev_bus_driver, kobj)
 
 extern const struct kobj_type root_ktype, pathdir_ktype, subsys_ktype,
 	driver_ktype, parent_ktype, type_ktype, mdev_ktype, vfio_groups_ktype,
-	module_ktype;
+	module_ktype, bus_driver_ktype;
 
 /* Slots of the root object: the fixed skeleton. */
 enum {
@@ -247,6 +260,7 @@ void pathdir_release(struct kobj *kobj);
 void subsys_release(struct kobj *kobj);
 void driver_release(struct kobj *kobj);
 void module_release(struct kobj *kobj);
+void bus_driver_release(struct kobj *kobj);
 /* mdev_sysfs_module.c: a module made from @info (copied), for @driver. */
 struct mdev_module *mdev_module_new(const struct mdev_module_info *info,
 				    const char *driver);
@@ -322,6 +336,9 @@ struct uevent *mdev_class_uevent(struct kobj *obj, enum kobject_action action,
 				 const char *const *extra);
 struct uevent *mdev_module_uevent(struct kobj *obj, enum kobject_action action,
 				  const char *const *extra);
+struct uevent *mdev_bus_driver_uevent(struct kobj *obj,
+				      enum kobject_action action,
+				      const char *const *extra);
 /* To the host, for store @sc (NULL: none); @ev is the host's to free. */
 void mdev_emit_uevent(struct uevent *ev, const struct mdev_store_ctx *sc);
 void mdev_send_uevent(struct kobj *obj, uevent_build_t build,

@@ -15,7 +15,8 @@
 #define PCI_NR 8    /* slots PCI_ENTRIES() takes */
 
 enum { PD_DIR, PD_NR };                         /* path directories */
-enum { S_DIR, S_DEVICES, S_NR };                /* class/<x>, bus/<x> */
+enum { S_DIR, S_DEVICES, S_DRIVERS, S_NR };     /* class/<x>, bus/<x> */
+enum { BD_DIR, BD_BIND, BD_UNBIND, BD_UEVENT, BD_NR }; /* bus/<x>/drivers/<d> */
 enum { VG_DIR, VG_NR };                         /* devices/virtual/vfio */
 enum {                                          /* module/<name> */
 	M_DIR, M_CORESIZE, M_DRIVERS, M_DRIVER_LINK, M_HOLDERS, M_INITSIZE,
@@ -27,7 +28,8 @@ enum { DRV_DIR, DRV_BIND, DRV_UNBIND, DRV_UEVENT, DRV_MODULE, DRV_NR };
 
 enum {                                          /* parents */
 	P_DIR, P_UEVENT, P_SUBSYSTEM, P_POWER,
-	P_TYPES = P_POWER + POWER_NR, P_CLASS_LINK, P_SUBSYS_LINK, P_PCI,
+	P_TYPES = P_POWER + POWER_NR, P_CLASS_LINK, P_SUBSYS_LINK, P_DRIVER,
+	P_DRV_LINK, P_PCI,
 	P_NR = P_PCI + PCI_NR
 };
 
@@ -130,12 +132,15 @@ int uuid_name_lookup(const char *name, struct mdevfs_device **mdev);
 extern const struct sysfs_coll iommu_groups_coll, vfio_dev_class_coll,
 	vfio_class_coll;
 extern const struct sysfs_coll modules_coll; /* mdev_sysfs_module.c */
+extern const struct sysfs_coll bus_drivers_coll; /* mdev_sysfs_busdrv.c */
 sysfs_show_t vfio_group_dev_show, vfio_group_uevent_show;
 int vfio_group_target(struct kobj *obj, char *buf, size_t size);
 int vfio_group_class_target(struct kobj *obj, char *buf, size_t size);
 void in_vfio_groups(struct kobj *obj, struct sysfs_node *dir);
 void root_node(unsigned int slot, struct sysfs_node *dir);
 void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node);
+int tree_lookup(GTree *tree, const char *name, unsigned int slot,
+		struct sysfs_node *child);
 bool tree_next(GTree *tree, const struct sysfs_key *after, unsigned int slot,
 	       struct sysfs_node *child, const struct sysfs_key **key);
 

@@ -257,6 +257,25 @@ static const struct sysfs_coll parent_devices_coll = {
 	parent_devices_lookup, parent_devices_next, parent_devices_nsubdirs,
 };
 
+/* driver -> bus/<bus>/drivers/<device_driver>, and its link back */
+static bool has_device_driver(struct kobj *obj)
+{
+	return to_parent(obj)->device_driver != NULL;
+}
+
+static int parent_driver_target(struct kobj *obj, char *buf, size_t size)
+{
+	struct mdevfs_parent *parent = to_parent(obj);
+
+	return link_path(buf, size, "bus/%s/drivers/%s", parent->subsys_name,
+			 parent->device_driver);
+}
+
+static void driven_link_container(struct kobj *obj, struct sysfs_node *dir)
+{
+	*dir = (struct sysfs_node){ &to_parent(obj)->bus_driver->kobj, BD_DIR };
+}
+
 #define PARENT_DEV PARENT_F_DEVICE
 
 static const struct sysfs_entry parent_entries[P_NR] = {
@@ -281,6 +300,13 @@ static const struct sysfs_entry parent_entries[P_NR] = {
 			    .container = subsys_link_container,
 			    .needs = PARENT_DEV | PARENT_F_SUBSYS_LINK,
 			    .target = parent_target },
+	[P_DRIVER] = { .name = "driver", .mode = LNK_MODE, .dir = P_DIR,
+		       .needs = PARENT_DEV, .is_visible = has_device_driver,
+		       .target = parent_driver_target },
+	[P_DRV_LINK] = { .get_name = parent_name, .mode = LNK_MODE,
+			 .dir = SYSFS_NO_DIR, .container = driven_link_container,
+			 .needs = PARENT_DEV, .is_visible = has_device_driver,
+			 .target = parent_target },
 	PCI_ENTRIES(P_PCI, PARENT_DEV),
 };
 

@@ -15,8 +15,8 @@
 #include "mdev_sysfs.h"
 #include "parse.h"
 
-static int tree_lookup(GTree *tree, const char *name, unsigned int slot,
-		       struct sysfs_node *child)
+int tree_lookup(GTree *tree, const char *name, unsigned int slot,
+		struct sysfs_node *child)
 {
 	struct kobj *obj = name_tree_find(tree, name);
 
@@ -433,6 +433,9 @@ static const struct sysfs_entry subsys_entries[S_NR] = {
 	[S_DEVICES] = { .name = "devices", .mode = DIR_MODE, .dir = S_DIR,
 			.needs = OBJ_F_VISIBLE, .is_visible = subsys_is_bus,
 			.coll = &subsys_parents_coll },
+	[S_DRIVERS] = { .name = "drivers", .mode = DIR_MODE, .dir = S_DIR,
+			.needs = OBJ_F_VISIBLE, .is_visible = subsys_is_bus,
+			.coll = &bus_drivers_coll },
 };
 
 static const struct sysfs_entry driver_entries[DRV_NR] = {

@@ -132,6 +132,8 @@ void subsys_release(struct kobj *kobj)
 	struct mdev_subsys *subsys = to_subsys(kobj);
 
 	g_tree_destroy(subsys->parents);
+	if (subsys->drivers)
+		g_tree_destroy(subsys->drivers);
 	g_free(subsys->name);
 	g_free(subsys);
 }
@@ -207,6 +209,8 @@ static void subsys_attach(struct mdevfs_parent *parent, struct tree_events *te)
 		sysfs_key_init(&subsys->kobj.key, subsys->name);
 		subsys->bus = parent->subsys_bus;
 		subsys->parents = name_tree_new();
+		if (subsys->bus)
+			subsys->drivers = name_tree_new();
 		kobj_tree_insert(tree, &subsys->kobj);
 		if (!subsys->bus)
 			tree_event(te, &subsys->kobj, mdev_class_uevent, KOBJ_ADD);
@@ -226,6 +230,51 @@ static unsigned int subsys_detach(struct mdevfs_parent *parent,
 		return 0;
 	return going_set(g, &subsys->kobj, subsystems[subsys->bus],
 			 subsys->bus ? NULL : mdev_class_uevent, subsys_in_use);
+}
+
+static bool bus_driver_in_use(struct kobj *obj)
+{
+	return g_tree_nnodes(to_bus_driver(obj)->parents) > 0;
+}
+
+/* A bus parent's own driver, in its bus (after subsys_attach()).  It
+ * sends no events: a module's loading would have registered it long
+ * before (docs/uevents.md). */
+static void bus_driver_attach(struct mdevfs_parent *parent)
+{
+	struct mdev_subsys *bus = parent->subsys;
+	struct mdev_bus_driver *drv;
+
+	if (!parent->device_driver)
+		return;
+	drv = name_tree_find(bus->drivers, parent->device_driver);
+	if (!drv) {
+		drv = g_new0(struct mdev_bus_driver, 1);
+		kobj_init(&drv->kobj, &bus_driver_ktype);
+		drv->name = g_strdup(parent->device_driver);
+		sysfs_key_init(&drv->kobj.key, drv->name);
+		drv->bus = bus;
+		kobj_get(&bus->kobj);
+		drv->parents = name_tree_new();
+		kobj_tree_insert(bus->drivers, &drv->kobj);
+	}
+	sysfs_update_locked(&drv->kobj, OBJ_F_ALL, 0, NULL);
+	kobj_tree_insert(drv->parents, &parent->kobj);
+	parent->bus_driver = drv;
+}
+
+static unsigned int bus_driver_detach(struct mdevfs_parent *parent,
+				      struct going *g)
+{
+	struct mdev_bus_driver *drv = move_ptr(parent->bus_driver);
+
+	if (!drv)
+		return 0;
+	kobj_tree_remove(drv->parents, &parent->kobj);
+	if (bus_driver_in_use(&drv->kobj))
+		return 0;
+	return going_set(g, &drv->kobj, drv->bus->drivers, NULL,
+			 bus_driver_in_use);
 }
 
 void driver_release(struct kobj *kobj)
@@ -388,6 +437,7 @@ int mdev_parent_add_silent(struct mdevfs_parent *parent)
 	module_attach(parent);
 	driver_attach(parent, &te);
 	subsys_attach(parent, &te);
+	bus_driver_attach(parent);
 	sysfs_update_locked(&parent->kobj, PARENT_F_DEVICE, 0, NULL);
 	/* Sent by mdev_parent_announce(), in this order. */
 	for (unsigned int i = 0; i < te.n; i++)
@@ -426,7 +476,7 @@ int mdev_parent_add(struct mdevfs_parent *parent)
 
 void mdev_parent_del(struct mdevfs_parent *parent)
 {
-	struct going going[3];
+	struct going going[4];
 	struct mdev_pathdir *dir;
 	unsigned int n = 0;
 
@@ -439,6 +489,7 @@ void mdev_parent_del(struct mdevfs_parent *parent)
 			    PARENT_F_DEVICE | PARENT_F_SUBSYS_LINK, NULL);
 	/* The kernel's order of their removes after the parent's */
 	n += driver_detach(parent, &going[n]);
+	n += bus_driver_detach(parent, &going[n]);
 	n += subsys_detach(parent, &going[n]);
 	n += module_detach(parent, &going[n]);
 	dir = move_ptr(parent->dir);

@@ -94,6 +94,17 @@ struct uevent *mdev_driver_uevent(struct kobj *obj, enum kobject_action action,
 			 to_driver(obj)->name);
 }
 
+/* bus/<bus>/drivers/<name>: only its uevent file sends one. */
+struct uevent *mdev_bus_driver_uevent(struct kobj *obj,
+				      enum kobject_action action,
+				      const char *const *extra)
+{
+	struct mdev_bus_driver *drv = to_bus_driver(obj);
+
+	return new_event(action, "drivers", extra, "/bus/%s/drivers/%s",
+			 drv->bus->name, drv->name);
+}
+
 /* class/<name> of a class parent (class_register()'s kobject). */
 struct uevent *mdev_class_uevent(struct kobj *obj, enum kobject_action action,
 				 const char *const *extra)

@@ -64,8 +64,8 @@ struct run {
 };
 
 /* What a parent shares with others: its class or (where the host has
- * none) its bus, and its module. */
-enum { SHARED_SUBSYS, SHARED_MODULE, SHARED_NR };
+ * none) its bus, its own driver in the host's bus, and its module. */
+enum { SHARED_SUBSYS, SHARED_DRIVER, SHARED_MODULE, SHARED_NR };
 
 /* What showing a parent or what it shares made, undone when it goes. */
 struct shown {
@@ -227,25 +227,28 @@ static int link_in_bus(const char *bus, struct mdevfs_parent *p,
 }
 
 /* The parent's class, or its bus (the host's when it has one, so that
- * its own devices stay), and its module. */
+ * its own devices stay: then the link in it, and the parent's driver
+ * unless the host has that too), and its module. */
 static int show_surroundings(struct run *r, struct mdevfs_parent *p,
 			     struct shown *psh)
 {
 	bool bus;
 	const char *subsys = mdev_parent_subsystem(p, &bus);
 	const char *module = mdev_parent_module(p);
+	const char *driver = mdev_parent_device_driver(p);
 	g_autofree char *rel = g_strdup_printf("%s/%s", bus ? "bus" : "class",
 					       subsys);
-	g_autofree char *host = g_strdup_printf("/sys/%s", rel);
 	g_autofree char *mod = module ? g_strdup_printf("module/%s", module) : NULL;
-	int ret;
+	g_autofree char *drv = driver ? g_strdup_printf("%s/drivers/%s", rel,
+							 driver) : NULL;
 
+	if (show_shared(r, rel, SHARED_SUBSYS, psh))
+		return -1;
 	if (bus && !g_hash_table_contains(r->shared, rel) &&
-	    access(host, F_OK) == 0)
-		ret = link_in_bus(subsys, p, psh);
-	else
-		ret = show_shared(r, rel, SHARED_SUBSYS, psh);
-	return ret || (mod && show_shared(r, mod, SHARED_MODULE, psh)) ? -1 : 0;
+	    (link_in_bus(subsys, p, psh) ||
+	     (drv && show_shared(r, drv, SHARED_DRIVER, psh))))
+		return -1; /* else in the tree's bus, bound whole */
+	return mod && show_shared(r, mod, SHARED_MODULE, psh) ? -1 : 0;
 }
 
 /* What of the host's the parent would hide: its directory, or its name on

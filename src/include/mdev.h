@@ -70,6 +70,8 @@ const char *mdev_parent_path(const struct mdevfs_parent *parent);
 const char *mdev_parent_subsystem(const struct mdevfs_parent *parent, bool *bus);
 /* The module its driver comes from, or NULL. */
 const char *mdev_parent_module(const struct mdevfs_parent *parent);
+/* A bus parent's own driver (bus/<bus>/drivers/<it>), or NULL. */
+const char *mdev_parent_device_driver(const struct mdevfs_parent *parent);
 unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);
 /* The backend's account of its resources ("" if it has none). */
 ssize_t mdev_parent_status(struct mdevfs_parent *parent, char *buf,

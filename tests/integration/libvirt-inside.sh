@@ -82,6 +82,14 @@ if [ -e "/sys/class/mdev_bus/$parent/config" ]; then
 		"<link validity='cap' port='0' speed='8' width='16'/>"
 	expect_eq "its vendor" "$(grep -o "<vendor id='0x10de'" <<<"$xml")" "<vendor id='0x10de'"
 fi
+if [ -L "/sys/class/mdev_bus/$parent/driver" ]; then
+	drv=$(basename "$(readlink "/sys/class/mdev_bus/$parent/driver")")
+	expect_eq "udev finds the parent's driver" \
+		"$(udevadm info -a "/sys/class/mdev_bus/$parent" | grep -c "^    DRIVER==\"$drv\"")" 1
+	expect_eq "its directory in the bus" \
+		"$(realpath "/sys/bus/$(basename "$(readlink "/sys/class/mdev_bus/$parent/subsystem")")/drivers/$drv/$parent")" \
+		"$(realpath "/sys/class/mdev_bus/$parent")"
+fi
 expect_eq "nodedev-list --cap mdev_types has it" \
 	"$("${virsh[@]}" nodedev-list --cap mdev_types | grep -cx "$pname")" 1
 

@@ -257,6 +257,17 @@ START_TEST(pci_parent)
 	g_free(desc);
 	desc = tree_read("devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_8/name");
 	ck_assert_str_eq(desc, "GVTg_V5_8");
+	/* its own driver, in its bus, with the link back */
+	g_free(link);
+	link = tree_readlink("devices/pci0000:00/0000:00:02.0/driver");
+	ck_assert_str_eq(link, "../../../bus/pci/drivers/i915");
+	g_free(link);
+	link = tree_readlink("bus/pci/drivers/i915/0000:00:02.0");
+	ck_assert_str_eq(link, "../../../../devices/pci0000:00/0000:00:02.0");
+	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/bind", "0000:00:02.0\n"), -EBUSY);
+	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/unbind", "0000:00:02.0"), -EBUSY);
+	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/bind", "0000:00:03.0"), -ENODEV);
+	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/unbind", "nope"), -ENODEV);
 	/* no PCI_ID and PCI_CLASS in its uevent: no function files */
 	ck_assert_ptr_null(tree_read("devices/pci0000:00/0000:00:02.0/vendor"));
 	tree_teardown(parents);

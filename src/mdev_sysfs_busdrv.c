@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bus/<bus>/drivers/<name>: the driver a bus parent is bound to (the
+ * kernel's drivers/base/bus.c driver attributes), with a link to each
+ * parent it drives, and the parent's `driver` link back.
+ *
+ * bind and unbind answer as the kernel's would for a device this driver
+ * cannot take (ENODEV) or already has (EBUSY), except that an unbind of
+ * a parent is refused with EBUSY: on a host it would unregister the
+ * parent, which `mdevfs ctl unregister` does here.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "macro.h"
+#include "mdev.h"
+#include "mdev_sysfs.h"
+
+/* Whether the device a bind or unbind write names (its newline
+ * stripped, as bus_find_device_by_name() compares with sysfs_streq) is
+ * one this driver drives. */
+static bool drives(struct mdev_bus_driver *drv, const char *buf)
+{
+	g_autofree char *name = g_strndup(buf, strcspn(buf, "\n"));
+	bool found;
+
+	sysfs_read_lock();
+	found = name_tree_find(drv->parents, name) != NULL;
+	sysfs_read_unlock();
+	return found;
+}
+
+/* A device with a driver is busy (__driver_probe_device()); any other is
+ * not one this driver can take. */
+static ssize_t bind_store(struct kobj *obj, const struct sysfs_entry *ent,
+			  const char *buf, size_t count,
+			  struct mdev_store_ctx *sc)
+{
+	(void)ent, (void)count, (void)sc;
+	return drives(to_bus_driver(obj), buf) ? -EBUSY : -ENODEV;
+}
+
+/* Unbinding a parent would unregister it: `mdevfs ctl unregister`. */
+static ssize_t unbind_store(struct kobj *obj, const struct sysfs_entry *ent,
+			    const char *buf, size_t count,
+			    struct mdev_store_ctx *sc)
+{
+	(void)ent, (void)count, (void)sc;
+	return drives(to_bus_driver(obj), buf) ? -EBUSY : -ENODEV;
+}
+
+static int bus_driver_name(struct kobj *obj, const struct sysfs_entry *ent,
+			   char *buf, size_t size)
+{
+	(void)ent;
+	return name_copy(buf, size, to_bus_driver(obj)->name);
+}
+
+static void bus_driver_container(struct kobj *obj, struct sysfs_node *dir)
+{
+	*dir = (struct sysfs_node){ &to_bus_driver(obj)->bus->kobj, S_DRIVERS };
+}
+
+/* bus/<bus>/drivers/<name>/<parent> */
+static int driven_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
+{
+	return tree_lookup(to_bus_driver(d)->parents, name, P_DRV_LINK, c);
+}
+
+static bool driven_next(struct kobj *d, const struct sysfs_key *after,
+			struct sysfs_node *c, const struct sysfs_key **key)
+{
+	return tree_next(to_bus_driver(d)->parents, after, P_DRV_LINK, c, key);
+}
+
+static const struct sysfs_coll driven_coll = {
+	driven_lookup, driven_next, NULL,
+};
+
+/* bus/<bus>/drivers/ */
+static int bus_drivers_lookup(struct kobj *d, const char *name,
+			      struct sysfs_node *c)
+{
+	return tree_lookup(to_subsys(d)->drivers, name, BD_DIR, c);
+}
+
+static bool bus_drivers_next(struct kobj *d, const struct sysfs_key *after,
+			     struct sysfs_node *c, const struct sysfs_key **key)
+{
+	return tree_next(to_subsys(d)->drivers, after, BD_DIR, c, key);
+}
+
+static unsigned long bus_drivers_nsubdirs(struct kobj *d)
+{
+	return g_tree_nnodes(to_subsys(d)->drivers);
+}
+
+const struct sysfs_coll bus_drivers_coll = {
+	bus_drivers_lookup, bus_drivers_next, bus_drivers_nsubdirs,
+};
+
+static const struct sysfs_entry bus_driver_entries[BD_NR] = {
+	[BD_DIR] = { .get_name = bus_driver_name, .mode = DIR_MODE,
+		     .dir = SYSFS_NO_DIR, .container = bus_driver_container,
+		     .needs = OBJ_F_VISIBLE, .coll = &driven_coll },
+	[BD_BIND] = { .name = "bind", .mode = WO_MODE, .dir = BD_DIR,
+		      .needs = OBJ_F_ALL, .store = bind_store },
+	[BD_UNBIND] = { .name = "unbind", .mode = WO_MODE, .dir = BD_DIR,
+			.needs = OBJ_F_ALL, .store = unbind_store },
+	[BD_UEVENT] = { .name = "uevent", .mode = WO_MODE, .dir = BD_DIR,
+			.needs = OBJ_F_ALL, UEVENT_STORE(mdev_bus_driver_uevent) },
+};
+
+void bus_driver_release(struct kobj *kobj)
+{
+	struct mdev_bus_driver *drv = to_bus_driver(kobj);
+
+	g_tree_destroy(drv->parents);
+	kobj_put(&drv->bus->kobj);
+	g_free(drv->name);
+	g_free(drv);
+}
+
+const struct kobj_type bus_driver_ktype = {
+	.name = "bus_driver",
+	.entries = bus_driver_entries,
+	.nentries = BD_NR,
+	.release = bus_driver_release,
+};
