@@ -98,7 +98,7 @@ int config_parse_pci(struct mdevfs_settings *s, struct mdevfs_parent *parent)
 	struct mdev_pci_info pci = { 0 };
 	const char *subsys = env_value(env, "PCI_SUBSYS_ID");
 
-	if (!parent->subsys_bus || strcmp(parent->subsys_name, "pci"))
+	if (!parent->subsys_bus || strcmp(parent->subsys_name, "pci") != 0)
 		return 0;
 	if (parse_numa_node(s, &pci) || parse_link(s, &pci))
 		return -EINVAL;
