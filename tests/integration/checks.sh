@@ -51,6 +51,16 @@ count() {
 	echo "$n"
 }
 
+# Inside `mdevfs run`: sd-device (udevadm monitor --udev, libudev's "udev"
+# monitors, libvirt) subscribes to udev's group only where udevd runs
+# (/run/udev/control) or /dev is a devtmpfs, and the run's /dev is an
+# overlay; on a host without udevd, a private /run with udevd's control
+# file stands in for it (docs/run.md).
+udev_as_running() {
+	[ -e /run/udev/control ] && return 0
+	mount -t tmpfs tmpfs /run && mkdir -p /run/udev && : >/run/udev/control
+}
+
 # The summary line and the exit status: 1 if any check failed.
 finish() {
 	if [ "$FAILS" -ne 0 ]; then

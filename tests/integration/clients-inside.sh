@@ -17,6 +17,7 @@ stop_all() {
 	done
 }
 
+udev_as_running
 udevadm monitor --kernel --udev --property >"$tmp/monitor.log" 2>&1 &
 monitor=$!
 sleep 0.3

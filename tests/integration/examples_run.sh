@@ -7,6 +7,8 @@ examples=$(cd "$(dirname "$0")/../../examples" && pwd)
 out=$(mktemp)
 
 "$MDEVFS" run -- bash -c "
+	. $(dirname "$0")/checks.sh
+	udev_as_running
 	setsid bash $examples/mdev-monitor.sh --udev >$out.events 2>/dev/null &
 	monitor=\$!
 	sleep 0.5
