@@ -1,0 +1,16 @@
+#!/bin/bash
+# /dev/vfio inside `mdevfs run`: the container and a file per iommu group,
+# an open of a group holding its device as a VM does (a remove waits, a
+# second open and `mdevfs ctl hold` are EBUSY), the container's ioctls;
+# and /dev through its overlay (device nodes, its own mounts, a pty).
+# Run inside `unshare -m -n`; MDEVFS names the binary.
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+
+host_dev=$(ls -A /dev; ls -A /dev/vfio 2>&1)
+"$MDEVFS" run -- env MDEVFS="$MDEVFS" bash "$here/vfio_dev-inside.sh" "$here"
+expect_eq "the checks inside mdevfs run" "$?" 0
+
+# Nothing of it reached the host's /dev.
+expect_eq "the host's /dev untouched" "$(ls -A /dev; ls -A /dev/vfio 2>&1)" "$host_dev"
+finish
