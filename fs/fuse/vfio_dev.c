@@ -6,11 +6,12 @@
  * anyway): regular files that behave, for what their opener can see, as
  * the kernel's vfio character devices.
  *
- * An open of `N` holds the group's device (mdev_hold_group()), as a VM
- * that has the group open: its users count goes up, so a remove waits and
- * asks it to let go, and a second open, a `mdevfs ctl hold` or a vendor's
- * user makes it EBUSY (vfio_group_fops_open()).  RELEASE lets go.  The
- * container can be opened any number of times.
+ * An open of `N` holds the group (mdev_hold_group()): a second open, a
+ * `mdevfs ctl hold` or a vendor's user makes it EBUSY, as
+ * vfio_group_fops_open() does.  A read-write open is a VM's: the device's
+ * users count goes up, so a remove waits and asks it to let go; a
+ * read-only one only claims the group (see vfio_open()).  RELEASE lets
+ * go.  The container can be opened any number of times.
  *
  * ioctls come in FUSE's restricted mode: only _IOC_SIZE bytes of data go
  * in and out, and VFIO's are _IO(';', 100 + x), which carry none.  What
@@ -213,10 +214,16 @@ static void vfio_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (group >= 0) {
-		/* -ENOENT: gone; -EBUSY: open or held; -ENODEV: its device
-		 * is being created or removed, as the kernel's race with
-		 * vfio_device_remove_group() */
-		ret = mdev_hold_group(group, group_request, NULL, &h);
+		/* A VMM opens the group read-write and goes on to the device
+		 * fd (GET_DEVICE_FD), which restricted ioctls cannot give:
+		 * such an open stands for it, a user of the device.  A
+		 * read-only open (libvirt's check, kept open while it stops
+		 * the device) only claims the group, as the kernel's open
+		 * does.  -ENOENT: gone; -EBUSY: open or held; -ENODEV: its
+		 * device is being created or removed, as the kernel's race
+		 * with vfio_device_remove_group(). */
+		ret = mdev_hold_group(group, (fi->flags & O_ACCMODE) != O_RDONLY,
+				      group_request, NULL, &h);
 		if (ret) {
 			fuse_reply_err(req, -ret);
 			return;

@@ -55,7 +55,8 @@ expect_eq "/dev/vfio/$g appears with the group" "$(names /dev/vfio)" "$g vfio"
 expect_eq "/dev/vfio/$g" "$(stat -c '%F %a %U' "/dev/vfio/$g")" "regular empty file 600 root"
 expect_err "a group that is not there" "No such file or directory" \
 	cat "/dev/vfio/$((g + 1))"
-exec 3<"/dev/vfio/$g" && ok "open of /dev/vfio/$g" || fail "open of /dev/vfio/$g"
+# Read-write, as QEMU opens it: a VM, the device in use.
+exec 3<>"/dev/vfio/$g" && ok "open of /dev/vfio/$g" || fail "open of /dev/vfio/$g"
 expect_err "a second open: EBUSY" "Device or resource busy" sh -c "exec 5<'/dev/vfio/$g'"
 expect_err "ctl hold meanwhile" "$u: in use" "$MDEVFS" ctl hold "$u"
 python3 - <<'PY' && ok "group: unknown ioctl ENOTTY, read EINVAL" || fail "group ioctl"
@@ -84,6 +85,19 @@ expect_eq "remove done once closed" "$(cat "$tmp/rm.rc")" 0
 [ -e "/dev/vfio/$g" ] && fail "/dev/vfio/$g still there" || ok "/dev/vfio/$g gone"
 expect_eq "/dev/vfio after" "$(names /dev/vfio)" vfio
 
+# --- a group opened read-only: claimed, as by libvirt's check ------------
+u=$(uuidgen)
+echo "$u" >"$types/create"
+g=$(basename "$(readlink "/sys/bus/mdev/devices/$u/iommu_group")")
+exec 3<"/dev/vfio/$g"
+expect_err "a second open of a claimed group: EBUSY" "Device or resource busy" \
+	sh -c "exec 5<>'/dev/vfio/$g'"
+expect_err "ctl hold of a claimed group" "$u: in use" "$MDEVFS" ctl hold "$u"
+(exec 3<&-; timeout 5 sh -c "echo 1 >'/sys/bus/mdev/devices/$u/remove'") &&
+	ok "a claim does not hold up a remove" || fail "the remove waited for a claim"
+[ -e "/dev/vfio/$g" ] && fail "/dev/vfio/$g still there" || ok "/dev/vfio/$g gone while claimed"
+exec 3<&-
+
 # --- a group whose device `mdevfs ctl hold` holds -------------------------
 u=$(uuidgen)
 echo "$u" >"$types/create"
@@ -92,9 +106,10 @@ g=$(basename "$(readlink "/sys/bus/mdev/devices/$u/iommu_group")")
 holder=$!
 for _ in $(seq 100); do grep -q holding "$tmp/hold.out" && break; sleep 0.02; done
 expect_err "open while ctl holds: EBUSY" "Device or resource busy" cat "/dev/vfio/$g"
+expect_err "read-only open too" "Device or resource busy" sh -c "exec 5<'/dev/vfio/$g'"
 kill -INT "$holder"
 wait "$holder"
-exec 3<"/dev/vfio/$g" && ok "open once let go" || fail "open once let go"
+exec 3<>"/dev/vfio/$g" && ok "open once let go" || fail "open once let go"
 exec 3<&-
 echo 1 >"/sys/bus/mdev/devices/$u/remove" && ok "removed" || fail "remove"
 finish

@@ -1,7 +1,8 @@
 #!/bin/bash
 # /dev/vfio inside `mdevfs run`: the container and a file per iommu group,
-# an open of a group holding its device as a VM does (a remove waits, a
-# second open and `mdevfs ctl hold` are EBUSY), the container's ioctls;
+# an open of a group holding it (a second open and `mdevfs ctl hold` are
+# EBUSY) and, read-write, its device as a VM does (a remove waits), the
+# container's ioctls;
 # and /dev through its overlay (device nodes, its own mounts, a pty).
 # Run inside `unshare -m -n`; MDEVFS names the binary.
 . "$(dirname "$0")/lib.sh"
