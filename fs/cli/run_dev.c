@@ -60,12 +60,12 @@ static int put_back(char **paths, const int *trees)
 int run_dev_overlay(GPtrArray *mounts)
 {
 	g_auto(GStrv) paths = mount_points_under("/dev");
-	g_autofree int *trees = g_new(int, g_strv_length(paths) + 1);
+	int *trees = g_new(int, g_strv_length(paths) + 1);
 	int ret = -1;
 
 	if (run_make_dirs(DEV_UPPER, NULL) || run_make_dirs(DEV_WORK, NULL) ||
 	    run_copy_mode("/dev", DEV_UPPER) || clone_submounts(paths, trees))
-		return -1;
+		goto out_free;
 	/* lowerdir is looked up before the overlay covers it: the real /dev */
 	if (run_mount(mounts, "mdevfs", "/dev", "overlay", 0,
 		      "lowerdir=/dev,upperdir=" DEV_UPPER ",workdir=" DEV_WORK))
@@ -81,6 +81,8 @@ int run_dev_overlay(GPtrArray *mounts)
 out_trees:
 	for (guint i = 0; paths[i]; i++)
 		close(trees[i]);
+out_free:
+	g_free(trees);
 	return ret;
 }
 

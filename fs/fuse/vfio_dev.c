@@ -207,7 +207,6 @@ static void vfio_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mdev_holder *h = NULL;
 	int group = group_of(ino);
-	int ret;
 
 	if (ino == DIR_INO) {
 		fuse_reply_err(req, EISDIR);
@@ -222,8 +221,10 @@ static void vfio_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * does.  -ENOENT: gone; -EBUSY: open or held; -ENODEV: its
 		 * device is being created or removed, as the kernel's race
 		 * with vfio_device_remove_group(). */
-		ret = mdev_hold_group(group, (fi->flags & O_ACCMODE) != O_RDONLY,
-				      group_request, NULL, &h);
+		int ret = mdev_hold_group(group,
+					  (fi->flags & O_ACCMODE) != O_RDONLY,
+					  group_request, NULL, &h);
+
 		if (ret) {
 			fuse_reply_err(req, -ret);
 			return;
@@ -252,14 +253,23 @@ static void vfio_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+/* VFIO_CHECK_EXTENSION's answer for @ext (a plain int: VFIO_TYPE1_IOMMU,
+ * VFIO_NOIOMMU_IOMMU, ...): there is no IOMMU here, so no backend that
+ * would support one is loaded. */
+static int extension_supported(uintptr_t ext)
+{
+	(void)ext;
+	return 0;
+}
+
 /* The container's, as vfio_fops_unl_ioctl() with no IOMMU driver. */
-static int container_ioctl(unsigned int cmd)
+static int container_ioctl(unsigned int cmd, uintptr_t arg)
 {
 	switch (cmd) {
 	case VFIO_GET_API_VERSION:
 		return VFIO_API_VERSION;
 	case VFIO_CHECK_EXTENSION:
-		return 0; /* no IOMMU here: no backend supports anything */
+		return extension_supported(arg);
 	case VFIO_SET_IOMMU:
 		return -EINVAL; /* no group is in the container */
 	default:
@@ -281,9 +291,9 @@ static void vfio_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		       void *arg, struct fuse_file_info *fi, unsigned int flags,
 		       const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
-	int ret = ino == CONTAINER_INO ? container_ioctl(cmd) : group_ioctl(cmd);
+	int ret = ino == CONTAINER_INO ? container_ioctl(cmd, (uintptr_t)arg) :
+					 group_ioctl(cmd);
 
-	(void)arg;
 	(void)fi;
 	(void)flags;
 	(void)in_buf;

@@ -73,6 +73,7 @@ try: os.read(3, 4)
 except OSError as e: raise SystemExit(e.errno != errno.EINVAL)
 raise SystemExit(1)' && ok "read of a group: EINVAL" || fail "read of a group"
 # The remove waits for the close (its subshell must not inherit fd 3).
+# shellcheck disable=SC2320 # the echo's status is the write's
 (exec 3<&-; echo 1 >"/sys/bus/mdev/devices/$u/remove"; echo $? >"$tmp/rm.rc") &
 remover=$!
 sleep 0.5
