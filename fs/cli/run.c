@@ -10,7 +10,8 @@
  * bus/mdev, kernel/iommu_groups, devices/virtual/vfio (kept while empty,
  * where the kernel's goes), each parent's directory, class and module,
  * also of parents plugged later (`mdevfs ctl register`).  /etc/mdevctl.d
- * gets a tmpfs with the directories mdevctl requires.
+ * gets a tmpfs with the directories mdevctl requires.  /dev gets an
+ * overlay too, with /dev/vfio served by the daemon (run_dev.c).
  *
  * The daemon's namespace keeps the staging ramfs (overlay layers, the FUSE
  * tree) over /tmp, so it can bind parents at any time.  COMMAND runs in a
