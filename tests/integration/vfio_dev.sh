@@ -12,6 +12,17 @@ host_dev=$(ls -A /dev; ls -A /dev/vfio 2>&1)
 "$MDEVFS" run -- env MDEVFS="$MDEVFS" bash "$here/vfio_dev-inside.sh" "$here"
 expect_eq "the checks inside mdevfs run" "$?" 0
 
+# A group still open when COMMAND ends (a child of it keeps it): the
+# daemon lets go of it, its parents unplug, the run ends.
+timeout 20 "$MDEVFS" run -- sh -c '
+	u=$(uuidgen)
+	echo "$u" >/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create
+	g=$(basename "$(readlink "/sys/bus/mdev/devices/$u/iommu_group")")
+	(exec 3<>"/dev/vfio/$g"; sleep 5) >/dev/null 2>&1 &
+	sleep 0.3
+	exit 5'
+expect_eq "a run ends with a group still open" "$?" 5
+
 # Nothing of it reached the host's /dev.
 expect_eq "the host's /dev untouched" "$(ls -A /dev; ls -A /dev/vfio 2>&1)" "$host_dev"
 finish
