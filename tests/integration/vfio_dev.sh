@@ -14,6 +14,7 @@ expect_eq "the checks inside mdevfs run" "$?" 0
 
 # A group still open when COMMAND ends (a child of it keeps it): the
 # daemon lets go of it, its parents unplug, the run ends.
+# shellcheck disable=SC2016 # expanded by the sh inside the run
 timeout 20 "$MDEVFS" run -- sh -c '
 	u=$(uuidgen)
 	echo "$u" >/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create
