@@ -312,6 +312,9 @@ void mdev_vfio_unregister(struct mdevfs_device *mdev,
 			  const struct mdev_store_ctx *sc);
 /* name ("7", "vfio7") -> device with DEV_F_GROUP; sysfs_rwsem */
 GTree *mdev_numbered(enum mdev_number kind);
+/* The device of iommu group @group, referenced (mdev_put()), or NULL
+ * when the tree has no such group.  Each device has a group of its own. */
+struct mdevfs_device *mdev_vfio_group_device(int group);
 /* devices/virtual/vfio, and the directory it is in while it is there;
  * sysfs_rwsem */
 struct kobj *mdev_vfio_groups_dir(void);

@@ -7,7 +7,12 @@
  * vfio_unregister_group_dev() does.
  *
  * Users are the vendor's (mdevfs_device_get_user()) and holders (a
- * simulated VFIO user, `mdevfs ctl hold`).  Counts and holder lists are
+ * simulated VFIO user: `mdevfs ctl hold`, an open of /dev/vfio/N in
+ * `mdevfs run`).  A holder is exclusive, as an open of a vfio group is:
+ * none while the device has any other user or holder.  A holder that only
+ * claims the group (a read-only open of /dev/vfio/N, libvirt's check that
+ * nothing else has it) is not a user: a remove does not wait for it, as
+ * the kernel's waits for a VM's device fd, not for an open group.  Counts and holder lists are
  * under mdev_list_lock; users_cond is broadcast when a count drops to zero
  * or a waiter is interrupted.
  *
@@ -27,6 +32,7 @@
 
 struct mdev_holder {
 	struct mdevfs_device *mdev;
+	bool use;               /* a user of the device, not only its group's */
 	mdev_request_fn request;
 	void *ctx;
 };
@@ -67,28 +73,35 @@ void mdevfs_device_put_user(struct mdevfs_device *dev)
 	unlock_mutex(&mdev_list_lock);
 }
 
-int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
-	      struct mdev_holder **out)
+/* Holds @mdev, referenced: the reference goes with the hold, or is put
+ * when there is none. */
+static int hold_device(struct mdevfs_device *mdev, bool use,
+		       mdev_request_fn request, void *ctx,
+		       struct mdev_holder **out)
 {
-	struct mdevfs_device *mdev = mdev_get_by_uuid(uuid);
 	struct mdev_holder *h;
 	int ret = -ENODEV;
 
-	if (!mdev)
-		return -ENODEV;
 	/* Not once the parent's unregistration began: it may be past its
 	 * wait for this device's users. */
 	if (!lock_try_read(&mdev->parent->unreg_sem))
 		goto out_put;
 	lock_mutex(&mdev_list_lock);
-	/* Only a created device that no remove has claimed can be opened. */
-	if (mdev_find_locked(uuid) == mdev && mdev->active) {
+	/* Only a created device that no remove has claimed can be opened,
+	 * and only by one (vfio_group_fops_open(): EBUSY). */
+	if (mdev_find_locked(mdev->uuid) != mdev || !mdev->active) {
+		ret = -ENODEV;
+	} else if (mdev->users || mdev->holders) {
+		ret = -EBUSY;
+	} else {
 		h = g_new(struct mdev_holder, 1);
 		h->mdev = mdev;
+		h->use = use;
 		h->request = request;
 		h->ctx = ctx;
 		mdev->holders = g_list_prepend(mdev->holders, h);
-		mdev->users++;
+		if (use)
+			mdev->users++;
 		*out = h;
 		ret = 0;
 	}
@@ -100,13 +113,30 @@ out_put:
 	return ret;
 }
 
+int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
+	      struct mdev_holder **out)
+{
+	struct mdevfs_device *mdev = mdev_get_by_uuid(uuid);
+
+	return mdev ? hold_device(mdev, true, request, ctx, out) : -ENODEV;
+}
+
+int mdev_hold_group(int group, bool use, mdev_request_fn request, void *ctx,
+		    struct mdev_holder **out)
+{
+	struct mdevfs_device *mdev = mdev_vfio_group_device(group);
+
+	return mdev ? hold_device(mdev, use, request, ctx, out) : -ENOENT;
+}
+
 void mdev_unhold(struct mdev_holder *h)
 {
 	struct mdevfs_device *mdev = h->mdev;
 
 	lock_mutex(&mdev_list_lock);
 	mdev->holders = g_list_remove(mdev->holders, h);
-	put_user_locked(mdev);
+	if (h->use)
+		put_user_locked(mdev);
 	unlock_mutex(&mdev_list_lock);
 	kobj_put(&mdev->kobj);
 	g_free(h);

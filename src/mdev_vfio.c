@@ -93,6 +93,59 @@ static struct mdev_pathdir *groups_dir_hide_locked(const struct mdev_store_ctx *
 	return dir;
 }
 
+static gboolean collect_group(gpointer key, gpointer value, gpointer groups)
+{
+	const struct mdevfs_device *mdev = value;
+
+	(void)key;
+	g_array_append_val(groups, mdev->group);
+	return FALSE;
+}
+
+static gint by_number(gconstpointer a, gconstpointer b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+GArray *mdev_vfio_groups(void)
+{
+	GArray *groups = g_array_new(FALSE, FALSE, sizeof(int));
+
+	sysfs_read_lock();
+	g_tree_foreach(numbered[MDEV_GROUP], collect_group, groups);
+	sysfs_read_unlock();
+	g_array_sort(groups, by_number);
+	return groups;
+}
+
+bool mdev_vfio_group_live(int group)
+{
+	char name[16];
+	bool live;
+
+	snprintf(name, sizeof(name), number_format[MDEV_GROUP], group);
+	sysfs_read_lock();
+	live = name_tree_find(numbered[MDEV_GROUP], name) != NULL;
+	sysfs_read_unlock();
+	return live;
+}
+
+struct mdevfs_device *mdev_vfio_group_device(int group)
+{
+	struct mdevfs_device *mdev;
+	char name[16];
+
+	snprintf(name, sizeof(name), number_format[MDEV_GROUP], group);
+	sysfs_read_lock();
+	mdev = name_tree_find(numbered[MDEV_GROUP], name);
+	if (mdev)
+		kobj_get(&mdev->kobj);
+	sysfs_read_unlock();
+	return mdev;
+}
+
 int mdev_vfio_keep_groups_dir(void)
 {
 	int ret;

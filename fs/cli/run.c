@@ -12,7 +12,8 @@
  * link in the host's, or the tree's where the host has none) and module,
  * also of parents plugged later (`mdevfs ctl register`).  A parent that
  * would hide a device of the host's is refused unless told.  /etc/mdevctl.d
- * gets a tmpfs with the directories mdevctl requires.
+ * gets a tmpfs with the directories mdevctl requires.  /dev gets an
+ * overlay too, with /dev/vfio served by the daemon (run_dev.c).
  *
  * The daemon's namespace keeps the staging ramfs (overlay layers, the FUSE
  * tree) over /tmp, so it can bind parents at any time.  COMMAND runs in a
@@ -45,9 +46,9 @@
 #include "mdev.h"
 #include "proc.h"
 #include "run.h"
+#include "run_private.h"
 #include "uevent_netlink.h"
 
-#define STAGE "/tmp"     /* the daemon's: upper, work, tree */
 #define TREE STAGE "/tree"
 
 struct run {
@@ -87,23 +88,22 @@ static void relayed_set(sigset_t *set)
 		sigaddset(set, relayed[i]);
 }
 
-static int fail(const char *what, const char *path)
+int run_fail(const char *what, const char *path)
 {
 	log_err("run: %s %s: %s", what, path, strerror(errno));
 	return -1;
 }
 
-static int do_mount(GPtrArray *mounts, const char *src, const char *dst,
-		    const char *type, unsigned long flags, const char *data)
+int run_mount(GPtrArray *mounts, const char *src, const char *dst,
+	      const char *type, unsigned long flags, const char *data)
 {
 	if (mount(src, dst, type, flags, data))
-		return fail("cannot mount on", dst);
+		return run_fail("cannot mount on", dst);
 	g_ptr_array_add(mounts, g_strdup(dst));
 	return 0;
 }
 
-/* mkdir -p in the overlay; records in @made what it made. */
-static int make_dirs(const char *path, GPtrArray *made)
+int run_make_dirs(const char *path, GPtrArray *made)
 {
 	g_autofree char *copy = g_strdup(path);
 	char *p = copy;
@@ -116,7 +116,7 @@ static int make_dirs(const char *path, GPtrArray *made)
 			if (made)
 				g_ptr_array_add(made, g_strdup(copy));
 		} else if (errno != EEXIST) {
-			return fail("cannot make", copy);
+			return run_fail("cannot make", copy);
 		}
 		if (p)
 			*p = '/';
@@ -130,9 +130,9 @@ static int bind_tree(GPtrArray *mounts, GPtrArray *made, const char *rel)
 	g_autofree char *src = g_strdup_printf(TREE "/%s", rel);
 	g_autofree char *dst = g_strdup_printf("/sys/%s", rel);
 
-	if (make_dirs(dst, made))
+	if (run_make_dirs(dst, made))
 		return -1;
-	return do_mount(mounts, src, dst, NULL, MS_BIND, NULL);
+	return run_mount(mounts, src, dst, NULL, MS_BIND, NULL);
 }
 
 /* A link run made, and the host's it replaced (--hide-host-devices). */
@@ -219,7 +219,7 @@ static int link_in_bus(const char *bus, struct mdevfs_parent *p,
 	if ((l->hidden_target && unlink(link)) || symlink(target, link)) {
 		g_free(l->hidden_target);
 		g_free(l);
-		return fail("cannot make", link);
+		return run_fail("cannot make", link);
 	}
 	l->path = g_steal_pointer(&link);
 	g_ptr_array_add(psh->links, l);
@@ -319,11 +319,11 @@ static int private_mdevctl_d(struct run *r)
 {
 	if (access("/etc/mdevctl.d", F_OK) != 0)
 		return 0; /* no mdevctl here */
-	if (do_mount(r->mounts, "mdevfs", "/etc/mdevctl.d", "tmpfs",
+	if (run_mount(r->mounts, "mdevfs", "/etc/mdevctl.d", "tmpfs",
 		     MS_NOSUID | MS_NODEV, "mode=0755"))
 		return -1;
-	return make_dirs("/etc/mdevctl.d/scripts.d/callouts", NULL) ||
-	       make_dirs("/etc/mdevctl.d/scripts.d/notifiers", NULL);
+	return run_make_dirs("/etc/mdevctl.d/scripts.d/callouts", NULL) ||
+	       run_make_dirs("/etc/mdevctl.d/scripts.d/notifiers", NULL);
 }
 
 static void loopback_up(void)
@@ -398,13 +398,13 @@ static int enter_netns(void)
 	return -1;
 }
 
-/* The overlay's root stats as its upper layer's: as the real /sys (0555). */
-static int upper_root_as_sysfs(void)
+/* The overlay's root stats as its upper layer's: as the real one. */
+int run_copy_mode(const char *real, const char *upper)
 {
 	struct stat st;
 
-	if (stat("/sys", &st) || chmod(STAGE "/upper", st.st_mode & 07777))
-		return fail("cannot copy the mode of", "/sys");
+	if (stat(real, &st) || chmod(upper, st.st_mode & 07777))
+		return run_fail("cannot copy the mode of", real);
 	return 0;
 }
 
@@ -428,11 +428,12 @@ static int enter_namespaces(struct run *r)
 		return -1;
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return fail("cannot make private", "/");
+		return run_fail("cannot make private", "/");
 	loopback_up();
-	if (do_mount(r->mounts, "mdevfs", STAGE, "ramfs", 0, "mode=0700") ||
-	    make_dirs(STAGE "/upper", NULL) || make_dirs(STAGE "/work", NULL) ||
-	    make_dirs(TREE, NULL) || upper_root_as_sysfs())
+	if (run_mount(r->mounts, "mdevfs", STAGE, "ramfs", 0, "mode=0700") ||
+	    run_make_dirs(STAGE "/upper", NULL) || run_make_dirs(STAGE "/work", NULL) ||
+	    run_make_dirs(TREE, NULL) ||
+	    run_copy_mode("/sys", STAGE "/upper"))
 		return -1;
 	/* lowerdir is looked up before the overlay covers it: the real sysfs */
 	if (mount("mdevfs", "/sys", "overlay", 0,
@@ -445,8 +446,8 @@ static int enter_namespaces(struct run *r)
 	}
 	g_ptr_array_add(r->mounts, g_strdup("/sys"));
 	if (mount(NULL, "/sys", NULL, MS_SHARED, NULL))
-		return fail("cannot make shared", "/sys");
-	return 0;
+		return run_fail("cannot make shared", "/sys");
+	return run_dev_overlay(r->mounts) || run_udev_stand_in(r->mounts);
 }
 
 /* The tree at /sys (the loop serves the lookups the binds make), with
@@ -586,11 +587,11 @@ static int serve_command(struct run *r, char **argv, const char *control)
 		return -1;
 	if (pthread_create(&r->loop, NULL, loop_main, r))
 		return -1;
-	if (show_tree(r) || control_start(&r->d))
+	if (show_tree(r) || run_dev_vfio(r->mounts) || control_start(&r->d))
 		goto out_loop;
 	r->child = start_command(argv, control);
 	if (r->child < 0) {
-		fail("cannot start", argv[0]);
+		run_fail("cannot start", argv[0]);
 		goto out_loop;
 	}
 	if (thread_spawn(&signals, signals_main, r)) {
@@ -633,9 +634,12 @@ int run_command(const struct daemon_options *o, GPtrArray *parents,
 		goto out;
 	if (serve_command(&r, argv, control) == 0)
 		ret = exit_status(r.status);
+	/* Groups still open let go, or the parents' unplug would wait. */
+	vfio_dev_stop();
 	daemon_stop(&r.d);
 out:
 	unmount_all(&r);
+	vfio_dev_free();
 	/* The last bind gone, the connection is over: this only frees. */
 	if (r.d.se)
 		tree_unmount(&r.d.mount, r.d.se);

@@ -225,6 +225,10 @@ static int cmd_hold(struct conn *c, char **args)
 		return 1;
 	}
 	ret = mdev_hold(uuid, hold_request, c, &holder);
+	if (ret == -EBUSY) {
+		say(c, 'e', "%s: in use (held, or its group open)", args[0]);
+		return 1;
+	}
 	if (ret) {
 		say(c, 'e', "%s: no such device, or being created or removed",
 		    args[0]);

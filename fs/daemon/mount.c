@@ -159,6 +159,42 @@ char **mount_mdevfs_paths(void)
 	return (char **)g_ptr_array_free(found, FALSE);
 }
 
+/* Whether @path is strictly beneath @dir. */
+static bool beneath(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	return !strncmp(path, dir, len) && path[len] == '/' && path[len + 1];
+}
+
+char **mount_points_under(const char *dir)
+{
+	g_autoptr(GPtrArray) lines = read_mountinfo();
+	g_autoptr(GPtrArray) all = g_ptr_array_new();
+	GPtrArray *found = g_ptr_array_new();
+
+	for (guint i = 0; i < lines->len; i++) {
+		const struct mount_line *m = g_ptr_array_index(lines, i);
+
+		if (beneath(m->path, dir))
+			g_ptr_array_add(all, m->path);
+	}
+	/* Sorted, a path comes after every mount point above it. */
+	g_ptr_array_sort(all, compare_strings);
+	for (guint i = 0; i < all->len; i++) {
+		const char *path = g_ptr_array_index(all, i);
+		bool inner = false;
+
+		for (guint j = 0; j < found->len && !inner; j++)
+			inner = !strcmp(path, g_ptr_array_index(found, j)) ||
+				beneath(path, g_ptr_array_index(found, j));
+		if (!inner)
+			g_ptr_array_add(found, g_strdup(path));
+	}
+	g_ptr_array_add(found, NULL);
+	return (char **)g_ptr_array_free(found, FALSE);
+}
+
 int mount_detach(const char *path)
 {
 	const char *argv[] = { "fusermount3", "-u", "-z", path, NULL };

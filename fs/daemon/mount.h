@@ -35,6 +35,11 @@ bool mount_on_path(const char *path, int id);
  * for g_strfreev(). */
 char **mount_mdevfs_paths(void);
 
+/* The outermost mount points strictly beneath the absolute @dir, once
+ * each (a recursive bind of one takes those beneath it along), sorted;
+ * NULL-terminated, for g_strfreev(). */
+char **mount_points_under(const char *dir);
+
 /* How a daemon's tree is mounted. */
 struct tree_mount {
 	char *path;      /* absolute */

@@ -101,6 +101,16 @@ int writers_start(unsigned int max_threads, unsigned int max);
 void writers_stop(void);
 void writers_submit(struct write_job *job);
 
+/* vfio_dev.c: /dev/vfio for `mdevfs run`, a session of its own.  New
+ * makes the session (for tree_mount()), start runs its loop on a thread
+ * of its own, stop ends the loop and lets go of the groups still open
+ * (before the parents unplug: they wait for their devices' users), free
+ * destroys the session once it is unmounted.  Each 0 or -1, or NULL. */
+struct fuse_session *vfio_dev_new(void);
+int vfio_dev_start(void);
+void vfio_dev_stop(void);
+void vfio_dev_free(void);
+
 /* Starts a thread with the termination signals blocked, so they reach the
  * thread that runs the FUSE loop. */
 int thread_spawn(pthread_t *thread, void *(*fn)(void *), void *arg);

@@ -47,15 +47,30 @@ int mdev_device_unbind(struct mdevfs_device *mdev, struct mdev_store_ctx *sc);
 int mdev_device_restore(struct mdevfs_type *type, const uuid_t uuid,
 			int group, int vfio);
 
-/* Holders: simulated VFIO users, as a VM with the device open.  A device
- * with a holder is in use: a remove waits, calling @request (count 0, 1,
- * ...) under a core lock, so it must not block.  -ENODEV unless the
- * device is created and not being removed. */
+/* Holders: simulated VFIO users, as a VM with the device's group open.  A
+ * device with a holder is in use: a remove waits, calling @request (count
+ * 0, 1, ...) under a core lock, so it must not block.  -ENODEV unless the
+ * device is created and not being removed; -EBUSY when it has a user
+ * or a holder already (the vendor's user, another holder), as the kernel's
+ * open of a vfio group that is open already.  By the device's UUID
+ * (`mdevfs ctl hold`) or by its iommu group (an open of /dev/vfio/N in
+ * `mdevfs run`; -ENOENT when the tree has no such group).  A group's
+ * holder without @use only claims the group: the device has no user, a
+ * remove does not wait (the kernel's waits for a VM's device fd, which a
+ * group open alone is not). */
 struct mdev_holder;
 typedef void (*mdev_request_fn)(void *ctx, unsigned int count);
 int mdev_hold(const uuid_t uuid, mdev_request_fn request, void *ctx,
 	      struct mdev_holder **holder);
+int mdev_hold_group(int group, bool use, mdev_request_fn request, void *ctx,
+		    struct mdev_holder **holder);
 void mdev_unhold(struct mdev_holder *holder);
+
+/* The iommu groups in the tree now (what kernel/iommu_groups lists), in
+ * ascending order: a GArray of int for the caller to free.  And whether
+ * group @group is among them. */
+GArray *mdev_vfio_groups(void);
+bool mdev_vfio_group_live(int group);
 
 /* devices/virtual/vfio there while it holds no group too (the kernel's
  * goes with its last group), for `mdevfs run`, which binds it at /sys

@@ -118,11 +118,19 @@ expect_eq "its <iommuGroup>" "$(grep -o "<iommuGroup number='[0-9]*'/>" <<<"$dxm
 	"<iommuGroup number='$group'/>"
 
 # --- a held device is refused as in use ---------------------------------------
-exec 3<"/dev/vfio/$group" || fail "cannot open /dev/vfio/$group"
-expect_err "nodedev-destroy of a device a VM holds" "device in use" \
-	"${virsh[@]}" nodedev-destroy "$dname"
+exec 3<>"/dev/vfio/$group" || fail "cannot open /dev/vfio/$group"
+expect_err "nodedev-destroy of a device a VM holds (its group open)" \
+	"device in use" "${virsh[@]}" nodedev-destroy "$dname"
 [ -d "/sys/bus/mdev/devices/$u" ] && ok "it stays" || fail "it went"
 exec 3<&-
+# `mdevfs ctl hold` is the same thing
+"${MDEVFS:-mdevfs}" ctl hold "$u" >"$s/hold.out" &
+holder=$!
+for _ in $(seq 100); do grep -q holding "$s/hold.out" && break; sleep 0.02; done
+expect_err "nodedev-destroy while mdevfs ctl holds it" "device in use" \
+	"${virsh[@]}" nodedev-destroy "$dname"
+kill -INT "$holder"
+wait "$holder"
 
 # --- destroy -------------------------------------------------------------------
 expect_out "nodedev-destroy" "Destroyed node device '$dname'" \

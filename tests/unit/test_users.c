@@ -166,6 +166,81 @@ START_TEST(hold_needs_a_created_device)
 }
 END_TEST
 
+/* The only group in the tree. */
+static int only_group(void)
+{
+	GArray *groups = mdev_vfio_groups();
+	int group;
+
+	ck_assert_uint_eq(groups->len, 1);
+	group = g_array_index(groups, int, 0);
+	g_array_free(groups, TRUE);
+	return group;
+}
+
+/* One holder at a time, by UUID or by group, as one open of a vfio group;
+ * a vendor's user counts too. */
+START_TEST(hold_is_exclusive)
+{
+	g_autofree char *u = created();
+	struct mdev_holder *h, *h2;
+	struct mdevfs_device *dev;
+	int requests = 0, group = only_group();
+	uuid_t bin;
+
+	uuid_parse(u, bin);
+	ck_assert(mdev_vfio_group_live(group));
+	ck_assert(!mdev_vfio_group_live(group + 1));
+	ck_assert_int_eq(mdev_hold_group(group + 1, true, count_request, &requests, &h),
+			 -ENOENT);
+	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), 0);
+	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h2), -EBUSY);
+	ck_assert_int_eq(mdev_hold_group(group, true, count_request, &requests, &h2),
+			 -EBUSY);
+	mdev_unhold(h);
+	ck_assert_int_eq(mdev_hold_group(group, true, count_request, &requests, &h), 0);
+	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h2), -EBUSY);
+	mdev_unhold(h);
+	ck_assert_int_eq(tree_remove(u), 0);
+	ck_assert(!mdev_vfio_group_live(group));
+	ck_assert_int_eq(mdev_hold_group(group, true, count_request, &requests, &h),
+			 -ENOENT);
+
+	gate_set_busy(true);
+	g_free(u);
+	u = created();
+	uuid_parse(u, bin);
+	ck_assert_int_eq(mdev_hold_group(only_group(), true, count_request, &requests,
+					 &h), -EBUSY);
+	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h), -EBUSY);
+	gate_set_busy(false);
+	dev = device(u);
+	mdevfs_device_put_user(dev);
+	mdev_put(dev);
+}
+END_TEST
+
+/* A group claimed only: exclusive, but no user; a remove goes on. */
+START_TEST(group_claim_is_no_user)
+{
+	g_autofree char *u = created();
+	struct mdev_holder *h, *h2;
+	int requests = 0, group = only_group();
+	uuid_t bin;
+
+	uuid_parse(u, bin);
+	ck_assert_int_eq(mdev_hold_group(group, false, count_request, &requests,
+					 &h), 0);
+	ck_assert_int_eq(mdev_hold(bin, count_request, &requests, &h2), -EBUSY);
+	ck_assert_int_eq(mdev_hold_group(group, false, count_request, &requests,
+					 &h2), -EBUSY);
+	ck_assert_int_eq(tree_remove(u), 0);
+	ck_assert(!mdev_vfio_group_live(group));
+	mdev_unhold(h);
+	ck_assert_int_eq(requests, 0);
+}
+END_TEST
+
 START_TEST(unregistration_waits_for_users)
 {
 	g_autofree char *u1 = NULL, *u2 = NULL;
@@ -269,6 +344,8 @@ int main(void)
 	tcase_add_test(tc, interrupt_does_not_stop_an_unused_remove);
 	tcase_add_test(tc, holder_is_asked_and_remove_waits);
 	tcase_add_test(tc, hold_needs_a_created_device);
+	tcase_add_test(tc, hold_is_exclusive);
+	tcase_add_test(tc, group_claim_is_no_user);
 	tcase_add_test(tc, unregistration_waits_for_users);
 	tcase_add_test(tc, unregistration_removes_every_child);
 	tcase_add_test(tc, parent_names_are_unique);

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* What run.c and run_dev.c share: the daemon's staging ramfs and the
+ * steps both make in the daemon's mount namespace. */
+#ifndef MDEVFS_RUN_PRIVATE_H
+#define MDEVFS_RUN_PRIVATE_H
+
+#include <glib.h>
+
+#define STAGE "/tmp" /* the daemon's: overlay layers, the tree */
+
+/* Each 0, or -1 after one line naming @path and errno. */
+int run_fail(const char *what, const char *path);
+/* mount(2), with @dst added to @mounts (unmounted at the end, last
+ * first). */
+int run_mount(GPtrArray *mounts, const char *src, const char *dst,
+	      const char *type, unsigned long flags, const char *data);
+/* mkdir -p (in an overlay); records in @made (if not NULL) what it made. */
+int run_make_dirs(const char *path, GPtrArray *made);
+/* An overlay's root stats as its upper layer's: @upper gets @real's mode. */
+int run_copy_mode(const char *real, const char *upper);
+
+/* run_dev.c: the run's /dev.  The overlay, with the real /dev's own
+ * mounts put back on it and made shared, in the daemon's new namespace;
+ * then /dev/vfio served (vfio_dev.c), its mount added to @mounts. */
+int run_dev_overlay(GPtrArray *mounts);
+/* Where no udevd runs, an overlay on /run (the same way) with udevd's
+ * control file, so that sd-device hears mdevfs's udev route. */
+int run_udev_stand_in(GPtrArray *mounts);
+int run_dev_vfio(GPtrArray *mounts);
+
+#endif /* MDEVFS_RUN_PRIVATE_H */

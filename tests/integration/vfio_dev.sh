@@ -1,0 +1,29 @@
+#!/bin/bash
+# /dev/vfio inside `mdevfs run`: the container and a file per iommu group,
+# an open of a group holding it (a second open and `mdevfs ctl hold` are
+# EBUSY) and, read-write, its device as a VM does (a remove waits), the
+# container's ioctls;
+# and /dev through its overlay (device nodes, its own mounts, a pty).
+# Run inside `unshare -m -n`; MDEVFS names the binary.
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+
+host_dev=$(ls -A /dev; ls -A /dev/vfio 2>&1)
+"$MDEVFS" run -- env MDEVFS="$MDEVFS" bash "$here/vfio_dev-inside.sh" "$here"
+expect_eq "the checks inside mdevfs run" "$?" 0
+
+# A group still open when COMMAND ends (a child of it keeps it): the
+# daemon lets go of it, its parents unplug, the run ends.
+# shellcheck disable=SC2016 # expanded by the sh inside the run
+timeout 20 "$MDEVFS" run -- sh -c '
+	u=$(uuidgen)
+	echo "$u" >/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create
+	g=$(basename "$(readlink "/sys/bus/mdev/devices/$u/iommu_group")")
+	(exec 3<>"/dev/vfio/$g"; sleep 5) >/dev/null 2>&1 &
+	sleep 0.3
+	exit 5'
+expect_eq "a run ends with a group still open" "$?" 5
+
+# Nothing of it reached the host's /dev.
+expect_eq "the host's /dev untouched" "$(ls -A /dev; ls -A /dev/vfio 2>&1)" "$host_dev"
+finish
