@@ -26,4 +26,26 @@ expect_eq "a run ends with a group still open" "$?" 5
 
 # Nothing of it reached the host's /dev.
 expect_eq "the host's /dev untouched" "$(ls -A /dev; ls -A /dev/vfio 2>&1)" "$host_dev"
+
+# /run without udevd gets an overlay with udevd's control file; a socket
+# of the real /run (here a private tmpfs standing in for the host's) is
+# still reachable through it, as are the mounts beneath it.
+mount -t tmpfs mdevfs-test /run && mkdir /run/sub && mount -t tmpfs mdevfs-test /run/sub &&
+	touch /run/sub/mark || fail "cannot make a private /run"
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind("/run/test.sock"); s.listen(1)
+print("ready", flush=True); c, _ = s.accept(); c.send(b"hi")' >/dev/null 2>&1 &
+server=$!
+for _ in $(seq 100); do [ -S /run/test.sock ] && break; sleep 0.02; done
+before=$(ls -A /run)
+out=$("$MDEVFS" run -- /usr/bin/python3 -c '
+import os, socket
+c = socket.socket(socket.AF_UNIX); c.connect("/run/test.sock")
+print(c.recv(2).decode(), os.path.isfile("/run/udev/control"), os.path.exists("/run/sub/mark"))' 2>&1)
+expect_eq "a socket of /run, udevd's control file and /run's mounts in the run" "$out" "hi True True"
+kill "$server" 2>/dev/null
+wait "$server" 2>/dev/null
+expect_eq "nothing made in the real /run" "$(ls -A /run)" "$before"
+umount /run/sub /run
 finish
