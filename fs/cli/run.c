@@ -36,6 +36,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -340,39 +341,42 @@ static void loopback_up(void)
 	close(fd);
 }
 
-/* A child in a user namespace of its own makes the network namespace,
- * so that a user namespace other than the host's owns it: the kernel
- * broadcasts a device's uevent to the namespaces the host's user
- * namespace owns, so none of the host's reach the run (a udevd inside
- * would apply them to what it shares with the host).  mdevfs stays root
- * of the host's user namespace, which is as capable over the new one. */
+/* A child born in a user namespace and a network namespace of its own
+ * gives the network namespace, so that a user namespace other than the
+ * host's owns it: the kernel broadcasts a device's uevent to the
+ * namespaces the host's user namespace owns, so none of the host's reach
+ * the run (a udevd inside would apply them to what it shares with the
+ * host).  mdevfs stays root of the host's user namespace, which is as
+ * capable over the new one.  clone(2), not fork() and unshare(): a
+ * process with threads (a sanitizer's) cannot unshare its user namespace.
+ * The child only waits, in raw system calls, for the pipe to close. */
 static int netns_of_new_userns(void)
 {
-	int ready[2], fd = -1;
+	int go[2], fd = -1, err;
 	pid_t pid;
 	char c;
 
-	if (pipe2(ready, O_CLOEXEC))
+	if (pipe2(go, O_CLOEXEC))
 		return -1;
-	pid = fork();
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNET | SIGCHLD,
+			     NULL, NULL, NULL, NULL);
 	if (pid == 0) {
-		if (unshare(CLONE_NEWUSER) || unshare(CLONE_NEWNET))
-			_exit(1);
-		(void)!write(ready[1], "", 1);
-		pause(); /* until killed: the namespace is taken by then */
-		_exit(0);
+		(void)syscall(SYS_close, go[1]);
+		(void)syscall(SYS_read, go[0], &c, 1);
+		syscall(SYS_exit_group, 0);
 	}
-	close(ready[1]);
-	if (pid > 0 && read(ready[0], &c, 1) == 1) {
+	err = errno;
+	if (pid > 0) {
 		g_autofree char *ns = g_strdup_printf("/proc/%d/ns/net", (int)pid);
 
 		fd = open(ns, O_RDONLY | O_CLOEXEC);
+		err = errno;
 	}
-	close(ready[0]);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
+	close(go[0]);
+	close(go[1]);
+	if (pid > 0)
 		waitpid(pid, NULL, 0);
-	}
+	errno = err;
 	return fd;
 }
 
