@@ -12,8 +12,8 @@
  * none while the device has any other user or holder.  A holder that only
  * claims the group (a read-only open of /dev/vfio/N, libvirt's check that
  * nothing else has it) is not a user: a remove does not wait for it, as
- * the kernel's waits for a VM's device fd, not for an open group.  Counts and holder lists are
- * under mdev_list_lock; users_cond is broadcast when a count drops to zero
+ * the kernel's waits for a VM's device fd, not for an open group.
+ * Counts and holder lists are under mdev_list_lock; users_cond is broadcast when a count drops to zero
  * or a waiter is interrupted.
  *
  * Unlike the kernel, where an interrupted task keeps waiting (uninter-

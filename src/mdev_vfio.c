@@ -120,18 +120,6 @@ GArray *mdev_vfio_groups(void)
 	return groups;
 }
 
-bool mdev_vfio_group_live(int group)
-{
-	char name[16];
-	bool live;
-
-	snprintf(name, sizeof(name), number_format[MDEV_GROUP], group);
-	sysfs_read_lock();
-	live = name_tree_find(numbered[MDEV_GROUP], name) != NULL;
-	sysfs_read_unlock();
-	return live;
-}
-
 struct mdevfs_device *mdev_vfio_group_device(int group)
 {
 	struct mdevfs_device *mdev;
@@ -144,6 +132,15 @@ struct mdevfs_device *mdev_vfio_group_device(int group)
 		kobj_get(&mdev->kobj);
 	sysfs_read_unlock();
 	return mdev;
+}
+
+bool mdev_vfio_group_live(int group)
+{
+	struct mdevfs_device *mdev = mdev_vfio_group_device(group);
+
+	if (mdev)
+		mdev_put(mdev);
+	return mdev != NULL;
 }
 
 int mdev_vfio_keep_groups_dir(void)
