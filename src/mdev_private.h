@@ -94,6 +94,8 @@ struct mdev_bus_driver {
 	char *name;
 	struct mdev_subsys *bus;  /* referenced */
 	GTree *parents;           /* name -> parent; sysfs_rwsem */
+	GArray *dynids;           /* a pci driver's new_id ids, or NULL;
+				   * sysfs_rwsem */
 };
 
 /* A kernel module as module/<name> shows it, from the configuration. */

@@ -16,7 +16,9 @@
 
 enum { PD_DIR, PD_NR };                         /* path directories */
 enum { S_DIR, S_DEVICES, S_DRIVERS, S_NR };     /* class/<x>, bus/<x> */
-enum { BD_DIR, BD_BIND, BD_UNBIND, BD_UEVENT, BD_NR }; /* bus/<x>/drivers/<d> */
+enum {                                          /* bus/<x>/drivers/<d> */
+	BD_DIR, BD_BIND, BD_NEW_ID, BD_REMOVE_ID, BD_UNBIND, BD_UEVENT, BD_NR
+};
 enum { VG_DIR, VG_NR };                         /* devices/virtual/vfio */
 enum {                                          /* module/<name> */
 	M_DIR, M_CORESIZE, M_DRIVERS, M_DRIVER_LINK, M_HOLDERS, M_INITSIZE,

@@ -7,9 +7,13 @@
  * bind and unbind answer as the kernel's would for a device this driver
  * cannot take (ENODEV) or already has (EBUSY), except that an unbind of
  * a parent is refused with EBUSY: on a host it would unregister the
- * parent, which `mdevfs ctl unregister` does here.
+ * parent, which `mdevfs ctl unregister` does here.  A pci driver also
+ * has new_id and remove_id (pci-driver.c), which keep the ids written:
+ * every parent is bound already, so a new id makes no difference.
+ * tests/oracle/pci.txt has what the oracle kernel's pci drivers show.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "macro.h"
@@ -47,6 +51,66 @@ static ssize_t unbind_store(struct kobj *obj, const struct sysfs_entry *ent,
 {
 	(void)ent, (void)count, (void)sc;
 	return drives(to_bus_driver(obj), buf) ? -EBUSY : -ENODEV;
+}
+
+/* "vendor device [subvendor subdevice [class class_mask]]" in hex, the
+ * subsystem ids any (PCI_ANY_ID) and the class 0 by default. */
+#define PCI_ANY_ID 0xffffffffu
+struct pci_dynid { unsigned int id[6]; };
+
+static int parse_dynid(const char *buf, struct pci_dynid *d)
+{
+	*d = (struct pci_dynid){ { 0, 0, PCI_ANY_ID, PCI_ANY_ID, 0, 0 } };
+	return sscanf(buf, "%x %x %x %x %x %x", &d->id[0], &d->id[1],
+		      &d->id[2], &d->id[3], &d->id[4], &d->id[5]) < 2 ?
+		-EINVAL : 0;
+}
+
+static ssize_t new_id_store(struct kobj *obj, const struct sysfs_entry *ent,
+			    const char *buf, size_t count,
+			    struct mdev_store_ctx *sc)
+{
+	struct mdev_bus_driver *drv = to_bus_driver(obj);
+	struct pci_dynid d;
+
+	(void)ent, (void)sc;
+	if (parse_dynid(buf, &d))
+		return -EINVAL;
+	sysfs_write_lock();
+	if (!drv->dynids)
+		drv->dynids = g_array_new(FALSE, FALSE, sizeof(d));
+	g_array_append_val(drv->dynids, d);
+	sysfs_write_unlock();
+	return (ssize_t)count;
+}
+
+/* The first id written alike goes; none such is ENODEV. */
+static ssize_t remove_id_store(struct kobj *obj, const struct sysfs_entry *ent,
+			       const char *buf, size_t count,
+			       struct mdev_store_ctx *sc)
+{
+	struct mdev_bus_driver *drv = to_bus_driver(obj);
+	struct pci_dynid d;
+	ssize_t ret = -ENODEV;
+
+	(void)ent, (void)sc;
+	if (parse_dynid(buf, &d))
+		return -EINVAL;
+	sysfs_write_lock();
+	for (guint i = 0; drv->dynids && i < drv->dynids->len && ret < 0; i++) {
+		if (!memcmp(&g_array_index(drv->dynids, struct pci_dynid, i),
+			    &d, sizeof(d))) {
+			g_array_remove_index(drv->dynids, i);
+			ret = (ssize_t)count;
+		}
+	}
+	sysfs_write_unlock();
+	return ret;
+}
+
+static bool is_pci_driver(struct kobj *obj)
+{
+	return !strcmp(to_bus_driver(obj)->bus->name, "pci");
 }
 
 static int bus_driver_name(struct kobj *obj, const struct sysfs_entry *ent,
@@ -105,6 +169,12 @@ static const struct sysfs_entry bus_driver_entries[BD_NR] = {
 		     .needs = OBJ_F_VISIBLE, .coll = &driven_coll },
 	[BD_BIND] = { .name = "bind", .mode = WO_MODE, .dir = BD_DIR,
 		      .needs = OBJ_F_ALL, .store = bind_store },
+	[BD_NEW_ID] = { .name = "new_id", .mode = WO_MODE, .dir = BD_DIR,
+			.needs = OBJ_F_ALL, .is_visible = is_pci_driver,
+			.store = new_id_store },
+	[BD_REMOVE_ID] = { .name = "remove_id", .mode = WO_MODE, .dir = BD_DIR,
+			   .needs = OBJ_F_ALL, .is_visible = is_pci_driver,
+			   .store = remove_id_store },
 	[BD_UNBIND] = { .name = "unbind", .mode = WO_MODE, .dir = BD_DIR,
 			.needs = OBJ_F_ALL, .store = unbind_store },
 	[BD_UEVENT] = { .name = "uevent", .mode = WO_MODE, .dir = BD_DIR,
@@ -116,6 +186,8 @@ void bus_driver_release(struct kobj *kobj)
 	struct mdev_bus_driver *drv = to_bus_driver(kobj);
 
 	g_tree_destroy(drv->parents);
+	if (drv->dynids)
+		g_array_free(drv->dynids, TRUE);
 	kobj_put(&drv->bus->kobj);
 	g_free(drv->name);
 	g_free(drv);

@@ -268,6 +268,15 @@ START_TEST(pci_parent)
 	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/unbind", "0000:00:02.0"), -EBUSY);
 	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/bind", "0000:00:03.0"), -ENODEV);
 	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/unbind", "nope"), -ENODEV);
+	/* the oracle's pci drivers (tests/oracle/pci.txt) */
+	g_free(desc);
+	desc = tree_ls("bus/pci/drivers/i915");
+	ck_assert_str_eq(desc, "0000:00:02.0 bind new_id remove_id uevent unbind");
+	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/new_id", "8086"), -EINVAL);
+	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/remove_id", "8086 3e92"), -ENODEV);
+	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/new_id", "8086 3e92"), 9);
+	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/remove_id", "8086 3e92"), 9);
+	ck_assert_int_eq(tree_puts("bus/pci/drivers/i915/remove_id", "8086 3e92"), -ENODEV);
 	/* no PCI_ID and PCI_CLASS in its uevent: no function files */
 	ck_assert_ptr_null(tree_read("devices/pci0000:00/0000:00:02.0/vendor"));
 	tree_teardown(parents);
