@@ -56,7 +56,7 @@ void mdev_core_init(const struct mdev_host_ops *ops)
 	host = ops ? *ops : (struct mdev_host_ops){ 0 };
 	kobj_init(&root, &root_ktype);
 	root.flags = ~0u;
-	sysfs_init(&root, host.entry_gone, host.ctx);
+	sysfs_init(&root, host.entry_gone, host.attr_changed, host.ctx);
 	mdev_uuids = g_hash_table_new(uuid_hash, uuid_equal);
 	all_devices = name_tree_new();
 	all_parents = name_tree_new();

@@ -127,8 +127,22 @@ static bool bus_next(struct kobj *d, const struct sysfs_key *after,
 	return tree_next(mdev_subsystems(true), after, S_DIR, c, key);
 }
 
-static const struct sysfs_coll class_coll = { class_lookup, class_next, NULL };
-static const struct sysfs_coll bus_coll = { bus_lookup, bus_next, NULL };
+static unsigned long class_nsubdirs(struct kobj *d)
+{
+	(void)d;
+	return g_tree_nnodes(mdev_subsystems(false));
+}
+
+static unsigned long bus_nsubdirs(struct kobj *d)
+{
+	(void)d;
+	return g_tree_nnodes(mdev_subsystems(true));
+}
+
+static const struct sysfs_coll class_coll = {
+	class_lookup, class_next, class_nsubdirs,
+};
+static const struct sysfs_coll bus_coll = { bus_lookup, bus_next, bus_nsubdirs };
 
 /* class/<x>/<parent> and bus/<x>/devices/<parent> */
 static int subsys_parents_lookup(struct kobj *d, const char *name,

@@ -6,9 +6,13 @@
  * remove touches only its own file, so writers of different devices never
  * wait for each other (the core runs their hooks in parallel), there is
  * nothing to compact, and a torn file costs one device, which is then
- * reported by name.  A record is durable once its rename and the
- * directory's fsync() returned; it is gone once its unlink and the
- * directory's fsync() returned.  The core serialises everything about one
+ * reported by name.  A record is kept once its rename returned and gone
+ * once its unlink returned: the kernel has it then, whatever becomes of
+ * the daemon, and a daemon's death is what records are for (the devices
+ * of a host that loses power are gone too).  With durable set (the
+ * --durable-state option) it is so only once the file and the
+ * directory were fsync()ed, and survives a power loss; that costs a disk
+ * write or two per change.  The core serialises everything about one
  * UUID (it is reserved from create to release), so two hooks never race
  * on one file.
  */
@@ -33,7 +37,8 @@ static struct {
 	int dir_fd;
 	int devices_fd;
 	int lock_fd;
-} st = { NULL, -1, -1, -1 };
+	bool durable; /* fsync() every record and the directory */
+} st = { NULL, -1, -1, -1, false };
 
 bool state_enabled(void)
 {
@@ -80,7 +85,7 @@ static int take_lock(const char *dir)
 	return fail("cannot lock", dir);
 }
 
-int state_open(const char *dir)
+int state_open(const char *dir, bool durable)
 {
 	int ret;
 
@@ -110,6 +115,7 @@ int state_open(const char *dir)
 		goto out_close;
 	}
 	st.dir = g_strdup(dir);
+	st.durable = durable;
 	return 0;
 
 out_close:
@@ -117,8 +123,14 @@ out_close:
 	return ret;
 }
 
-/* NAME.tmp written and synced, renamed NAME, the directory synced.  On an
- * error NAME may have been replaced already (the directory's sync
+/* fsync(@fd) when durable. */
+static int sync_durable(int fd)
+{
+	return st.durable && fsync(fd) ? -errno : 0;
+}
+
+/* NAME.tmp written (and synced), renamed NAME (and the directory synced).
+ * On an error NAME may have been replaced already (the directory's sync
  * failed): the caller puts back what was there. */
 static int put_record(const char *name, const char *text)
 {
@@ -130,8 +142,8 @@ static int put_record(const char *name, const char *text)
 	if (fd < 0)
 		return -errno;
 	ret = write_all(fd, text, strlen(text));
-	if (!ret && fsync(fd))
-		ret = -errno;
+	if (!ret)
+		ret = sync_durable(fd);
 	if (close(fd) && !ret)
 		ret = -errno;
 	if (!ret && renameat(st.devices_fd, tmp, st.devices_fd, name))
@@ -140,15 +152,15 @@ static int put_record(const char *name, const char *text)
 		unlinkat(st.devices_fd, tmp, 0);
 		return ret;
 	}
-	return fsync(st.devices_fd) ? -errno : 0;
+	return sync_durable(st.devices_fd);
 }
 
-/* NAME unlinked and the directory synced; 0 if there was none. */
+/* NAME unlinked (and the directory synced); 0 if there was none. */
 static int drop_record(const char *name)
 {
 	if (unlinkat(st.devices_fd, name, 0))
 		return errno == ENOENT ? 0 : -errno;
-	return fsync(st.devices_fd) ? -errno : 0;
+	return sync_durable(st.devices_fd);
 }
 
 static bool record_exists(const char *name)

@@ -16,6 +16,7 @@
 static struct lock_rw sysfs_rwsem; /* LOCK_SYSFS: see sysfs.h */
 static struct kobj *root_obj;
 static sysfs_gone_fn *gone_fn; /* set at init */
+static sysfs_changed_fn *changed_fn;
 static void *gone_ctx;
 static uid_t owner_uid; /* set before mounting */
 static gid_t owner_gid;
@@ -47,9 +48,11 @@ int sysfs_node_equal(const void *a, const void *b)
 	return x->obj == y->obj && x->slot == y->slot;
 }
 
-void sysfs_init(struct kobj *root, sysfs_gone_fn *gone, void *ctx)
+void sysfs_init(struct kobj *root, sysfs_gone_fn *gone,
+		sysfs_changed_fn *changed, void *ctx)
 {
 	gone_fn = gone;
+	changed_fn = changed;
 	gone_ctx = ctx;
 	/* Writers (the core) must not starve behind a storm of lookups. */
 	lock_rw_init(&sysfs_rwsem, LOCK_SYSFS);
@@ -65,6 +68,7 @@ void sysfs_fini(void)
 	sysfs_xattr_fini();
 	lock_rw_destroy(&sysfs_rwsem);
 	gone_fn = NULL;
+	changed_fn = NULL;
 }
 
 void sysfs_set_owner(uid_t uid, gid_t gid)
@@ -415,32 +419,47 @@ ssize_t sysfs_store(struct sysfs_node n, const char *buf, size_t count,
 	return call_attr(n, NULL, buf, count, sc);
 }
 
+/* Entry @n of @obj appears or vanishes as its flags go from @old to
+ * @new: tells the host what its caches hold of it.  An entry of a
+ * directory of @obj that appears or vanishes with it is left out:
+ * dropping the directory's dentry drops everything in it, and a new
+ * directory has nothing cached. */
+static void entry_changed(struct sysfs_node n, unsigned int old,
+			  unsigned int new, const struct mdev_store_ctx *sc)
+{
+	const struct sysfs_entry *ent = sysfs_entry(n);
+	char name[NAME_MAX + 1];
+	struct sysfs_node dir;
+
+	if (!sysfs_container(n, &dir))
+		return;
+	if (dir.obj == n.obj && !(visible_with(n.obj, sysfs_entry(dir), old) &&
+				  visible_with(n.obj, sysfs_entry(dir), new)))
+		return;
+	if (S_ISDIR(ent->mode) && changed_fn)
+		changed_fn(gone_ctx, sc, dir);
+	if (!visible_with(n.obj, ent, new) && gone_fn &&
+	    sysfs_name(n, name, sizeof(name)) == 0)
+		gone_fn(gone_ctx, sc, dir, n, name);
+}
+
 void sysfs_update_locked(struct kobj *obj, unsigned int set,
 			 unsigned int clear, const struct mdev_store_ctx *sc)
 {
 	unsigned int old = obj->flags, new = (old | set) & ~clear;
 	const struct kobj_type *kt = obj->ktype;
 	unsigned int slots = kt->extra_entry ? SYSFS_MAX_SLOTS : kt->nentries;
-	char name[NAME_MAX + 1];
 
 	lock_assert_held_write(&sysfs_rwsem);
 	obj->flags = new;
-	if (old == new || !gone_fn)
+	if (old == new || (!gone_fn && !changed_fn))
 		return;
 	for (unsigned int s = 0; s < slots; s++) {
-		struct sysfs_node n = { obj, s }, dir;
+		struct sysfs_node n = { obj, s };
 		const struct sysfs_entry *ent = sysfs_entry(n);
 
-		if (!ent || !visible_with(obj, ent, old) ||
-		    visible_with(obj, ent, new))
-			continue;
-		if (!sysfs_container(n, &dir))
-			continue;
-		/* Dropping the directory's dentry drops everything in it. */
-		if (dir.obj == obj && !visible_with(obj, sysfs_entry(dir), new))
-			continue;
-		if (sysfs_name(n, name, sizeof(name)) == 0)
-			gone_fn(gone_ctx, sc, dir, n, name);
+		if (ent && visible_with(obj, ent, old) != visible_with(obj, ent, new))
+			entry_changed(n, old, new, sc);
 	}
 }
 

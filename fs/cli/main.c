@@ -52,6 +52,8 @@ static void usage(FILE *out)
 "                     /run/mdevfs/MOUNTPOINT escaped as systemd-escape\n"
 "                     --path does; not for run)\n"
 "      --no-state-dir nothing recorded: a crash loses the devices\n"
+"      --durable-state  records also survive a power loss (fsync each;\n"
+"                     default: they survive mdevfs's death, not the host's)\n"
 "  -o OPT[,OPT...]    FUSE mount options, and mdevfs's own:\n"
 "                       timeout=SECONDS  kernel entry cache (default 60)\n"
 "                       max_threads=N    FUSE worker threads (default 10)\n"
@@ -194,6 +196,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "uevent", required_argument, NULL, 'U' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "no-state-dir", no_argument, NULL, 'N' },
+		{ "durable-state", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -213,6 +216,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'H': cli->o.hide_host_devices = true; break;
 		case 'S': cli->o.state_dir = optarg; break;
 		case 'N': cli->o.no_state_dir = true; break;
+		case 'D': cli->o.durable_state = true; break;
 		case 'U':
 			if (uevent_routes_parse(optarg, &cli->o.uevent_routes)) {
 				log_err("--uevent=%s: expected kernel, udev, "
@@ -231,6 +235,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	}
 	if (daemon_check_fuse_options(&cli->o))
 		return 2;
+	if (cli->o.durable_state && (cli->o.no_state_dir || cli->mode == MODE_RUN)) {
+		log_err("--durable-state: %s has no state directory",
+			cli->o.no_state_dir ? "--no-state-dir" : "run");
+		return 2;
+	}
 	cli->rest = argv + optind;
 	cli->nrest = argc - optind;
 	if (cli->mode == MODE_RUN && cli->nrest < 1) {

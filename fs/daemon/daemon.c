@@ -118,6 +118,7 @@ static char *mount_options(const struct daemon_options *o)
  * through the notifier's queue, gone parents are unplugged. */
 const struct mdev_host_ops daemon_host = {
 	.entry_gone = fs_entry_gone,
+	.attr_changed = fs_attr_changed,
 	.uevent = notify_uevent,
 	.parent_gone = parents_gone,
 };

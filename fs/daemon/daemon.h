@@ -19,6 +19,7 @@ struct daemon_options {
 	bool hide_host_devices; /* run: parents may hide the host's devices */
 	const char *state_dir;  /* NULL: the default for the mountpoint */
 	bool no_state_dir;      /* no state directory: nothing survives a crash */
+	bool durable_state;     /* records fsynced: they survive a power loss */
 	struct fs_options fs;
 };
 

@@ -235,10 +235,12 @@ static int dead_mount(const char *path, struct mount_top top, int *dead_id)
 int daemon_inspect_mountpoint(const char *path, int *dead_id)
 {
 	struct mount_top top = mount_topmost(path);
-	struct stat st;
+	struct statx stx;
 
 	*dead_id = 0;
-	if (stat(path, &st)) {
+	/* Forced: the kernel would answer from its attribute cache for a
+	 * daemon that is gone. */
+	if (statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_TYPE, &stx)) {
 		int err = errno;
 
 		/* ECONNABORTED: the stat was in flight as the daemon died */
@@ -250,7 +252,7 @@ int daemon_inspect_mountpoint(const char *path, int *dead_id)
 			log_err("mountpoint %s: %s", path, strerror(err));
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(stx.stx_mode)) {
 		log_err("mountpoint %s is not a directory", path);
 		return -1;
 	}
@@ -277,7 +279,7 @@ int daemon_open_state(const struct daemon_options *o, const char *path)
 			 "--state-dir");
 		return 0;
 	}
-	if (state_open(dir))
+	if (state_open(dir, o->durable_state))
 		return -1;
 	log_info("state directory %s", dir);
 	return 0;

@@ -40,6 +40,8 @@ void fs_set_session(const struct fuse_session *se);
 /* The host's entry_gone (mdev_host.h): invalidations while a session is
  * set. */
 sysfs_gone_fn fs_entry_gone;
+/* The host's attr_changed: the same. */
+sysfs_changed_fn fs_attr_changed;
 /* Frees the files the kernel did not release before the session ended. */
 void fs_close_files(void);
 
@@ -52,10 +54,13 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
 /* handles.c: a node the kernel knows, named by its address.  A handle holds
  * a reference on its object and lives while the kernel's lookup count is
- * not zero.  The root is FUSE_ROOT_ID. */
+ * not zero.  The root is FUSE_ROOT_ID.  A handle is shared (the one handle
+ * of its node) or not: a writable file's, or one whose entry vanished. */
 struct handle {
 	struct sysfs_node node;
-	uint64_t nlookup; /* handles_lock */
+	uint64_t nlookup;   /* handles_lock */
+	unsigned int opens; /* handles_lock: files open on an unshared handle */
+	bool unshared;      /* handles_lock */
 };
 
 void handles_init(void);
@@ -64,11 +69,19 @@ struct handle *handle_of(fuse_ino_t ino);
 fuse_ino_t handle_ino(const struct handle *h);
 /* The handle of @node with its lookup count raised by one. */
 struct handle *handle_lookup(struct sysfs_node node);
-/* A new handle of @node that no other lookup shares, looked up once. */
+/* A handle of @node that no open file shares, its lookup count raised by
+ * one: the last one whose files were all released, or a new one. */
 struct handle *handle_lookup_unshared(struct sysfs_node node);
 void handle_forget(struct handle *h, uint64_t nlookup);
+/* A file opened and released on @h (counted on unshared handles). */
+void handle_opened(struct handle *h);
+void handle_released(struct handle *h);
 /* The kernel's id for @node if it knows it. */
 bool handle_find(struct sysfs_node node, fuse_ino_t *ino);
+/* The same, and the node's entry vanished: the next lookup of it makes a
+ * new inode, as kernfs makes a new node (a link that comes back may lead
+ * elsewhere, and the kernel caches link targets). */
+bool handle_detach(struct sysfs_node node, fuse_ino_t *ino);
 unsigned long handles_count(void);
 
 /* notify.c: collects from the start, sends once started.  A note with a
@@ -82,6 +95,7 @@ void notifier_start(struct fuse_session *se, notify_send_uevent_t *send_uevent);
 void notifier_stop(void);
 void notify_inval_entry(fuse_ino_t parent, const char *name,
 			const struct mdev_store_ctx *sc);
+void notify_inval_attr(fuse_ino_t ino, const struct mdev_store_ctx *sc);
 void notify_reply_write(fuse_req_t req, ssize_t result);
 void notify_kick(void);
 /* The host's uevent (mdev_host.h). */

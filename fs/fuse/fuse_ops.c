@@ -3,9 +3,9 @@
  * Low-level FUSE handlers: each maps one request onto the sysfs tables and
  * sends one reply (in the manner of libfuse's passthrough_ll.c).
  *
- * Caching: entries and file attributes are cached for opts.timeout and
- * dropped by the notifier as soon as they vanish; directory attributes
- * (their nlink changes) are never cached; file data is never cached
+ * Caching: entries and attributes are cached for opts.timeout and dropped
+ * by the notifier as soon as they change (an entry vanishes, a
+ * directory's nlink moves); file data is never cached
  * (direct_io), since every read must run the attribute's show, but for
  * the page a MAP_PRIVATE mapping reads (read_for_page_cache()).
  */
@@ -77,7 +77,8 @@ void fs_close_files(void)
 
 /* Only a node the kernel holds (its handle has lookups) can have a
  * dentry: lookups that fail leave none that outlives them, and an
- * uncached writable file's dentry is looked up again at each use. */
+ * uncached writable file's dentry is looked up again at each use.  The
+ * node's handle is detached: what comes back under the name is new. */
 void fs_entry_gone(void *ctx, const struct mdev_store_ctx *sc,
 		   struct sysfs_node dir, struct sysfs_node node,
 		   const char *name)
@@ -85,8 +86,18 @@ void fs_entry_gone(void *ctx, const struct mdev_store_ctx *sc,
 	fuse_ino_t dir_ino, ino;
 
 	(void)ctx;
-	if (serving && handle_find(dir, &dir_ino) && handle_find(node, &ino))
+	if (serving && handle_find(dir, &dir_ino) && handle_detach(node, &ino))
 		notify_inval_entry(dir_ino, name, sc);
+}
+
+void fs_attr_changed(void *ctx, const struct mdev_store_ctx *sc,
+		     struct sysfs_node dir)
+{
+	fuse_ino_t ino;
+
+	(void)ctx;
+	if (serving && handle_find(dir, &ino))
+		notify_inval_attr(ino, sc);
 }
 
 void fs_set_options(const struct fs_options *o)
@@ -120,11 +131,6 @@ static bool node_live(fuse_ino_t ino)
 	return live;
 }
 
-static double attr_timeout(const struct stat *st)
-{
-	return S_ISDIR(st->st_mode) ? 0.0 : opts.timeout;
-}
-
 static void mdevfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
@@ -132,6 +138,10 @@ static void mdevfs_init(void *userdata, struct fuse_conn_info *conn)
 	 * on an O_TRUNC open, and writes past the size are serialised again
 	 * (see reply_open()).  The SETATTR it sends instead is a no-op that
 	 * answers with the size 4096. */
+	/* A link's target never changes while it exists (a link that goes
+	 * and comes back is a new inode: handle_detach()). */
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 	conn->want &= ~(FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_WRITEBACK_CACHE |
 			FUSE_CAP_EXPORT_SUPPORT);
 }
@@ -141,9 +151,11 @@ static void mdevfs_init(void *userdata, struct fuse_conn_info *conn)
  * replies, and the truncate of an O_TRUNC open (the shell's `>`, mdevctl)
  * takes it exclusively: on one inode, `echo UUID > create` would wait for
  * every create in flight on the type, where kernfs has no such lock.  So a
- * writable attribute is never cached (entry timeout 0) and each lookup of
- * it makes a new kernel inode: every opener locks its own.  st_ino stays
- * the node's.
+ * writable attribute's entry is never cached (timeout 0: each path walk
+ * asks) and a lookup never answers with an inode a file is open on
+ * (handle_lookup_unshared()): every opener locks its own, and one opener
+ * after another reuses one, so the kernel's dentry stays valid and the
+ * walk asks once.  st_ino stays the node's.
  */
 static bool inode_per_lookup(struct sysfs_node node, const struct stat *st)
 {
@@ -176,7 +188,7 @@ static void mdevfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	e.ino = handle_ino(h);
 	e.entry_timeout = own ? 0.0 : opts.timeout;
-	e.attr_timeout = attr_timeout(&e.attr);
+	e.attr_timeout = opts.timeout;
 	err = fuse_reply_entry(req, &e);
 	sysfs_read_unlock();
 	if (err)
@@ -208,7 +220,7 @@ static void reply_attr(fuse_req_t req, fuse_ino_t ino)
 	if (err)
 		fuse_reply_err(req, -err);
 	else
-		fuse_reply_attr(req, &st, attr_timeout(&st));
+		fuse_reply_attr(req, &st, opts.timeout);
 }
 
 static void mdevfs_getattr(fuse_req_t req, fuse_ino_t ino,
@@ -368,8 +380,11 @@ static void mdevfs_open(fuse_req_t req, fuse_ino_t ino,
 	fi->direct_io = 1;
 	fi->noflush = 1;
 	file_opened(of);
-	if (reply_open(req, fi))
+	handle_opened(handle_of(ino));
+	if (reply_open(req, fi)) {
+		handle_released(handle_of(ino));
 		file_closed(of);
+	}
 }
 
 static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
@@ -377,11 +392,11 @@ static void mdevfs_release(fuse_req_t req, fuse_ino_t ino,
 {
 	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
 
-	(void)ino;
 	/* A read may still be returning from its reply: wait for it. */
 	lock_mutex(&of->lock);
 	unlock_mutex(&of->lock);
 	file_closed(of);
+	handle_released(handle_of(ino));
 	fuse_reply_err(req, 0);
 }
 

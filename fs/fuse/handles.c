@@ -4,8 +4,11 @@
  * lookup count of the FUSE protocol.  Like passthrough_ll.c, the handle's
  * address is its fuse_ino_t; the table finds the handle of a node.
  *
- * Writable attributes are the exception: each lookup gets a handle of its
- * own, so each opener gets an inode of its own (see fuse_ops.c).
+ * Writable attributes are the exception: a lookup gets a handle no open
+ * file shares, so each opener locks an inode of its own (see fuse_ops.c):
+ * the one whose files were all released last (its spare), so that one
+ * writer after another keeps one inode and the kernel's dentry of it stays
+ * valid, or a new one.
  */
 #include <stdlib.h>
 
@@ -16,6 +19,7 @@
 static struct lock_mutex handles_lock = LOCK_MUTEX_INIT(LOCK_HANDLES);
 static GHashTable *handles; /* struct sysfs_node -> handle; handles_lock */
 static GHashTable *unshared; /* set of handles of their own; handles_lock */
+static GHashTable *spares; /* node -> unshared handle, no file open; handles_lock */
 static struct handle root_handle;
 
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
@@ -25,6 +29,7 @@ void handles_init(void)
 {
 	handles = g_hash_table_new(sysfs_node_hash, sysfs_node_equal);
 	unshared = g_hash_table_new(NULL, NULL);
+	spares = g_hash_table_new(sysfs_node_hash, sysfs_node_equal);
 	root_handle.node = sysfs_root();
 }
 
@@ -42,6 +47,7 @@ void handles_fini(void)
 	gpointer value;
 
 	/* The kernel forgets nothing at unmount: drop what is left. */
+	g_hash_table_destroy(spares);
 	g_hash_table_iter_init(&it, handles);
 	while (g_hash_table_iter_next(&it, NULL, &value))
 		handle_free(value);
@@ -84,6 +90,13 @@ out:
 	return h;
 }
 
+/* The spare of @h's node is no longer @h. */
+static void drop_spare(struct handle *h)
+{
+	if (g_hash_table_lookup(spares, &h->node) == h)
+		g_hash_table_remove(spares, &h->node);
+}
+
 void handle_forget(struct handle *h, uint64_t nlookup)
 {
 	bool gone;
@@ -93,8 +106,12 @@ void handle_forget(struct handle *h, uint64_t nlookup)
 	lock_mutex(&handles_lock);
 	h->nlookup -= nlookup < h->nlookup ? nlookup : h->nlookup;
 	gone = h->nlookup == 0;
-	if (gone && !g_hash_table_remove(unshared, h))
+	if (gone && h->unshared) {
+		drop_spare(h);
+		g_hash_table_remove(unshared, h);
+	} else if (gone) {
 		g_hash_table_remove(handles, &h->node);
+	}
 	unlock_mutex(&handles_lock);
 	if (gone)
 		handle_free(h);
@@ -102,17 +119,44 @@ void handle_forget(struct handle *h, uint64_t nlookup)
 
 struct handle *handle_lookup_unshared(struct sysfs_node node)
 {
-	struct handle *h = calloc(1, sizeof(*h));
+	struct handle *h;
 
+	lock_mutex(&handles_lock);
+	h = g_hash_table_lookup(spares, &node);
+	if (h) {
+		g_hash_table_remove(spares, &node);
+		h->nlookup++;
+		goto out;
+	}
+	h = calloc(1, sizeof(*h));
 	if (!h)
-		return NULL;
+		goto out;
 	h->node = node;
 	h->nlookup = 1;
+	h->unshared = true;
 	kobj_get(node.obj);
-	lock_mutex(&handles_lock);
 	g_hash_table_add(unshared, h);
+out:
 	unlock_mutex(&handles_lock);
 	return h;
+}
+
+void handle_opened(struct handle *h)
+{
+	lock_mutex(&handles_lock);
+	if (h->unshared) {
+		h->opens++;
+		drop_spare(h);
+	}
+	unlock_mutex(&handles_lock);
+}
+
+void handle_released(struct handle *h)
+{
+	lock_mutex(&handles_lock);
+	if (h->unshared && --h->opens == 0 && h->nlookup)
+		g_hash_table_replace(spares, &h->node, h); /* its key too */
+	unlock_mutex(&handles_lock);
 }
 
 bool handle_find(struct sysfs_node node, fuse_ino_t *ino)
@@ -127,6 +171,22 @@ bool handle_find(struct sysfs_node node, fuse_ino_t *ino)
 	h = g_hash_table_lookup(handles, &node);
 	if (h)
 		*ino = handle_ino(h);
+	unlock_mutex(&handles_lock);
+	return h != NULL;
+}
+
+bool handle_detach(struct sysfs_node node, fuse_ino_t *ino)
+{
+	struct handle *h;
+
+	lock_mutex(&handles_lock);
+	h = g_hash_table_lookup(handles, &node);
+	if (h) {
+		*ino = handle_ino(h);
+		g_hash_table_remove(handles, &node);
+		h->unshared = true;
+		g_hash_table_add(unshared, h);
+	}
 	unlock_mutex(&handles_lock);
 	return h != NULL;
 }

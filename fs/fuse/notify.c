@@ -40,13 +40,13 @@
 #include "log.h"
 #include "uevent.h"
 
-enum note_kind { NOTE_INVAL_ENTRY, NOTE_REPLY_WRITE, NOTE_UEVENT };
+enum note_kind { NOTE_INVAL_ENTRY, NOTE_INVAL_ATTR, NOTE_REPLY_WRITE, NOTE_UEVENT };
 
 struct note {
 	struct note *next;
 	uint64_t seq;       /* its place in the queue, from 1 */
 	enum note_kind kind;
-	fuse_ino_t parent;  /* NOTE_INVAL_ENTRY */
+	fuse_ino_t parent;  /* NOTE_INVAL_ENTRY; NOTE_INVAL_ATTR: the inode */
 	fuse_req_t req;     /* NOTE_REPLY_WRITE */
 	ssize_t result;
 	struct uevent *ev;  /* NOTE_UEVENT */
@@ -93,6 +93,12 @@ static void send_note(struct note *n)
 		/* ENOENT: the kernel had no dentry, nothing to drop. */
 		if (ret && ret != -ENOENT && ret != -ENOTCONN && ret != -ENODEV)
 			log_dbg("invalidating %s: %s", n->name, strerror(-ret));
+		break;
+	case NOTE_INVAL_ATTR:
+		/* Offset -1: the attributes only, no page cache. */
+		ret = fuse_lowlevel_notify_inval_inode(nt.se, n->parent, -1, 0);
+		if (ret && ret != -ENOENT && ret != -ENOTCONN && ret != -ENODEV)
+			log_dbg("invalidating attributes: %s", strerror(-ret));
 		break;
 	case NOTE_REPLY_WRITE:
 		reply_write(n->req, n->result);
@@ -207,7 +213,7 @@ static uint64_t queue(struct note *n, const struct mdev_store_ctx *sc)
 	if (nt.state == STOPPED) {
 		/* Unmounting: nothing left to invalidate. */
 		unlock_mutex(&nt.lock);
-		if (n->kind != NOTE_INVAL_ENTRY)
+		if (n->kind != NOTE_INVAL_ENTRY && n->kind != NOTE_INVAL_ATTR)
 			send_note(n);
 		free(n);
 		return 0;
@@ -275,6 +281,17 @@ void notify_inval_entry(fuse_ino_t parent, const char *name,
 	n->kind = NOTE_INVAL_ENTRY;
 	n->parent = parent;
 	memcpy(n->name, name, len);
+	queue(n, sc);
+}
+
+void notify_inval_attr(fuse_ino_t ino, const struct mdev_store_ctx *sc)
+{
+	struct note *n = malloc(sizeof(*n));
+
+	if (!n)
+		return; /* the attributes time out instead */
+	n->kind = NOTE_INVAL_ATTR;
+	n->parent = ino;
 	queue(n, sc);
 }
 

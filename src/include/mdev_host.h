@@ -47,6 +47,8 @@ struct mdev_host_ops {
 	 * Called with sysfs_rwsem held exclusively, so it must not block
 	 * nor call back into the tree. */
 	sysfs_gone_fn *entry_gone;
+	/* Directory @dir's attributes (its nlink) changed: the same. */
+	sysfs_changed_fn *attr_changed;
 	/* A uevent, the host's to free; sent after the entry_gone calls of
 	 * the change it reports.  The host may return only once it is out
 	 * (the kernel's kobject_uevent() does), so the core calls it where

@@ -7,8 +7,8 @@
  * the vendor's adopt() hook.
  *
  * Layout: DIR/lock (held with flock() while a daemon uses DIR) and
- * DIR/devices/UUID, one record per device, written to UUID.tmp, fsynced,
- * renamed and the directory fsynced.  Records that cannot be trusted or
+ * DIR/devices/UUID, one record per device, written to UUID.tmp and renamed
+ * (each fsynced too when durable).  Records that cannot be trusted or
  * restored are renamed UUID.corrupt or UUID.orphan and reported.
  */
 #ifndef MDEVFS_STATE_H
@@ -51,8 +51,9 @@ void state_record_clear(struct state_record *r);
 /* ---- the state directory (state.c) ---- */
 
 /* Creates @dir (and its parents) if needed and takes it for this daemon:
- * 0, or -errno after logging why (in use by another mdevfs, say). */
-int state_open(const char *dir);
+ * 0, or -errno after logging why (in use by another mdevfs, say).
+ * @durable: every record and unlink fsynced, to survive a power loss. */
+int state_open(const char *dir, bool durable);
 /* Lets the directory go.  @forget: a clean stop, whose devices were all
  * removed; the directory goes too if nothing else is left in it.  -EIO
  * (each named in the log) if records that had to be repaired could not

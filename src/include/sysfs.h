@@ -90,8 +90,18 @@ typedef void sysfs_gone_fn(void *ctx, const struct mdev_store_ctx *sc,
 			   struct sysfs_node dir, struct sysfs_node node,
 			   const char *name);
 
-/* @gone (may be NULL) with @ctx is called for every vanishing entry. */
-void sysfs_init(struct kobj *root, sysfs_gone_fn *gone, void *ctx);
+/* Called under sysfs_rwsem (exclusive) for every directory @dir whose
+ * attributes change: its nlink, as a subdirectory appears in it or
+ * vanishes (times, sizes and modes of the table never change; a chmod's
+ * SETATTR reply carries its new mode itself).  So the FUSE layer can let
+ * the kernel cache every attribute and drop it when it changes. */
+typedef void sysfs_changed_fn(void *ctx, const struct mdev_store_ctx *sc,
+			      struct sysfs_node dir);
+
+/* @gone (may be NULL) with @ctx is called for every vanishing entry,
+ * @changed (may be NULL) for every directory whose nlink changes. */
+void sysfs_init(struct kobj *root, sysfs_gone_fn *gone,
+		sysfs_changed_fn *changed, void *ctx);
 void sysfs_fini(void);
 /* Who owns the files (root, as in sysfs, unless set; a daemon run by a
  * user gives the tree to that user so it can use it). */

@@ -152,7 +152,8 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 expect_out "a dead mdevfs mount is replaced" "mdevfs: replacing the dead mdevfs mount on $m" \
 	"$MDEVFS" "$m"
-[ -d "$m/class/mdev_bus/mtty" ] && ok "serving again" || fail "not serving again"
+serving_at "$m" && [ -d "$m/class/mdev_bus/mtty" ] && ok "serving again" ||
+	fail "not serving again"
 expect_err "a live one is busy" "mdevfs is already mounted there" "$MDEVFS" "$m"
 fusermount3 -u "$m"
 new_mountpoint m

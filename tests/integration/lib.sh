@@ -44,6 +44,13 @@ wait_mounted() { # DIR
 	return 1
 }
 
+# serving_at DIR: a live mdevfs answers there.  statfs(2) always asks the
+# daemon; a stat may be answered from the kernel's caches, also by a dead
+# mount that a restart is about to replace.
+serving_at() {
+	stat -f "$1" >/dev/null 2>&1 && [ -d "$1/class/mdev_bus" ]
+}
+
 # start_on DIR LOG [ARGS...]: mdevfs -f ARGS DIR in the background, its
 # stderr added to LOG, its pid in $pid; returns once the tree is there
 # (not wait_mounted: a dead mount it replaces is a FUSE mount too), else
@@ -54,7 +61,7 @@ start_on() {
 	"$MDEVFS" -f "$@" "$dir" 2>>"$log" &
 	pid=$!
 	for _ in $(seq 500); do
-		[ -d "$dir/class/mdev_bus" ] && return 0
+		serving_at "$dir" && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.02
 	done

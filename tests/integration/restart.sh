@@ -17,7 +17,7 @@ types="$m/class/mdev_bus/mtty/mdev_supported_types/mtty-1"
 
 serving() { # PID: its tree is mounted and it answers
 	for _ in $(seq 500); do
-		[ -d "$m/class/mdev_bus" ] && return 0
+		serving_at "$m" && return 0
 		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.02
 	done

@@ -1,8 +1,9 @@
 #!/bin/bash
 # "A device is there if and only if its record is" on every error path
 # (docs/crash-safety.md): the state directory on faultfs, a pass-through
-# file system whose operations fail on demand, so that a directory's
-# fsync returns EIO or unlinks are refused; then records that are not
+# file system whose operations fail on demand, so that renames or
+# unlinks fail, or (with --durable-state) a directory's fsync returns EIO;
+# then records that are not
 # files (a FIFO, a 1 GiB sparse file, a symlink, a directory) and a state
 # directory deleted under the daemon.  After each, the daemon is killed
 # or stopped and started again, and what comes back is checked.  Run
@@ -32,8 +33,9 @@ wait_mounted "$ff" || { fail "faultfs did not mount"; exit 1; }
 sd="$ff/state"
 log="$work/daemon.log"
 
-# start: mdevfs on $m with its state on faultfs
-start() { start_on "$m" "$log" --state-dir "$sd"; }
+# start: mdevfs on $m with its state on faultfs (durable: --durable-state)
+durable=
+start() { start_on "$m" "$log" --state-dir "$sd" ${durable:+"$durable"}; }
 kill_daemon() { kill -KILL "$pid"; wait "$pid" 2>/dev/null; }
 stop_daemon() { kill -TERM "$pid"; wait "$pid"; }
 faults() { printf '%s\n' "$@" >"$back/.faults"; }
@@ -41,7 +43,33 @@ present() { [ -e "$m/bus/mdev/devices/$1" ]; }
 recorded() { [ -e "$back/state/devices/$1" ]; }
 create() { write_errno "$m/class/mdev_bus/$1/mdev_supported_types/$2/create" "$3"; }
 
-# --- a create whose directory sync fails: undone, record and all ----------
+# --- the default: nothing synced, a failed rename or unlink fails ----------
+start
+u=$(uuidgen)
+faults "fsyncdir EIO" "fsync EIO"
+expect_eq "create, syncs failing but not asked for" "$(create mtty mtty-1 "$u")" OK
+recorded "$u" && ok "recorded" || fail "not recorded"
+expect_eq "remove, syncs failing but not asked for" "$(write_errno "$m/bus/mdev/devices/$u/remove" 1)" OK
+recorded "$u" && fail "record left" || ok "record gone"
+faults "rename EIO"
+expect_eq "create, the rename failing" "$(create mtty mtty-1 "$u")" EIO
+present "$u" && fail "a failed create left its device" || ok "the device is undone"
+ls "$back/state/devices" | grep -q . && fail "left: $(ls "$back/state/devices")" ||
+	ok "nothing left in the state directory"
+faults
+expect_eq "create" "$(create mtty mtty-1 "$u")" OK
+faults "unlink EIO"
+expect_eq "remove, the unlink failing" "$(write_errno "$m/bus/mdev/devices/$u/remove" 1)" EIO
+present "$u" && ok "the device stays" || fail "the device went"
+faults
+kill_daemon
+start
+present "$u" && ok "back after kill -9" || fail "lost"
+expect_eq "and removable" "$(write_errno "$m/bus/mdev/devices/$u/remove" 1)" OK
+stop_daemon
+
+# --- --durable-state: a create whose directory sync fails: undone ---------
+durable=--durable-state
 start
 u=$(uuidgen)
 faults "fsyncdir EIO"

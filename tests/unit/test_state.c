@@ -253,7 +253,7 @@ START_TEST(records_follow_devices)
 	GPtrArray *parents = tree_setup(NULL);
 	g_autofree char *u = new_uuid();
 
-	ck_assert_int_eq(state_open(dir), 0);
+	ck_assert_int_eq(state_open(dir, true), 0);
 	ck_assert_int_eq(tree_create("mtty", "mtty-2", u), 0);
 	ck_assert(has_record(u));
 	ck_assert_int_eq(tree_remove(u), 0);
@@ -271,7 +271,7 @@ static void before_crash(char *u[3])
 {
 	GPtrArray *parents = tree_setup(NULL);
 
-	ck_assert_int_eq(state_open(dir), 0);
+	ck_assert_int_eq(state_open(dir, true), 0);
 	for (int i = 0; i < 3; i++) {
 		u[i] = new_uuid();
 		ck_assert_int_eq(tree_create("mtty", "mtty-2", u[i]), 0);
@@ -293,7 +293,7 @@ START_TEST(crash_and_recover)
 	before_crash(u);
 	ck_assert(!has_record(u[0]) && has_record(u[1]) && has_record(u[2]));
 	parents = tree_setup(NULL);
-	ck_assert_int_eq(state_open(dir), 0);
+	ck_assert_int_eq(state_open(dir, true), 0);
 	ck_assert_uint_eq(state_recover(), 2);
 	ck_assert(!tree_exists(dev(u[0], "")));
 	g1 = group_of(u[1]);
@@ -332,7 +332,7 @@ START_TEST(corrupt_and_orphan)
 	torn = record_path(u[1]);
 	ck_assert_int_eq(truncate(torn, 40), 0);
 	parents = tree_setup(conf); /* no mtty: c's parent is gone */
-	ck_assert_int_eq(state_open(dir), 0);
+	ck_assert_int_eq(state_open(dir, true), 0);
 	ck_assert_uint_eq(state_recover(), 0);
 	ck_assert(!has_record(u[1]) && !has_record(u[2]));
 	orphan = g_strdup_printf("%s.orphan", u[2]);
