@@ -200,10 +200,12 @@ struct mdevfs_type {
 
 struct mdevfs_device {
 	struct kobj kobj;
+	/* lowercase; next to kobj.key, which names it: a listing of many
+	 * devices reads both */
+	char name[UUID_STR_LEN];
 	struct mdevfs_type *type;
 	struct mdevfs_parent *parent;
 	uuid_t uuid;
-	char name[UUID_STR_LEN];  /* lowercase */
 	bool active;              /* created and not being removed; mdev_list_lock */
 	bool adopt;               /* created by mdevfs_type_adopt_device() */
 	bool inited;              /* the vendor's init() succeeded: release() due */

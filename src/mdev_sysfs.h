@@ -144,6 +144,7 @@ void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node);
 int tree_lookup(GTree *tree, const char *name, unsigned int slot,
 		struct sysfs_node *child);
 bool tree_next(GTree *tree, const struct sysfs_key *after, unsigned int slot,
-	       struct sysfs_node *child, const struct sysfs_key **key);
+	       struct sysfs_node *child, const struct sysfs_key **key,
+	       void **cursor);
 
 #endif /* MDEVFS_MDEV_SYSFS_H */

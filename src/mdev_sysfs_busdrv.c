@@ -132,9 +132,11 @@ static int driven_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 }
 
 static bool driven_next(struct kobj *d, const struct sysfs_key *after,
-			struct sysfs_node *c, const struct sysfs_key **key)
+			struct sysfs_node *c, const struct sysfs_key **key,
+			void **cursor)
 {
-	return tree_next(to_bus_driver(d)->parents, after, P_DRV_LINK, c, key);
+	return tree_next(to_bus_driver(d)->parents, after, P_DRV_LINK, c, key,
+			 cursor);
 }
 
 static const struct sysfs_coll driven_coll = {
@@ -149,9 +151,10 @@ static int bus_drivers_lookup(struct kobj *d, const char *name,
 }
 
 static bool bus_drivers_next(struct kobj *d, const struct sysfs_key *after,
-			     struct sysfs_node *c, const struct sysfs_key **key)
+			     struct sysfs_node *c, const struct sysfs_key **key,
+			     void **cursor)
 {
-	return tree_next(to_subsys(d)->drivers, after, BD_DIR, c, key);
+	return tree_next(to_subsys(d)->drivers, after, BD_DIR, c, key, cursor);
 }
 
 static unsigned long bus_drivers_nsubdirs(struct kobj *d)

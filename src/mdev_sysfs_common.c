@@ -164,9 +164,10 @@ void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node)
 
 /* The next object of the name tree @tree after @after, as entry @slot. */
 bool tree_next(GTree *tree, const struct sysfs_key *after, unsigned int slot,
-	       struct sysfs_node *child, const struct sysfs_key **key)
+	       struct sysfs_node *child, const struct sysfs_key **key,
+	       void **cursor)
 {
-	struct kobj *obj = name_tree_next(tree, after, key);
+	struct kobj *obj = name_tree_next(tree, after, key, cursor);
 
 	if (!obj)
 		return false;

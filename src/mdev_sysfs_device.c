@@ -250,11 +250,12 @@ static const struct sysfs_key *vattr_key(const void *type, unsigned int i)
 /* A type has a few attributes, fixed before its devices come: a scan. */
 static bool vattr_next(struct kobj *d, const struct sysfs_key *after,
 		       struct sysfs_node *c, const struct sysfs_key **key,
-		       bool in_dev)
+		       bool in_dev, void **cursor)
 {
 	const struct mdevfs_type *type = to_mdev(d)->type;
 	int i;
 
+	(void)cursor;
 	if (in_dev != !to_mdev(d)->parent->vendor_group)
 		return false;
 	i = sysfs_key_scan(vattr_key, type, type->nvattrs, after);
@@ -271,9 +272,10 @@ static int vendor_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 }
 
 static bool vendor_next(struct kobj *d, const struct sysfs_key *after,
-			struct sysfs_node *c, const struct sysfs_key **key)
+			struct sysfs_node *c, const struct sysfs_key **key,
+			void **cursor)
 {
-	return vattr_next(d, after, c, key, false);
+	return vattr_next(d, after, c, key, false, cursor);
 }
 
 static int dev_attr_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
@@ -282,9 +284,10 @@ static int dev_attr_lookup(struct kobj *d, const char *name, struct sysfs_node *
 }
 
 static bool dev_attr_next(struct kobj *d, const struct sysfs_key *after,
-			  struct sysfs_node *c, const struct sysfs_key **key)
+			  struct sysfs_node *c, const struct sysfs_key **key,
+			  void **cursor)
 {
-	return vattr_next(d, after, c, key, true);
+	return vattr_next(d, after, c, key, true, cursor);
 }
 
 static const struct sysfs_coll vendor_coll = { vendor_lookup, vendor_next, NULL };

@@ -90,10 +90,11 @@ static int modules_lookup(struct kobj *d, const char *name, struct sysfs_node *c
 }
 
 static bool modules_next(struct kobj *d, const struct sysfs_key *after,
-			 struct sysfs_node *c, const struct sysfs_key **key)
+			 struct sysfs_node *c, const struct sysfs_key **key,
+			 void **cursor)
 {
 	(void)d;
-	return tree_next(mdev_modules(), after, M_DIR, c, key);
+	return tree_next(mdev_modules(), after, M_DIR, c, key, cursor);
 }
 
 static unsigned long modules_nsubdirs(struct kobj *d)
@@ -126,11 +127,13 @@ static int params_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 }
 
 static bool params_next(struct kobj *d, const struct sysfs_key *after,
-			struct sysfs_node *c, const struct sysfs_key **key)
+			struct sysfs_node *c, const struct sysfs_key **key,
+			void **cursor)
 {
 	const struct mdev_module *mod = to_module(d);
 	int i = sysfs_key_scan(param_key, mod, mod->nparams, after);
 
+	(void)cursor;
 	if (i < 0)
 		return false;
 	*c = (struct sysfs_node){ d, M_PARAM + (unsigned int)i };

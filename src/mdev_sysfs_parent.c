@@ -102,9 +102,11 @@ static int type_devices_lookup(struct kobj *d, const char *name,
 }
 
 static bool type_devices_next(struct kobj *d, const struct sysfs_key *after,
-			      struct sysfs_node *c, const struct sysfs_key **key)
+			      struct sysfs_node *c, const struct sysfs_key **key,
+			      void **cursor)
 {
-	return tree_next(to_type(d)->devices, after, D_TYPE_LINK, c, key);
+	return tree_next(to_type(d)->devices, after, D_TYPE_LINK, c, key,
+			 cursor);
 }
 
 static const struct sysfs_coll type_devices_coll = {
@@ -209,11 +211,13 @@ static const struct sysfs_key *type_key(const void *parent, unsigned int i)
 
 /* A parent has a few types, fixed while it is registered: a scan. */
 static bool types_next(struct kobj *d, const struct sysfs_key *after,
-		       struct sysfs_node *c, const struct sysfs_key **key)
+		       struct sysfs_node *c, const struct sysfs_key **key,
+		       void **cursor)
 {
 	struct mdevfs_parent *parent = to_parent(d);
 	int i = sysfs_key_scan(type_key, parent, parent->ntypes, after);
 
+	(void)cursor;
 	if (i < 0)
 		return false;
 	*c = (struct sysfs_node){ &parent->types[i]->kobj, T_DIR };
@@ -243,9 +247,10 @@ static int parent_devices_lookup(struct kobj *d, const char *name,
 }
 
 static bool parent_devices_next(struct kobj *d, const struct sysfs_key *after,
-				struct sysfs_node *c, const struct sysfs_key **key)
+				struct sysfs_node *c, const struct sysfs_key **key,
+				void **cursor)
 {
-	return tree_next(to_parent(d)->devices, after, D_DIR, c, key);
+	return tree_next(to_parent(d)->devices, after, D_DIR, c, key, cursor);
 }
 
 static unsigned long parent_devices_nsubdirs(struct kobj *d)

@@ -44,9 +44,10 @@ static int pathdir_lookup(struct mdev_pathdir *dir, const char *name,
 }
 
 static bool pathdir_next(struct mdev_pathdir *dir, const struct sysfs_key *after,
-			 struct sysfs_node *child, const struct sysfs_key **key)
+			 struct sysfs_node *child, const struct sysfs_key **key,
+			 void **cursor)
 {
-	struct kobj *obj = name_tree_next(dir->children, after, key);
+	struct kobj *obj = name_tree_next(dir->children, after, key, cursor);
 
 	if (!obj)
 		return false;
@@ -66,10 +67,11 @@ static int devices_lookup(struct kobj *d, const char *name, struct sysfs_node *c
 }
 
 static bool devices_next(struct kobj *d, const struct sysfs_key *after,
-			 struct sysfs_node *c, const struct sysfs_key **key)
+			 struct sysfs_node *c, const struct sysfs_key **key,
+			 void **cursor)
 {
 	(void)d;
-	return pathdir_next(mdev_devices_dir(), after, c, key);
+	return pathdir_next(mdev_devices_dir(), after, c, key, cursor);
 }
 
 static unsigned long devices_nsubdirs(struct kobj *d)
@@ -88,9 +90,10 @@ static int pd_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
 }
 
 static bool pd_next(struct kobj *d, const struct sysfs_key *after,
-		    struct sysfs_node *c, const struct sysfs_key **key)
+		    struct sysfs_node *c, const struct sysfs_key **key,
+		    void **cursor)
 {
-	return pathdir_next(to_pathdir(d), after, c, key);
+	return pathdir_next(to_pathdir(d), after, c, key, cursor);
 }
 
 static unsigned long pd_nsubdirs(struct kobj *d)
@@ -108,10 +111,11 @@ static int class_lookup(struct kobj *d, const char *n, struct sysfs_node *c)
 }
 
 static bool class_next(struct kobj *d, const struct sysfs_key *after,
-		       struct sysfs_node *c, const struct sysfs_key **key)
+		       struct sysfs_node *c, const struct sysfs_key **key,
+		       void **cursor)
 {
 	(void)d;
-	return tree_next(mdev_subsystems(false), after, S_DIR, c, key);
+	return tree_next(mdev_subsystems(false), after, S_DIR, c, key, cursor);
 }
 
 static int bus_lookup(struct kobj *d, const char *n, struct sysfs_node *c)
@@ -121,10 +125,11 @@ static int bus_lookup(struct kobj *d, const char *n, struct sysfs_node *c)
 }
 
 static bool bus_next(struct kobj *d, const struct sysfs_key *after,
-		     struct sysfs_node *c, const struct sysfs_key **key)
+		     struct sysfs_node *c, const struct sysfs_key **key,
+		     void **cursor)
 {
 	(void)d;
-	return tree_next(mdev_subsystems(true), after, S_DIR, c, key);
+	return tree_next(mdev_subsystems(true), after, S_DIR, c, key, cursor);
 }
 
 static unsigned long class_nsubdirs(struct kobj *d)
@@ -152,9 +157,11 @@ static int subsys_parents_lookup(struct kobj *d, const char *name,
 }
 
 static bool subsys_parents_next(struct kobj *d, const struct sysfs_key *after,
-				struct sysfs_node *c, const struct sysfs_key **key)
+				struct sysfs_node *c, const struct sysfs_key **key,
+				void **cursor)
 {
-	return tree_next(to_subsys(d)->parents, after, P_SUBSYS_LINK, c, key);
+	return tree_next(to_subsys(d)->parents, after, P_SUBSYS_LINK, c, key,
+			 cursor);
 }
 
 static const struct sysfs_coll subsys_parents_coll = {
@@ -171,9 +178,11 @@ static int class_parents_lookup(struct kobj *d, const char *name,
 }
 
 static bool class_parents_next(struct kobj *d, const struct sysfs_key *after,
-			       struct sysfs_node *c, const struct sysfs_key **key)
+			       struct sysfs_node *c, const struct sysfs_key **key,
+			       void **cursor)
 {
-	return !to_subsys(d)->bus && subsys_parents_next(d, after, c, key);
+	return !to_subsys(d)->bus &&
+	       subsys_parents_next(d, after, c, key, cursor);
 }
 
 static const struct sysfs_coll class_parents_coll = {
@@ -188,10 +197,12 @@ static int mdev_bus_lookup(struct kobj *d, const char *name, struct sysfs_node *
 }
 
 static bool mdev_bus_next(struct kobj *d, const struct sysfs_key *after,
-			  struct sysfs_node *c, const struct sysfs_key **key)
+			  struct sysfs_node *c, const struct sysfs_key **key,
+			  void **cursor)
 {
 	(void)d;
-	return tree_next(mdev_all_parents(), after, P_CLASS_LINK, c, key);
+	return tree_next(mdev_all_parents(), after, P_CLASS_LINK, c, key,
+			 cursor);
 }
 
 static const struct sysfs_coll mdev_bus_coll = { mdev_bus_lookup, mdev_bus_next, NULL };
@@ -210,10 +221,11 @@ static int bus_devices_lookup(struct kobj *d, const char *name,
 }
 
 static bool bus_devices_next(struct kobj *d, const struct sysfs_key *after,
-			     struct sysfs_node *c, const struct sysfs_key **key)
+			     struct sysfs_node *c, const struct sysfs_key **key,
+			     void **cursor)
 {
 	(void)d;
-	return tree_next(mdev_all_devices(), after, D_BUS_LINK, c, key);
+	return tree_next(mdev_all_devices(), after, D_BUS_LINK, c, key, cursor);
 }
 
 static const struct sysfs_coll bus_devices_coll = {
@@ -228,10 +240,11 @@ static int drivers_lookup(struct kobj *d, const char *name, struct sysfs_node *c
 }
 
 static bool drivers_next(struct kobj *d, const struct sysfs_key *after,
-			 struct sysfs_node *c, const struct sysfs_key **key)
+			 struct sysfs_node *c, const struct sysfs_key **key,
+			 void **cursor)
 {
 	(void)d;
-	return tree_next(mdev_drivers(), after, DRV_DIR, c, key);
+	return tree_next(mdev_drivers(), after, DRV_DIR, c, key, cursor);
 }
 
 static unsigned long drivers_nsubdirs(struct kobj *d)
@@ -257,9 +270,11 @@ static int drv_devices_lookup(struct kobj *d, const char *name,
 }
 
 static bool drv_devices_next(struct kobj *d, const struct sysfs_key *after,
-			     struct sysfs_node *c, const struct sysfs_key **key)
+			     struct sysfs_node *c, const struct sysfs_key **key,
+			     void **cursor)
 {
-	return tree_next(to_driver(d)->devices, after, D_DRV_LINK, c, key);
+	return tree_next(to_driver(d)->devices, after, D_DRV_LINK, c, key,
+			 cursor);
 }
 
 static const struct sysfs_coll drv_devices_coll = {

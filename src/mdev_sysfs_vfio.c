@@ -27,9 +27,10 @@ static int numbered_lookup(enum mdev_number kind, unsigned int slot,
 
 static bool numbered_next(enum mdev_number kind, unsigned int slot,
 			  const struct sysfs_key *after, struct sysfs_node *c,
-			  const struct sysfs_key **key)
+			  const struct sysfs_key **key, void **cursor)
 {
-	struct mdevfs_device *mdev = name_tree_next(mdev_numbered(kind), after, key);
+	struct mdevfs_device *mdev = name_tree_next(mdev_numbered(kind), after,
+						    key, cursor);
 
 	if (!mdev)
 		return false;
@@ -47,10 +48,10 @@ static bool numbered_next(enum mdev_number kind, unsigned int slot,
 	}                                                                    \
 	static bool coll##_next(struct kobj *d, const struct sysfs_key *after, \
 				struct sysfs_node *c,                        \
-				const struct sysfs_key **key)                \
+				const struct sysfs_key **key, void **cursor) \
 	{                                                                    \
 		(void)d;                                                     \
-		return numbered_next(kind, slot, after, c, key);             \
+		return numbered_next(kind, slot, after, c, key, cursor);     \
 	}                                                                    \
 	const struct sysfs_coll coll = { coll##_lookup, coll##_next, nsubdirs }
 

@@ -100,10 +100,12 @@ void *name_tree_find(GTree *tree, const char *name)
 }
 
 void *name_tree_next(GTree *tree, const struct sysfs_key *after,
-		     const struct sysfs_key **key)
+		     const struct sysfs_key **key, void **cursor)
 {
-	GTreeNode *node = g_tree_upper_bound(tree, after);
+	GTreeNode *node = *cursor ? g_tree_node_next(*cursor) :
+				    g_tree_upper_bound(tree, after);
 
+	*cursor = node;
 	if (!node)
 		return NULL;
 	*key = g_tree_node_key(node);

@@ -38,6 +38,7 @@ struct dir_iter {
 	bool coll_more;
 	struct sysfs_node coll_child;
 	const struct sysfs_key *coll_key;
+	void *coll_cursor;              /* the collection's, for coll_key */
 };
 
 struct dir_entry {
@@ -90,7 +91,8 @@ static void coll_fetch(struct dir_iter *it)
 	it->coll_more = false;
 	if (!it->coll)
 		return;
-	while (it->coll->next(it->dir.obj, &from, &it->coll_child, &it->coll_key)) {
+	while (it->coll->next(it->dir.obj, &from, &it->coll_child, &it->coll_key,
+			      &it->coll_cursor)) {
 		if (sysfs_visible(it->coll_child)) {
 			it->coll_more = true;
 			return;

@@ -37,6 +37,12 @@
 /* udevd's control socket, in /proc/net/unix of its network namespace
  * whatever its mount namespace. */
 #define UDEVD_SOCKET " /run/udev/control\n"
+/* Reading that file costs tens of microseconds (the kernel walks every
+ * unix socket), more than the rest of an event: with no udevd, it is read
+ * at most this often.  A udevd that comes meanwhile hears the next events
+ * twice for that long; one that goes is noticed at once, since then an
+ * event route U leaves to it would be lost. */
+#define UDEVD_RECHECK_US 100000
 
 /* udevd's struct monitor_netlink_header (sd-device/device-monitor.c). */
 struct udev_header {
@@ -58,6 +64,7 @@ static struct {
 	int seqnum_fd;                /* /sys/kernel/uevent_seqnum, or -1 */
 	bool udevd;                   /* one was listening at the last event;
 				       * the sending thread only */
+	gint64 udevd_checked;         /* when; the sending thread only */
 	atomic_uint_fast64_t sent[2], failed[2];
 	int logged[2][8];             /* errnos already logged, per route */
 } nl = { .fd = -1, .seqnum_fd = -1 };
@@ -244,8 +251,12 @@ static uint64_t kernel_seqnum(void)
 static bool udevd_listening(void)
 {
 	g_autofree char *sockets = NULL;
+	gint64 t = g_get_monotonic_time();
 	bool now;
 
+	if (!nl.udevd && nl.udevd_checked && t - nl.udevd_checked < UDEVD_RECHECK_US)
+		return false;
+	nl.udevd_checked = t;
 	if (!g_file_get_contents("/proc/net/unix", &sockets, NULL, NULL))
 		return false;
 	now = strstr(sockets, UDEVD_SOCKET) != NULL;

@@ -47,9 +47,13 @@ struct sysfs_coll {
 	int (*lookup)(struct kobj *dir, const char *name,
 		      struct sysfs_node *child);
 	/* The first child whose key is greater than @after, and its key,
-	 * valid while sysfs_rwsem is held; false at the end. */
+	 * valid while sysfs_rwsem is held; false at the end.  @cursor is
+	 * NULL at a pass's first call, then what the call before left in it
+	 * (for the child it gave, the next @after), while sysfs_rwsem stays
+	 * held: a name tree keeps its node there, so a step costs O(1). */
 	bool (*next)(struct kobj *dir, const struct sysfs_key *after,
-		     struct sysfs_node *child, const struct sysfs_key **key);
+		     struct sysfs_node *child, const struct sysfs_key **key,
+		     void **cursor);
 	/* For a collection of directories: how many are visible, so a
 	 * directory's nlink costs O(1).  NULL for collections of links. */
 	unsigned long (*nsubdirs)(struct kobj *dir);

@@ -81,11 +81,21 @@ START_TEST(name_tree_walk)
 		sysfs_key_init(&keys[i], names[i]);
 		name_tree_insert(tree, &keys[i], (gpointer)names[i]);
 	}
-	while ((v = name_tree_next(tree, &after, &key))) {
-		g_string_append_printf(walk, "%s ", v);
-		after = *key;
+	/* Stepping from the node the call before left, and searching from
+	 * the key each time, walk alike. */
+	for (int step = 0; step < 2; step++) {
+		void *cursor = NULL;
+
+		after = (struct sysfs_key){ 0, NULL };
+		g_string_truncate(walk, 0);
+		while ((v = name_tree_next(tree, &after, &key, &cursor))) {
+			g_string_append_printf(walk, "%s ", v);
+			after = *key;
+			if (!step)
+				cursor = NULL;
+		}
+		ck_assert_str_eq(walk->str, "device_api devices create name ");
 	}
-	ck_assert_str_eq(walk->str, "device_api devices create name ");
 	ck_assert_str_eq(name_tree_find(tree, "create"), "create");
 	ck_assert_ptr_null(name_tree_find(tree, "remove"));
 	name_tree_remove(tree, &keys[1]);
