@@ -72,7 +72,7 @@ void samples_free(struct samples *s);
 
 /* workloads.c, scale.c, uevents.c: each writes its markdown to @md and its
  * plot data under @outdir, and fills its part of the results. */
-#define MAX_VARIANTS 4
+#define MAX_VARIANTS 5
 enum read_op { R_STAT, R_READDIR, R_CAT, R_OPS };
 struct results {
 	/* the cycle, per mdevfs configuration: median of the rounds' ratios */
@@ -80,6 +80,7 @@ struct results {
 	char variant[MAX_VARIANTS][160];
 	double cycle_ratio[MAX_VARIANTS];
 	double cycle_us[MAX_VARIANTS][2]; /* mean: mdevfs, baseline */
+	bool cycle_goal[MAX_VARIANTS];    /* goal 1 is about it (not options) */
 	double req_cycle[2];              /* FUSE requests per cycle: mdevfs, baseline */
 	long read_devices;                /* the larger level of the readers */
 	double read_ratio[2][R_OPS];      /* p50 ratio at 1 and at read_devices */

@@ -79,9 +79,10 @@ static void goals(FILE *md)
 
 	fprintf(md, "| goal | measured | |\n| --- | --- | --- |\n");
 	for (int i = 0; i < r->n_variants; i++)
-		fprintf(md, "| create+remove cycle, mdevfs %s, at most 1.3× the baseline | %.2f× (%.0f µs against %.0f µs, means) | %s |\n",
-			r->variant[i], r->cycle_ratio[i], r->cycle_us[i][0],
-			r->cycle_us[i][1], met(r->cycle_ratio[i] <= 1.3));
+		if (r->cycle_goal[i])
+			fprintf(md, "| create+remove cycle, mdevfs %s, at most 1.3× the baseline | %.2f× (%.0f µs against %.0f µs, means) | %s |\n",
+				r->variant[i], r->cycle_ratio[i], r->cycle_us[i][0],
+				r->cycle_us[i][1], met(r->cycle_ratio[i] <= 1.3));
 	fprintf(md, "| FUSE requests per cycle at most 1.3× the baseline's | %.2f× (%.1f against %.1f) | %s |\n",
 		req, r->req_cycle[0], r->req_cycle[1], met(req > 0 && req <= 1.3));
 	for (int level = 0; level < 2; level++)

@@ -91,6 +91,7 @@ static const char *fs_type(const char *path)
 struct variant {
 	char label[160];
 	char opt[2][160]; /* "": none */
+	bool goal;        /* held to goal 1; an option's cost is only shown */
 };
 
 /* mdevfs's configurations the cycle is measured in (goal 1: the default
@@ -100,14 +101,22 @@ static int cycle_variants(struct variant v[MAX_VARIANTS], char *tmpfs_dir)
 	int n = 0;
 
 	memset(&v[n], 0, sizeof(v[n]));
+	v[n].goal = true;
 	snprintf(v[n++].label, sizeof(v[0].label),
 		 "default (state dir `/run/mdevfs/...`, here on %s)", fs_type("/run"));
 	memset(&v[n], 0, sizeof(v[n]));
+	snprintf(v[n].label, sizeof(v[0].label),
+		 "`--durable-state` (an option: every record fsynced), state dir on %s",
+		 fs_type("/run"));
+	snprintf(v[n++].opt[0], sizeof(v[0].opt[0]), "--durable-state");
+	memset(&v[n], 0, sizeof(v[n]));
+	v[n].goal = true;
 	snprintf(v[n].label, sizeof(v[0].label), "`--state-dir` on a tmpfs");
 	snprintf(v[n++].opt[0], sizeof(v[0].opt[0]), "--state-dir=%s/state", tmpfs_dir);
 	if (strcmp(fs_type("/run"), "the disk") != 0 &&
 	    strcmp(fs_type("/var/tmp"), "the disk") == 0) {
 		memset(&v[n], 0, sizeof(v[n]));
+		v[n].goal = true;
 		snprintf(v[n].label, sizeof(v[0].label), "`--state-dir` on the disk (/var/tmp)");
 		snprintf(v[n++].opt[0], sizeof(v[0].opt[0]),
 			 "--state-dir=/var/tmp/mdevbench-state-%d", (int)getpid());
@@ -156,6 +165,7 @@ void bench_cycle(FILE *md, const char *outdir, struct daemon *b)
 		r = samples_pct(&ratios, 50);
 		memcpy(results.variant[i], v[i].label, sizeof(results.variant[i]));
 		results.cycle_ratio[i] = r;
+		results.cycle_goal[i] = v[i].goal;
 		results.cycle_us[i][0] = US(samples_mean(&sm.cycle));
 		results.cycle_us[i][1] = US(samples_mean(&sb.cycle));
 		fprintf(md, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | **%.2f** | %.2f-%.2f | %s |\n",
@@ -163,7 +173,7 @@ void bench_cycle(FILE *md, const char *outdir, struct daemon *b)
 			US(samples_pct(&sm.cycle, 99)), US(samples_mean(&sb.cycle)),
 			US(samples_pct(&sb.cycle, 50)), US(samples_pct(&sb.cycle, 99)),
 			r, samples_pct(&ratios, 10), samples_pct(&ratios, 90),
-			r <= 1.3 ? "**met**" : "**missed**");
+			!v[i].goal ? "(an option)" : r <= 1.3 ? "**met**" : "**missed**");
 		if (i == 0) { /* the plot: the default's distribution */
 			dat = open_out(outdir, "cycle.dat");
 			fprintf(dat, "# percentile mdevfs_us baseline_us\n");
