@@ -454,6 +454,7 @@ const struct kobj_type mdev_ktype = {
 	.entries = mdev_entries,
 	.nentries = D_NR,
 	.extra_entry = mdev_extra_entry,
+	.extra_first = D_VATTR,
 	.active_sem = mdev_active_sem,
 	.release = mdev_release,
 };

@@ -257,5 +257,6 @@ const struct kobj_type module_ktype = {
 	.entries = module_entries,
 	.nentries = M_NR,
 	.extra_entry = module_extra_entry,
+	.extra_first = M_PARAM,
 	.release = module_release,
 };

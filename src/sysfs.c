@@ -443,24 +443,34 @@ static void entry_changed(struct sysfs_node n, unsigned int old,
 		gone_fn(gone_ctx, sc, dir, n, name);
 }
 
+/* Slot @s of @obj if it changes visibility from @old to @new: tells the
+ * host; false if @obj has no slot @s. */
+static bool slot_update(struct kobj *obj, unsigned int s, unsigned int old,
+			unsigned int new, const struct mdev_store_ctx *sc)
+{
+	struct sysfs_node n = { obj, s };
+	const struct sysfs_entry *ent = sysfs_entry(n);
+
+	if (ent && visible_with(obj, ent, old) != visible_with(obj, ent, new))
+		entry_changed(n, old, new, sc);
+	return ent != NULL;
+}
+
 void sysfs_update_locked(struct kobj *obj, unsigned int set,
 			 unsigned int clear, const struct mdev_store_ctx *sc)
 {
 	unsigned int old = obj->flags, new = (old | set) & ~clear;
 	const struct kobj_type *kt = obj->ktype;
-	unsigned int slots = kt->extra_entry ? SYSFS_MAX_SLOTS : kt->nentries;
 
 	lock_assert_held_write(&sysfs_rwsem);
 	obj->flags = new;
 	if (old == new || (!gone_fn && !changed_fn))
 		return;
-	for (unsigned int s = 0; s < slots; s++) {
-		struct sysfs_node n = { obj, s };
-		const struct sysfs_entry *ent = sysfs_entry(n);
-
-		if (ent && visible_with(obj, ent, old) != visible_with(obj, ent, new))
-			entry_changed(n, old, new, sc);
-	}
+	for (unsigned int s = 0; s < kt->nentries; s++)
+		slot_update(obj, s, old, new, sc);
+	for (unsigned int s = kt->extra_first; kt->extra_entry && s < SYSFS_MAX_SLOTS; s++)
+		if (!slot_update(obj, s, old, new, sc))
+			break;
 }
 
 void sysfs_update(struct kobj *obj, unsigned int set, unsigned int clear,

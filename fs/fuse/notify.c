@@ -201,6 +201,47 @@ void notifier_stop(void)
 	nt.tail = &nt.head;
 }
 
+/* Whether an invalidation of @n's inode's attributes is queued since the
+ * last uevent or reply: an entry invalidated in a directory drops its
+ * attributes too (the kernel's fuse_dir_changed()), so one is enough, and
+ * none may move past a uevent, whose listener may look.  Caller holds
+ * nt.lock. */
+static bool attr_inval_queued(fuse_ino_t ino)
+{
+	bool queued = false;
+
+	for (struct note *q = nt.head; q; q = q->next)
+		if (q->kind == NOTE_UEVENT || q->kind == NOTE_REPLY_WRITE)
+			queued = false;
+		else if (q->parent == ino)
+			queued = true;
+	return queued;
+}
+
+/* An entry of directory @ino is being invalidated: an invalidation of its
+ * attributes queued since the last uevent or reply is dropped, the
+ * entry's covers it.  Caller holds nt.lock. */
+static void drop_attr_inval(fuse_ino_t ino)
+{
+	struct note **link, **from = &nt.head;
+
+	for (struct note *q = nt.head; q; q = q->next)
+		if (q->kind == NOTE_UEVENT || q->kind == NOTE_REPLY_WRITE)
+			from = &q->next;
+	for (link = from; *link;) {
+		struct note *q = *link;
+
+		if (q->kind != NOTE_INVAL_ATTR || q->parent != ino) {
+			link = &q->next;
+			continue;
+		}
+		*link = q->next;
+		if (nt.tail == &q->next)
+			nt.tail = link;
+		free(q);
+	}
+}
+
 /* Queues @n and returns its seq (0: sent already, or dropped).  A note a
  * store causes (with the store's context) does not wake the notifier: the
  * store's uevent or its reply sends it, without two thread switches. */
@@ -215,6 +256,13 @@ static uint64_t queue(struct note *n, const struct mdev_store_ctx *sc)
 		unlock_mutex(&nt.lock);
 		if (n->kind != NOTE_INVAL_ENTRY && n->kind != NOTE_INVAL_ATTR)
 			send_note(n);
+		free(n);
+		return 0;
+	}
+	if (n->kind == NOTE_INVAL_ENTRY)
+		drop_attr_inval(n->parent);
+	if (n->kind == NOTE_INVAL_ATTR && attr_inval_queued(n->parent)) {
+		unlock_mutex(&nt.lock);
 		free(n);
 		return 0;
 	}

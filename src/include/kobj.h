@@ -23,9 +23,11 @@ struct kobj_type {
 	const char *name;
 	const struct sysfs_entry *entries; /* indexed by slot */
 	unsigned int nentries;
-	/* Entries past the table (vendor attributes), or NULL. */
+	/* Entries past the table (vendor attributes), or NULL: from slot
+	 * extra_first on, without a gap, up to the first it gives NULL for. */
 	const struct sysfs_entry *(*extra_entry)(struct kobj *obj,
 						 unsigned int slot);
+	unsigned int extra_first;
 	/* Held shared around show/store of entries marked SYSFS_ACTIVE, taken
 	 * exclusively by sysfs_drain(): the kernel's kernfs active refs
 	 * (LOCK_ACTIVE in lock.h). */
