@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -27,7 +28,9 @@
 #include "macro.h"
 
 static struct fs_options opts = { .timeout = 60.0 };
-static bool serving; /* fs_set_session(): a session to invalidate in */
+/* fs_set_session(): a session to invalidate in; set by the loop's thread,
+ * read by whoever changes the tree */
+static atomic_bool serving;
 
 /* One per open file: the page a read at offset 0 rendered, so short reads
  * continue through one consistent value, as seq_file does. */
