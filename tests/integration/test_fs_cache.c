@@ -42,8 +42,8 @@ static int listed_subdirs(const char *dir)
 	if (!d)
 		return -errno;
 	while ((e = readdir(d)))
-		if (e->d_type == DT_DIR && strcmp(e->d_name, ".") &&
-		    strcmp(e->d_name, ".."))
+		if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0)
 			n++;
 	closedir(d);
 	return n;

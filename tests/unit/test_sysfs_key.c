@@ -71,11 +71,10 @@ END_TEST
 START_TEST(name_tree_walk)
 {
 	static const char *const names[] = { "name", "create", "devices", "device_api" };
-	struct sysfs_key keys[G_N_ELEMENTS(names)], after = { 0, NULL };
+	struct sysfs_key keys[G_N_ELEMENTS(names)];
 	const struct sysfs_key *key;
 	GTree *tree = name_tree_new();
 	GString *walk = g_string_new(NULL);
-	const char *v;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
 		sysfs_key_init(&keys[i], names[i]);
@@ -84,9 +83,10 @@ START_TEST(name_tree_walk)
 	/* Stepping from the node the call before left, and searching from
 	 * the key each time, walk alike. */
 	for (int step = 0; step < 2; step++) {
+		struct sysfs_key after = { 0, NULL };
 		void *cursor = NULL;
+		const char *v;
 
-		after = (struct sysfs_key){ 0, NULL };
 		g_string_truncate(walk, 0);
 		while ((v = name_tree_next(tree, &after, &key, &cursor))) {
 			g_string_append_printf(walk, "%s ", v);
