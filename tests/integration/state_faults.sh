@@ -42,6 +42,20 @@ faults() { printf '%s\n' "$@" >"$back/.faults"; }
 present() { [ -e "$m/bus/mdev/devices/$1" ]; }
 recorded() { [ -e "$back/state/devices/$1" ]; }
 create() { write_errno "$m/class/mdev_bus/$1/mdev_supported_types/$2/create" "$3"; }
+# failed_remove UUID FAULT WHAT: with FAULT, the remove fails with EIO; the
+# device and its record stay, come back after kill -9, and it is removable.
+failed_remove() {
+	faults "$2"
+	expect_eq "remove, $3" "$(write_errno "$m/bus/mdev/devices/$1/remove" 1)" EIO
+	present "$1" && ok "the device stays" || fail "the device went"
+	recorded "$1" && ok "so does its record" || fail "its record went"
+	faults
+	kill_daemon
+	start
+	present "$1" && ok "back after kill -9" || fail "lost"
+	expect_eq "and removable" "$(write_errno "$m/bus/mdev/devices/$1/remove" 1)" OK
+	recorded "$1" && fail "record left by the remove" || ok "record gone with it"
+}
 
 # --- the default: nothing synced, a failed rename or unlink fails ----------
 start
@@ -58,14 +72,7 @@ left=$(find "$back/state/devices" -mindepth 1)
 [ -z "$left" ] && ok "nothing left in the state directory" || fail "left: $left"
 faults
 expect_eq "create" "$(create mtty mtty-1 "$u")" OK
-faults "unlink EIO"
-expect_eq "remove, the unlink failing" "$(write_errno "$m/bus/mdev/devices/$u/remove" 1)" EIO
-present "$u" && ok "the device stays" || fail "the device went"
-faults
-kill_daemon
-start
-present "$u" && ok "back after kill -9" || fail "lost"
-expect_eq "and removable" "$(write_errno "$m/bus/mdev/devices/$u/remove" 1)" OK
+failed_remove "$u" "unlink EIO" "the unlink failing"
 stop_daemon
 
 # --- --durable-state: a create whose directory sync fails: undone ---------
@@ -100,16 +107,7 @@ start
 [ -e "$m/bus/mdev/devices/$v/driver" ] && ok "back bound" || fail "back unbound"
 
 # --- a remove whose unlink cannot be synced: the device stays, recorded ------
-faults "fsyncdir EIO"
-expect_eq "remove, the sync failing" "$(write_errno "$m/bus/mdev/devices/$v/remove" 1)" EIO
-present "$v" && ok "the device stays" || fail "the device went"
-recorded "$v" && ok "so does its record" || fail "its record went"
-faults
-kill_daemon
-start
-present "$v" && ok "back after kill -9" || fail "lost"
-expect_eq "and removable" "$(write_errno "$m/bus/mdev/devices/$v/remove" 1)" OK
-recorded "$v" && fail "record left by the remove" || ok "record gone with it"
+failed_remove "$v" "fsyncdir EIO" "the sync failing"
 
 # --- unregistration with unlinks refused: deleted as soon as they can be ----
 a=$(uuidgen)
