@@ -45,8 +45,9 @@ void name_tree_insert(GTree *tree, const struct sysfs_key *key, void *value);
 void name_tree_remove(GTree *tree, const struct sysfs_key *key);
 void *name_tree_find(GTree *tree, const char *name);
 /* The first value whose key is greater than @after, and that key; NULL
- * at the end.  @cursor (NULL: none yet) is the tree node of the value the
- * call before gave for this @after, while the tree stayed as it was. */
+ * at the end.  @cursor (NULL: none yet) is what the call before left for
+ * this @after (the node after the one it gave), while the tree stayed as
+ * it was. */
 void *name_tree_next(GTree *tree, const struct sysfs_key *after,
 		     const struct sysfs_key **key, void **cursor);
 
