@@ -419,28 +419,31 @@ ssize_t sysfs_store(struct sysfs_node n, const char *buf, size_t count,
 	return call_attr(n, NULL, buf, count, sc);
 }
 
-/* Entry @n of @obj appears or vanishes as its flags go from @old to
- * @new: tells the host what its caches hold of it.  An entry of a
- * directory of @obj that appears or vanishes with it is left out:
- * dropping the directory's dentry drops everything in it, and a new
- * directory has nothing cached. */
-static void entry_changed(struct sysfs_node n, unsigned int old,
-			  unsigned int new, const struct mdev_store_ctx *sc)
+/* Entry @n (@ent) appears or vanishes as its flags go from @old to @new:
+ * tells the host what its caches hold of it, the vanished entry before
+ * its directory's changed nlink (the host may find the first covers the
+ * second).  An entry of a directory of its own object that appears or
+ * vanishes with it is left out: dropping the directory's dentry drops
+ * everything in it, and a new directory has nothing cached. */
+static void entry_changed(struct sysfs_node n, const struct sysfs_entry *ent,
+			  unsigned int old, unsigned int new,
+			  const struct mdev_store_ctx *sc)
 {
-	const struct sysfs_entry *ent = sysfs_entry(n);
 	char name[NAME_MAX + 1];
 	struct sysfs_node dir;
+	const struct sysfs_entry *dent;
 
 	if (!sysfs_container(n, &dir))
 		return;
-	if (dir.obj == n.obj && !(visible_with(n.obj, sysfs_entry(dir), old) &&
-				  visible_with(n.obj, sysfs_entry(dir), new)))
+	dent = sysfs_entry(dir);
+	if (dir.obj == n.obj && !(visible_with(n.obj, dent, old) &&
+				  visible_with(n.obj, dent, new)))
 		return;
-	if (S_ISDIR(ent->mode) && changed_fn)
-		changed_fn(gone_ctx, sc, dir);
 	if (!visible_with(n.obj, ent, new) && gone_fn &&
 	    sysfs_name(n, name, sizeof(name)) == 0)
 		gone_fn(gone_ctx, sc, dir, n, name);
+	if (S_ISDIR(ent->mode) && changed_fn)
+		changed_fn(gone_ctx, sc, dir);
 }
 
 /* Slot @s of @obj if it changes visibility from @old to @new: tells the
@@ -452,7 +455,7 @@ static bool slot_update(struct kobj *obj, unsigned int s, unsigned int old,
 	const struct sysfs_entry *ent = sysfs_entry(n);
 
 	if (ent && visible_with(obj, ent, old) != visible_with(obj, ent, new))
-		entry_changed(n, old, new, sc);
+		entry_changed(n, ent, old, new, sc);
 	return ent != NULL;
 }
 

@@ -106,7 +106,9 @@ void *name_tree_next(GTree *tree, const struct sysfs_key *after,
 	GTreeNode *ahead = node ? g_tree_node_next(node) : NULL;
 
 	/* The next value is in memory by the time it is asked for: a walk of
-	 * a large tree waits on memory, not on the comparisons. */
+	 * a large tree waits on memory, not on the comparisons.  Its first two
+	 * cache lines: a kobj, and what its owner keeps next to it (a
+	 * device's name); a prefetch past a smaller value is harmless. */
 	if (ahead) {
 		const char *value = g_tree_node_value(ahead);
 

@@ -137,14 +137,14 @@ static bool node_live(fuse_ino_t ino)
 static void mdevfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
-	/* Not atomic O_TRUNC: with it the kernel sets the file's size to 0
-	 * on an O_TRUNC open, and writes past the size are serialised again
-	 * (see reply_open()).  The SETATTR it sends instead is a no-op that
-	 * answers with the size 4096. */
 	/* A link's target never changes while it exists (a link that goes
 	 * and comes back is a new inode: handle_detach()). */
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+	/* Not atomic O_TRUNC: with it the kernel sets the file's size to 0
+	 * on an O_TRUNC open, and writes past the size are serialised again
+	 * (see reply_open()).  The SETATTR it sends instead is a no-op that
+	 * answers with the size 4096. */
 	conn->want &= ~(FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_WRITEBACK_CACHE |
 			FUSE_CAP_EXPORT_SUPPORT);
 }

@@ -201,11 +201,12 @@ void notifier_stop(void)
 	nt.tail = &nt.head;
 }
 
-/* Whether an invalidation of @n's inode's attributes is queued since the
- * last uevent or reply: an entry invalidated in a directory drops its
- * attributes too (the kernel's fuse_dir_changed()), so one is enough, and
- * none may move past a uevent, whose listener may look.  Caller holds
- * nt.lock. */
+/* Whether an invalidation that drops @ino's attributes is queued since the
+ * last uevent or reply: another of its attributes, or of an entry in it
+ * (the kernel's fuse_dir_changed() drops the directory's attributes too;
+ * sysfs reports a vanished entry before its directory's nlink).  Then one
+ * more is not needed; none may move past a uevent, whose listener may
+ * look.  Caller holds nt.lock. */
 static bool attr_inval_queued(fuse_ino_t ino)
 {
 	bool queued = false;
@@ -216,30 +217,6 @@ static bool attr_inval_queued(fuse_ino_t ino)
 		else if (q->parent == ino)
 			queued = true;
 	return queued;
-}
-
-/* An entry of directory @ino is being invalidated: an invalidation of its
- * attributes queued since the last uevent or reply is dropped, the
- * entry's covers it.  Caller holds nt.lock. */
-static void drop_attr_inval(fuse_ino_t ino)
-{
-	struct note **link, **from = &nt.head;
-
-	for (struct note *q = nt.head; q; q = q->next)
-		if (q->kind == NOTE_UEVENT || q->kind == NOTE_REPLY_WRITE)
-			from = &q->next;
-	for (link = from; *link;) {
-		struct note *q = *link;
-
-		if (q->kind != NOTE_INVAL_ATTR || q->parent != ino) {
-			link = &q->next;
-			continue;
-		}
-		*link = q->next;
-		if (nt.tail == &q->next)
-			nt.tail = link;
-		free(q);
-	}
 }
 
 /* Queues @n and returns its seq (0: sent already, or dropped).  A note a
@@ -259,8 +236,6 @@ static uint64_t queue(struct note *n, const struct mdev_store_ctx *sc)
 		free(n);
 		return 0;
 	}
-	if (n->kind == NOTE_INVAL_ENTRY)
-		drop_attr_inval(n->parent);
 	if (n->kind == NOTE_INVAL_ATTR && attr_inval_queued(n->parent)) {
 		unlock_mutex(&nt.lock);
 		free(n);
