@@ -33,6 +33,7 @@ static const char *const lock_names[LOCK_NR] = {
 	[LOCK_IDA] = "an IDA's lock",
 	[LOCK_REPAIRS] = "the state's repairs.lock",
 	[LOCK_PLUGINS] = "the plugin registry_lock",
+	[LOCK_NAME_TREE] = "a name tree's snap_lock",
 	[LOCK_HANDLES] = "handles_lock",
 	[LOCK_OPEN_FILES] = "open_files_lock",
 	[LOCK_NOTIFY] = "the notifier's nt.lock",

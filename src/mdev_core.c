@@ -28,8 +28,8 @@ struct lock_mutex mdev_list_lock = LOCK_MUTEX_INIT(LOCK_MDEV_LIST);
 /* uuid -> device, from reservation to release: mdev_list_lock; entries
  * leave under sysfs_rwsem as well, so its readers may use them */
 static GHashTable *mdev_uuids;
-static GTree *all_devices;  /* name -> device with DEV_F_CORE; sysfs_rwsem */
-static GTree *all_parents;  /* name -> parent with PARENT_F_CLASS_LINK; ditto */
+static struct name_tree *all_devices;  /* name -> device with DEV_F_CORE; sysfs_rwsem */
+static struct name_tree *all_parents;  /* name -> parent with PARENT_F_CLASS_LINK; ditto */
 static struct kobj root;
 static struct mdev_host_ops host; /* set at init */
 
@@ -69,8 +69,8 @@ void mdev_core_fini(void)
 {
 	mdev_vfio_fini();
 	mdev_tree_fini();
-	g_tree_destroy(all_parents);
-	g_tree_destroy(all_devices);
+	name_tree_free(all_parents);
+	name_tree_free(all_devices);
 	g_hash_table_destroy(mdev_uuids);
 	sysfs_fini();
 	host = (struct mdev_host_ops){ 0 };
@@ -78,15 +78,15 @@ void mdev_core_fini(void)
 
 struct kobj *mdev_root(void) { return &root; }
 const struct mdev_host_ops *mdev_host(void) { return &host; }
-GTree *mdev_all_devices(void) { return all_devices; }
-GTree *mdev_all_parents(void) { return all_parents; }
+struct name_tree *mdev_all_devices(void) { return all_devices; }
+struct name_tree *mdev_all_parents(void) { return all_parents; }
 
 unsigned int mdev_device_count(void)
 {
 	unsigned int n;
 
 	sysfs_read_lock();
-	n = (unsigned int)g_tree_nnodes(all_devices);
+	n = (unsigned int)name_tree_size(all_devices);
 	sysfs_read_unlock();
 	return n;
 }
@@ -520,7 +520,7 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 	log_info("%s: MDEV: Unregistering", parent->name);
 	sysfs_update_locked(&parent->kobj, 0, PARENT_F_CLASS_LINK, NULL);
 	kobj_tree_remove(all_parents, &parent->kobj);
-	g_tree_foreach(parent->devices, collect_device, children);
+	name_tree_foreach(parent->devices, collect_device, children);
 	sysfs_write_unlock();
 	/* device_for_each_child(): in the order they were added */
 	g_ptr_array_sort(children, by_creation);

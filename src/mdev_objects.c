@@ -18,12 +18,12 @@
 #include "mdev.h"
 #include "mdev_private.h"
 
-void kobj_tree_insert(GTree *tree, struct kobj *obj)
+void kobj_tree_insert(struct name_tree *tree, struct kobj *obj)
 {
 	name_tree_insert(tree, &obj->key, obj);
 }
 
-void kobj_tree_remove(GTree *tree, struct kobj *obj)
+void kobj_tree_remove(struct name_tree *tree, struct kobj *obj)
 {
 	name_tree_remove(tree, &obj->key);
 }
@@ -63,7 +63,7 @@ void parent_release(struct kobj *kobj)
 {
 	struct mdevfs_parent *parent = to_parent(kobj);
 
-	g_tree_destroy(parent->devices);
+	name_tree_free(parent->devices);
 	lock_rw_destroy(&parent->active_sem);
 	lock_rw_destroy(&parent->unreg_sem);
 	g_strfreev(parent->uevent_env);
@@ -129,7 +129,7 @@ void type_release(struct kobj *kobj)
 		g_free((char *)type->vattrs[i].name);
 	g_free(type->vattrs);
 	g_free(type->vattr_keys);
-	g_tree_destroy(type->devices);
+	name_tree_free(type->devices);
 	g_free(type->device_api);
 	g_free(type->description);
 	g_free(type->name);
@@ -204,7 +204,7 @@ unsigned int mdev_parent_device_count(struct mdevfs_parent *p)
 	unsigned int n;
 
 	sysfs_read_lock();
-	n = (unsigned int)g_tree_nnodes(p->devices);
+	n = (unsigned int)name_tree_size(p->devices);
 	sysfs_read_unlock();
 	return n;
 }

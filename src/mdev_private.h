@@ -75,7 +75,7 @@ struct mdev_pathdir {
 	struct kobj kobj;
 	char *name;
 	struct mdev_pathdir *up;  /* NULL for devices/ itself */
-	GTree *children;          /* name -> kobj (pathdirs, parents); sysfs_rwsem */
+	struct name_tree *children;          /* name -> kobj (pathdirs, parents); sysfs_rwsem */
 };
 
 /* class/<name> or bus/<name>: the subsystem of parent devices. */
@@ -83,8 +83,8 @@ struct mdev_subsys {
 	struct kobj kobj;
 	char *name;
 	bool bus;
-	GTree *parents;           /* name -> parent; sysfs_rwsem */
-	GTree *drivers;           /* a bus's: name -> bus driver; sysfs_rwsem */
+	struct name_tree *parents;           /* name -> parent; sysfs_rwsem */
+	struct name_tree *drivers;           /* a bus's: name -> bus driver; sysfs_rwsem */
 };
 
 /* bus/<bus>/drivers/<name>: the driver a bus parent is bound to (its
@@ -93,7 +93,7 @@ struct mdev_bus_driver {
 	struct kobj kobj;
 	char *name;
 	struct mdev_subsys *bus;  /* referenced */
-	GTree *parents;           /* name -> parent; sysfs_rwsem */
+	struct name_tree *parents;           /* name -> parent; sysfs_rwsem */
 	GArray *dynids;           /* a pci driver's new_id ids, or NULL;
 				   * sysfs_rwsem */
 };
@@ -126,7 +126,7 @@ struct mdev_driver {
 	char *name;
 	char *module_name;        /* its module/<name>, or NULL (built in) */
 	unsigned int users;       /* parents using it; sysfs_rwsem */
-	GTree *devices;           /* name -> device with DEV_F_DRIVER; sysfs_rwsem */
+	struct name_tree *devices;           /* name -> device with DEV_F_DRIVER; sysfs_rwsem */
 };
 
 /* A PCI parent's function (config_pci.c), for its sysfs files and config
@@ -179,7 +179,7 @@ struct mdevfs_parent {
 	unsigned int available;   /* core counter; mdev_list_lock */
 	struct lock_rw unreg_sem; /* create/remove: try shared; unregister */
 	struct lock_rw active_sem; /* backend calls from type attributes */
-	GTree *devices;           /* name -> device with DEV_F_DIR; sysfs_rwsem */
+	struct name_tree *devices;           /* name -> device with DEV_F_DIR; sysfs_rwsem */
 };
 
 struct mdevfs_type {
@@ -195,7 +195,7 @@ struct mdevfs_type {
 	struct sysfs_key *vattr_keys; /* their names, in kernfs order */
 	unsigned int nvattrs;
 	struct mdev_fault fault;
-	GTree *devices;           /* name -> device with DEV_F_TYPE_LINK; sysfs_rwsem */
+	struct name_tree *devices;           /* name -> device with DEV_F_TYPE_LINK; sysfs_rwsem */
 };
 
 struct mdevfs_device {
@@ -278,8 +278,8 @@ extern struct lock_mutex mdev_list_lock;
 struct mdevfs_device *mdev_find_locked(const uuid_t uuid); /* list lock */
 struct kobj *mdev_root(void);
 const struct mdev_host_ops *mdev_host(void); /* never NULL */
-GTree *mdev_all_devices(void);     /* name -> device with DEV_F_CORE */
-GTree *mdev_all_parents(void);     /* name -> parent with PARENT_F_CLASS_LINK */
+struct name_tree *mdev_all_devices(void);     /* name -> device with DEV_F_CORE */
+struct name_tree *mdev_all_parents(void);     /* name -> parent with PARENT_F_CLASS_LINK */
 
 /* mdev_users.c: who has a device open and waiting for them to let go */
 void mdev_users_init(void);
@@ -291,9 +291,9 @@ int mdev_wait_unused(struct mdevfs_device *mdev, struct mdev_store_ctx *sc);
 
 /* mdev_tree.c: pathdirs, subsystems and drivers around parent devices */
 struct mdev_pathdir *mdev_devices_dir(void);
-GTree *mdev_subsystems(bool bus);  /* name -> class or bus subsys */
-GTree *mdev_drivers(void);         /* name -> driver */
-GTree *mdev_modules(void);         /* name -> module */
+struct name_tree *mdev_subsystems(bool bus);  /* name -> class or bus subsys */
+struct name_tree *mdev_drivers(void);         /* name -> driver */
+struct name_tree *mdev_modules(void);         /* name -> module */
 /* Puts @obj (its key the last part of @path, "devices/a/b/name") in the
  * directory @path leads to, making the directories up to it; returns
  * that directory, referenced, or NULL when the name is taken or a
@@ -315,7 +315,7 @@ int mdev_vfio_register(struct mdevfs_device *mdev,
 void mdev_vfio_unregister(struct mdevfs_device *mdev,
 			  const struct mdev_store_ctx *sc);
 /* name ("7", "vfio7") -> device with DEV_F_GROUP; sysfs_rwsem */
-GTree *mdev_numbered(enum mdev_number kind);
+struct name_tree *mdev_numbered(enum mdev_number kind);
 /* The device of iommu group @group, referenced (mdev_put()), or NULL
  * when the tree has no such group.  Each device has a group of its own. */
 struct mdevfs_device *mdev_vfio_group_device(int group);
@@ -353,8 +353,8 @@ void mdev_send_uevent(struct kobj *obj, uevent_build_t build,
 		      const struct mdev_store_ctx *sc);
 
 /* Collections of objects: name trees (sysfs_key.h) keyed by kobj.key. */
-void kobj_tree_insert(GTree *tree, struct kobj *obj);
-void kobj_tree_remove(GTree *tree, struct kobj *obj);
+void kobj_tree_insert(struct name_tree *tree, struct kobj *obj);
+void kobj_tree_remove(struct name_tree *tree, struct kobj *obj);
 
 /* Entry name helper shared by tables. */
 int name_copy(char *buf, size_t size, const char *name);

@@ -141,9 +141,9 @@ int vfio_group_class_target(struct kobj *obj, char *buf, size_t size);
 void in_vfio_groups(struct kobj *obj, struct sysfs_node *dir);
 void root_node(unsigned int slot, struct sysfs_node *dir);
 void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node);
-int tree_lookup(GTree *tree, const char *name, unsigned int slot,
+int tree_lookup(struct name_tree *tree, const char *name, unsigned int slot,
 		struct sysfs_node *child);
-bool tree_next(GTree *tree, const struct sysfs_key *after, unsigned int slot,
+bool tree_next(struct name_tree *tree, const struct sysfs_key *after, unsigned int slot,
 	       struct sysfs_node *child, const struct sysfs_key **key,
 	       void **cursor);
 

@@ -159,7 +159,7 @@ static bool bus_drivers_next(struct kobj *d, const struct sysfs_key *after,
 
 static unsigned long bus_drivers_nsubdirs(struct kobj *d)
 {
-	return g_tree_nnodes(to_subsys(d)->drivers);
+	return name_tree_size(to_subsys(d)->drivers);
 }
 
 const struct sysfs_coll bus_drivers_coll = {
@@ -188,7 +188,7 @@ void bus_driver_release(struct kobj *kobj)
 {
 	struct mdev_bus_driver *drv = to_bus_driver(kobj);
 
-	g_tree_destroy(drv->parents);
+	name_tree_free(drv->parents);
 	if (drv->dynids)
 		g_array_free(drv->dynids, TRUE);
 	kobj_put(&drv->bus->kobj);

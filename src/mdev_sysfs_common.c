@@ -163,7 +163,7 @@ void pathdir_or_root(struct mdev_pathdir *dir, struct sysfs_node *node)
 }
 
 /* The next object of the name tree @tree after @after, as entry @slot. */
-bool tree_next(GTree *tree, const struct sysfs_key *after, unsigned int slot,
+bool tree_next(struct name_tree *tree, const struct sysfs_key *after, unsigned int slot,
 	       struct sysfs_node *child, const struct sysfs_key **key,
 	       void **cursor)
 {

@@ -100,7 +100,7 @@ static bool modules_next(struct kobj *d, const struct sysfs_key *after,
 static unsigned long modules_nsubdirs(struct kobj *d)
 {
 	(void)d;
-	return g_tree_nnodes(mdev_modules());
+	return name_tree_size(mdev_modules());
 }
 
 const struct sysfs_coll modules_coll = {

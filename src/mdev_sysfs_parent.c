@@ -255,7 +255,7 @@ static bool parent_devices_next(struct kobj *d, const struct sysfs_key *after,
 
 static unsigned long parent_devices_nsubdirs(struct kobj *d)
 {
-	return g_tree_nnodes(to_parent(d)->devices);
+	return name_tree_size(to_parent(d)->devices);
 }
 
 static const struct sysfs_coll parent_devices_coll = {

@@ -15,7 +15,7 @@
 #include "mdev_sysfs.h"
 #include "parse.h"
 
-int tree_lookup(GTree *tree, const char *name, unsigned int slot,
+int tree_lookup(struct name_tree *tree, const char *name, unsigned int slot,
 		struct sysfs_node *child)
 {
 	struct kobj *obj = name_tree_find(tree, name);
@@ -57,7 +57,7 @@ static bool pathdir_next(struct mdev_pathdir *dir, const struct sysfs_key *after
 
 static unsigned long pathdir_nsubdirs(struct mdev_pathdir *dir)
 {
-	return g_tree_nnodes(dir->children);
+	return name_tree_size(dir->children);
 }
 
 static int devices_lookup(struct kobj *d, const char *name, struct sysfs_node *c)
@@ -135,13 +135,13 @@ static bool bus_next(struct kobj *d, const struct sysfs_key *after,
 static unsigned long class_nsubdirs(struct kobj *d)
 {
 	(void)d;
-	return g_tree_nnodes(mdev_subsystems(false));
+	return name_tree_size(mdev_subsystems(false));
 }
 
 static unsigned long bus_nsubdirs(struct kobj *d)
 {
 	(void)d;
-	return g_tree_nnodes(mdev_subsystems(true));
+	return name_tree_size(mdev_subsystems(true));
 }
 
 static const struct sysfs_coll class_coll = {
@@ -250,7 +250,7 @@ static bool drivers_next(struct kobj *d, const struct sysfs_key *after,
 static unsigned long drivers_nsubdirs(struct kobj *d)
 {
 	(void)d;
-	return g_tree_nnodes(mdev_drivers());
+	return name_tree_size(mdev_drivers());
 }
 
 static const struct sysfs_coll drivers_coll = {

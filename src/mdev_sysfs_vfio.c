@@ -60,7 +60,7 @@ static bool numbered_next(enum mdev_number kind, unsigned int slot,
 static unsigned long groups_nsubdirs(struct kobj *d)
 {
 	(void)d;
-	return g_tree_nnodes(mdev_numbered(MDEV_GROUP));
+	return name_tree_size(mdev_numbered(MDEV_GROUP));
 }
 
 NUMBERED_COLL(iommu_groups_coll, MDEV_GROUP, D_GROUP_DIR, groups_nsubdirs);

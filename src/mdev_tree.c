@@ -22,9 +22,9 @@
 static struct mdev_pathdir devices_dir; /* devices/, never goes away */
 /* name -> visible subsys, of class/ ([0]) and of bus/ ([1]): a class and
  * a bus may have one name */
-static GTree *subsystems[2];
-static GTree *drivers;                  /* name -> visible driver */
-static GTree *modules;                  /* name -> visible module */
+static struct name_tree *subsystems[2];
+static struct name_tree *drivers;                  /* name -> visible driver */
+static struct name_tree *modules;                  /* name -> visible module */
 
 /* Events of the objects around a parent, in the order they are sent. */
 struct tree_events {
@@ -45,9 +45,9 @@ static void tree_events_send(struct tree_events *te)
 }
 
 struct mdev_pathdir *mdev_devices_dir(void) { return &devices_dir; }
-GTree *mdev_subsystems(bool bus) { return subsystems[bus]; }
-GTree *mdev_drivers(void) { return drivers; }
-GTree *mdev_modules(void) { return modules; }
+struct name_tree *mdev_subsystems(bool bus) { return subsystems[bus]; }
+struct name_tree *mdev_drivers(void) { return drivers; }
+struct name_tree *mdev_modules(void) { return modules; }
 
 void mdev_tree_init(void)
 {
@@ -63,18 +63,18 @@ void mdev_tree_init(void)
 
 void mdev_tree_fini(void)
 {
-	g_tree_destroy(modules);
-	g_tree_destroy(drivers);
-	g_tree_destroy(subsystems[true]);
-	g_tree_destroy(subsystems[false]);
-	g_tree_destroy(devices_dir.children);
+	name_tree_free(modules);
+	name_tree_free(drivers);
+	name_tree_free(subsystems[true]);
+	name_tree_free(subsystems[false]);
+	name_tree_free(devices_dir.children);
 }
 
 void pathdir_release(struct kobj *kobj)
 {
 	struct mdev_pathdir *dir = to_pathdir(kobj);
 
-	g_tree_destroy(dir->children);
+	name_tree_free(dir->children);
 	kobj_put(&dir->up->kobj);
 	g_free(dir->name);
 	g_free(dir);
@@ -99,7 +99,7 @@ static struct mdev_pathdir *pathdir_new(struct mdev_pathdir *up,
 /* Removes empty directories from @dir upwards, as cleanup_glue_dir(). */
 static void pathdir_prune(struct mdev_pathdir *dir)
 {
-	while (dir != &devices_dir && g_tree_nnodes(dir->children) == 0) {
+	while (dir != &devices_dir && name_tree_size(dir->children) == 0) {
 		struct mdev_pathdir *up = dir->up;
 
 		sysfs_update_locked(&dir->kobj, 0, OBJ_F_VISIBLE, NULL);
@@ -131,9 +131,9 @@ void subsys_release(struct kobj *kobj)
 {
 	struct mdev_subsys *subsys = to_subsys(kobj);
 
-	g_tree_destroy(subsys->parents);
+	name_tree_free(subsys->parents);
 	if (subsys->drivers)
-		g_tree_destroy(subsys->drivers);
+		name_tree_free(subsys->drivers);
 	g_free(subsys->name);
 	g_free(subsys);
 }
@@ -145,12 +145,12 @@ void subsys_release(struct kobj *kobj)
  * plugged meanwhile may take it again (@in_use): then it stays. */
 struct going {
 	struct kobj *obj;        /* referenced */
-	GTree *tree;             /* the name tree that lists it */
+	struct name_tree *tree;             /* the name tree that lists it */
 	uevent_build_t build;    /* its remove event; NULL: none */
 	bool (*in_use)(struct kobj *obj);
 };
 
-static unsigned int going_set(struct going *g, struct kobj *obj, GTree *tree,
+static unsigned int going_set(struct going *g, struct kobj *obj, struct name_tree *tree,
 			      uevent_build_t build, bool (*in_use)(struct kobj *))
 {
 	*g = (struct going){ kobj_get(obj), tree, build, in_use };
@@ -182,7 +182,7 @@ static void going_drop(struct going *g)
 
 static bool subsys_in_use(struct kobj *obj)
 {
-	return g_tree_nnodes(to_subsys(obj)->parents) > 0;
+	return name_tree_size(to_subsys(obj)->parents) > 0;
 }
 
 static bool driver_in_use(struct kobj *obj)
@@ -199,7 +199,7 @@ static bool module_in_use(struct kobj *obj)
  * kernel's own). */
 static void subsys_attach(struct mdevfs_parent *parent, struct tree_events *te)
 {
-	GTree *tree = subsystems[parent->subsys_bus];
+	struct name_tree *tree = subsystems[parent->subsys_bus];
 	struct mdev_subsys *subsys = name_tree_find(tree, parent->subsys_name);
 
 	if (!subsys) {
@@ -234,7 +234,7 @@ static unsigned int subsys_detach(struct mdevfs_parent *parent,
 
 static bool bus_driver_in_use(struct kobj *obj)
 {
-	return g_tree_nnodes(to_bus_driver(obj)->parents) > 0;
+	return name_tree_size(to_bus_driver(obj)->parents) > 0;
 }
 
 /* A bus parent's own driver, in its bus (after subsys_attach()).  It
@@ -281,7 +281,7 @@ void driver_release(struct kobj *kobj)
 {
 	struct mdev_driver *drv = to_driver(kobj);
 
-	g_tree_destroy(drv->devices);
+	name_tree_free(drv->devices);
 	g_free(drv->module_name);
 	g_free(drv->name);
 	g_free(drv);
@@ -394,7 +394,7 @@ static bool parent_name_taken(const char *name)
 	struct name_search s = { name, false };
 
 	for (int bus = 0; bus < 2 && !s.found; bus++)
-		g_tree_foreach(subsystems[bus], has_parent, &s);
+		name_tree_foreach(subsystems[bus], has_parent, &s);
 	return s.found;
 }
 

@@ -26,7 +26,7 @@ static struct mdev_pathdir *groups_dir_in;
 static bool groups_dir_kept; /* there while empty too; sysfs_rwsem */
 /* For each enum mdev_number: its name -> device, in kernfs order (the
  * directories list them by name hash); sysfs_rwsem */
-static GTree *numbered[MDEV_NUMBERS];
+static struct name_tree *numbered[MDEV_NUMBERS];
 static const char *const number_format[MDEV_NUMBERS] = { "%d", "vfio%d" };
 
 void mdev_vfio_init(void)
@@ -52,12 +52,12 @@ void mdev_vfio_fini(void)
 	if (dir)
 		kobj_put(&dir->kobj);
 	for (int i = 0; i < MDEV_NUMBERS; i++)
-		g_tree_destroy(numbered[i]);
+		name_tree_free(numbered[i]);
 	ida_destroy(&vfio_ida);
 	ida_destroy(&group_ida);
 }
 
-GTree *mdev_numbered(enum mdev_number kind)
+struct name_tree *mdev_numbered(enum mdev_number kind)
 {
 	return numbered[kind];
 }
@@ -85,7 +85,7 @@ static struct mdev_pathdir *groups_dir_hide_locked(const struct mdev_store_ctx *
 	struct mdev_pathdir *dir;
 
 	if (!groups_dir_in || groups_dir_kept ||
-	    g_tree_nnodes(numbered[MDEV_GROUP]))
+	    name_tree_size(numbered[MDEV_GROUP]))
 		return NULL;
 	sysfs_update_locked(&groups_dir, 0, OBJ_F_VISIBLE, sc);
 	dir = move_ptr(groups_dir_in);
@@ -114,7 +114,7 @@ GArray *mdev_vfio_groups(void)
 	GArray *groups = g_array_new(FALSE, FALSE, sizeof(int));
 
 	sysfs_read_lock();
-	g_tree_foreach(numbered[MDEV_GROUP], collect_group, groups);
+	name_tree_foreach(numbered[MDEV_GROUP], collect_group, groups);
 	sysfs_read_unlock();
 	g_array_sort(groups, by_number);
 	return groups;

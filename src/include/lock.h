@@ -55,6 +55,7 @@
  *        registry_lock (plugins.c)   loaded plugins (a plugin's
  *                                    dlopen() and entry point run
  *                                    under it)
+ *        snap_lock (sysfs_key.c)     a name tree's array for walks
  *        handles_lock, open_files_lock, nt.lock, wp.lock (fs/fuse),
  *        ctl->lock (fs/daemon/control.c), r->lock (fs/cli/run.c):
  *                                    what their files say
@@ -131,6 +132,7 @@ enum lock_id {
 	LOCK_IDA,
 	LOCK_REPAIRS,
 	LOCK_PLUGINS,
+	LOCK_NAME_TREE,
 	LOCK_HANDLES,
 	LOCK_OPEN_FILES,
 	LOCK_NOTIFY,

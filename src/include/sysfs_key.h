@@ -38,17 +38,24 @@ int sysfs_key_scan(sysfs_key_at_t *at, const void *set, unsigned int n,
 		   const struct sysfs_key *after);
 
 /* Name trees: struct sysfs_key * -> value (never NULL), in kernfs order.
- * The key is the value's own (it must outlive its place in the tree);
- * whoever owns a tree locks it. */
-GTree *name_tree_new(void);
-void name_tree_insert(GTree *tree, const struct sysfs_key *key, void *value);
-void name_tree_remove(GTree *tree, const struct sysfs_key *key);
-void *name_tree_find(GTree *tree, const char *name);
+ * The key is the value's own (it must outlive its place in the tree).
+ * Whoever owns a tree locks it like a reader-writer lock: changes
+ * (insert, remove, free) exclusive, everything else at least shared. */
+struct name_tree;
+
+struct name_tree *name_tree_new(void);
+void name_tree_free(struct name_tree *tree);
+void name_tree_insert(struct name_tree *tree, const struct sysfs_key *key,
+		      void *value);
+void name_tree_remove(struct name_tree *tree, const struct sysfs_key *key);
+void *name_tree_find(struct name_tree *tree, const char *name);
+unsigned int name_tree_size(const struct name_tree *tree);
+/* In order; @fn returns TRUE to stop. */
+void name_tree_foreach(struct name_tree *tree, GTraverseFunc fn, void *data);
 /* The first value whose key is greater than @after, and that key; NULL
  * at the end.  @cursor (NULL: none yet) is what the call before left for
- * this @after (the node after the one it gave), while the tree stayed as
- * it was. */
-void *name_tree_next(GTree *tree, const struct sysfs_key *after,
+ * this @after, while the owner's lock stayed held. */
+void *name_tree_next(struct name_tree *tree, const struct sysfs_key *after,
 		     const struct sysfs_key **key, void **cursor);
 
 #endif /* MDEVFS_SYSFS_KEY_H */

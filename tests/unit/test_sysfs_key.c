@@ -68,40 +68,61 @@ START_TEST(key_order)
 }
 END_TEST
 
+/* The names of @tree after @from, in order: kept cursor or a search from
+ * each key (@search). */
+static char *walk_names(struct name_tree *tree, struct sysfs_key from, bool search)
+{
+	GString *walk = g_string_new(NULL);
+	const struct sysfs_key *key;
+	void *cursor = NULL;
+	const char *v;
+
+	while ((v = name_tree_next(tree, &from, &key, &cursor))) {
+		g_string_append_printf(walk, "%s ", v);
+		from = *key;
+		if (search)
+			cursor = NULL;
+	}
+	return g_string_free(walk, FALSE);
+}
+
 START_TEST(name_tree_walk)
 {
 	static const char *const names[] = { "name", "create", "devices", "device_api" };
-	struct sysfs_key keys[G_N_ELEMENTS(names)];
-	const struct sysfs_key *key;
-	GTree *tree = name_tree_new();
-	GString *walk = g_string_new(NULL);
+	struct sysfs_key keys[G_N_ELEMENTS(names)], extra, start = { 0, NULL };
+	struct name_tree *tree = name_tree_new();
+	g_autofree char *walk = NULL, *from_start = NULL, *after_change = NULL;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
 		sysfs_key_init(&keys[i], names[i]);
 		name_tree_insert(tree, &keys[i], (gpointer)names[i]);
 	}
-	/* Stepping from the node the call before left, and searching from
-	 * the key each time, walk alike. */
-	for (int step = 0; step < 2; step++) {
-		struct sysfs_key after = { 0, NULL };
-		void *cursor = NULL;
-		const char *v;
-
-		g_string_truncate(walk, 0);
-		while ((v = name_tree_next(tree, &after, &key, &cursor))) {
-			g_string_append_printf(walk, "%s ", v);
-			after = *key;
-			if (!step)
-				cursor = NULL;
-		}
-		ck_assert_str_eq(walk->str, "device_api devices create name ");
-	}
+	/* From a name with no walk since the change: the tree's nodes. */
+	walk = walk_names(tree, keys[2], true);
+	ck_assert_str_eq(walk, "create name ");
+	/* From the start: the array, then searched in or stepped through. */
+	g_free(walk);
+	walk = walk_names(tree, start, false);
+	ck_assert_str_eq(walk, "device_api devices create name ");
+	g_free(walk);
+	walk = walk_names(tree, start, true);
+	ck_assert_str_eq(walk, "device_api devices create name ");
+	/* A change drops the array: a walk that goes on sees it. */
+	sysfs_key_init(&extra, "dev");
+	name_tree_insert(tree, &extra, (gpointer)"dev");
+	after_change = walk_names(tree, keys[3], false);
+	from_start = walk_names(tree, start, false);
+	ck_assert_str_eq(from_start, "device_api devices dev create name ");
+	ck_assert_str_eq(after_change, strstr(from_start, "devices"));
 	ck_assert_str_eq(name_tree_find(tree, "create"), "create");
 	ck_assert_ptr_null(name_tree_find(tree, "remove"));
 	name_tree_remove(tree, &keys[1]);
 	ck_assert_ptr_null(name_tree_find(tree, "create"));
-	g_string_free(walk, TRUE);
-	g_tree_destroy(tree);
+	g_free(walk);
+	walk = walk_names(tree, start, false);
+	ck_assert_str_eq(walk, "device_api devices dev name ");
+	ck_assert_uint_eq(name_tree_size(tree), 4);
+	name_tree_free(tree);
 }
 END_TEST
 
