@@ -36,6 +36,7 @@ done
 
 # regex_of TEXT: TEXT as a literal in an extended regex
 regex_of() {
+	# shellcheck disable=SC2016 # the $ is one of regex's
 	sed 's/[][\.*^$()+?{}|/]/\\&/g' <<<"$1"
 }
 
