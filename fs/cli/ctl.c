@@ -20,32 +20,123 @@
 #include "log.h"
 #include "mount.h"
 
+/* The commands, each with its usage: the whole list is --help, one entry
+ * is `ctl CMD --help` (and `ctl help CMD`).  The daemon checks the
+ * arguments (control_commands.c). */
+struct ctl_command {
+	const char *name;
+	const char *args;
+	const char *help; /* lines of it, each indented when printed */
+};
+
+static const struct ctl_command commands[] = {
+	{ "status", "",
+	  "serving, the daemon's pid, its devices and parents\n"
+	  "(exit status 75 while it stops: try again)" },
+	{ "list", "",
+	  "the parents: name, state, path, devices, and\n"
+	  "what the vendor holds" },
+	{ "register", "FILE",
+	  "plug the parents of a configuration file (- for\n"
+	  "stdin), as a driver that loads: all or none" },
+	{ "unregister", "PARENT...",
+	  "unplug parents, as devices that go away: waits for\n"
+	  "creates and removes in flight, removes every device" },
+	{ "hold", "UUID",
+	  "keep a device open, as a VM using it, until this\n"
+	  "command ends (Ctrl-C); prints the requests to let\n"
+	  "it go that a remove makes meanwhile" },
+	{ "fault", "PARENT TYPE [KEY=VALUE...]",
+	  "set and show the faults of a type (* for all):\n"
+	  "probe_delay_ms, remove_delay_ms, probe_fail_percent,\n"
+	  "probe_fail_errno, probe_fail_seed" },
+	{ "vanish", "PARENT",
+	  "the parent's hardware goes away: its vendor fails\n"
+	  "with ENODEV from now on, then it unplugs" },
+};
+
+#define HELP_COLUMN 23
+
+/* @help's lines: the first after @first spaces, the others after @indent. */
+static void print_help_lines(FILE *out, const char *help, int first, int indent)
+{
+	g_auto(GStrv) lines = g_strsplit(help, "\n", -1);
+
+	for (char **l = lines; *l; l++)
+		fprintf(out, "%*s%s\n", l == lines ? first : indent, "", *l);
+}
+
+static void print_command(FILE *out, const struct ctl_command *cmd)
+{
+	int len = fprintf(out, "  %s%s%s", cmd->name, *cmd->args ? " " : "",
+			  cmd->args);
+
+	/* too long for the column: the help starts on a line of its own */
+	if (len >= HELP_COLUMN - 1) {
+		fputc('\n', out);
+		len = 0;
+	}
+	print_help_lines(out, cmd->help, HELP_COLUMN - len, HELP_COLUMN);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 "Usage: mdevfs ctl [-m MOUNTPOINT] COMMAND [ARGS...]\n"
+"       mdevfs ctl COMMAND --help\n"
 "\n"
 "Talks to the mdevfs serving MOUNTPOINT (default: $" CONTROL_ENV ", set\n"
 "inside `mdevfs run`, else the only mdevfs mounted).  Only root may use it\n"
 "(and the user who started it, for an mdevfs not run as root).\n"
 "\n"
-"  status               serving, the daemon's pid, its devices and parents\n"
-"                       (exit status 75 while it stops: try again)\n"
-"  list                 the parents: name, state, path, devices, and\n"
-"                       what the vendor holds\n"
-"  register FILE        plug the parents of a configuration file (- for\n"
-"                       stdin), as a driver that loads: all or none\n"
-"  unregister PARENT... unplug parents, as devices that go away: waits for\n"
-"                       creates and removes in flight, removes every device\n"
-"  hold UUID            keep a device open, as a VM using it, until this\n"
-"                       command ends (Ctrl-C); prints the requests to let\n"
-"                       it go that a remove makes meanwhile\n"
-"  fault PARENT TYPE [KEY=VALUE...]\n"
-"                       set and show the faults of a type (* for all):\n"
-"                       probe_delay_ms, remove_delay_ms, probe_fail_percent,\n"
-"                       probe_fail_errno, probe_fail_seed\n"
-"  vanish PARENT        the parent's hardware goes away: its vendor fails\n"
-"                       with ENODEV from now on, then it unplugs\n");
+"  -m, --mountpoint MOUNTPOINT  the mdevfs to talk to\n"
+"  -h, --help         show this help\n"
+"\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		print_command(out, &commands[i]);
+	fprintf(out, "\nSee mdevfs-ctl(8).\n");
+}
+
+static const struct ctl_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* `ctl CMD --help`: CMD's usage alone, to stdout; 2 for no such CMD. */
+static int command_usage(const char *name)
+{
+	const struct ctl_command *cmd = find_command(name);
+
+	if (!cmd) {
+		log_err("ctl: unknown command '%s' (see mdevfs ctl --help)", name);
+		return 2;
+	}
+	printf("Usage: mdevfs ctl [-m MOUNTPOINT] %s%s%s\n\n", cmd->name,
+	       *cmd->args ? " " : "", cmd->args);
+	print_help_lines(stdout, cmd->help, 2, 2);
+	return 0;
+}
+
+/* Whether ARGS (CMD's) ask for its help: `ctl help [CMD]`, or `--help`
+ * or `-h` anywhere after CMD; then *ret is the exit status. */
+static bool help_asked(char **args, int nargs, int *ret)
+{
+	if (!strcmp(args[0], "help")) {
+		if (nargs > 1)
+			*ret = command_usage(args[1]);
+		else
+			usage(stdout), *ret = 0;
+		return true;
+	}
+	for (int i = 1; i < nargs; i++)
+		if (!strcmp(args[i], "--help") || !strcmp(args[i], "-h")) {
+			*ret = command_usage(args[0]);
+			return true;
+		}
+	return false;
 }
 
 static volatile sig_atomic_t stop_holding;
@@ -183,6 +274,8 @@ int ctl_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (help_asked(argv + optind, argc - optind, &ret))
+		return ret;
 	name = find_name(mountpoint);
 	if (!name)
 		return 1;

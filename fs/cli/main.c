@@ -18,6 +18,23 @@
 #include "run.h"
 #include "uevent_netlink.h"
 
+/* The options the daemon and run share, in both usages. */
+static const char config_help[] =
+"  -c, --config FILE  parents and types to serve (default: the kernel's\n"
+"                     sample drivers mtty, mdpy and mbochs, built in)\n";
+static const char o_help[] =
+"  -o OPT[,OPT...]    FUSE mount options, and mdevfs's own:\n"
+"                       timeout=SECONDS  kernel entry cache (default 60)\n"
+"                       max_threads=N    FUSE worker threads (default 10)\n"
+"                       max_writers=N    writer threads, for the writes\n"
+"                                        beyond half the workers (default 256)\n"
+"                       uevent_pause=SECONDS  after each uevent, wait\n"
+"                                        before going on, so a monitor finds\n"
+"                                        the tree as the event left it (tests)\n";
+static const char help_version_help[] =
+"  -h, --help         show this help\n"
+"  -V, --version      show the version\n";
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -29,47 +46,56 @@ static void usage(FILE *out)
 "\n"
 "Mounts a sysfs-shaped tree of VFIO mediated devices on MOUNTPOINT: class/,\n"
 "bus/mdev, devices/ and kernel/iommu_groups, as the kernel shows them.\n"
-"`mdevfs run` runs COMMAND in a mount and network namespace of its own in\n"
-"which the tree is at the real /sys paths and /etc/mdevctl.d is private,\n"
-"and returns COMMAND's exit status.  `mdevfs ctl` plugs and unplugs parents\n"
-"of a running mdevfs (see mdevfs ctl --help).  `mdevfs record` writes a\n"
-"configuration of a host's mdev parents (see mdevfs record --help).\n"
+"`mdevfs run` runs COMMAND with the tree at the real /sys paths (see\n"
+"mdevfs run --help).  `mdevfs ctl` plugs and unplugs parents of a running\n"
+"mdevfs (see mdevfs ctl --help).  `mdevfs record` writes a configuration\n"
+"of a host's mdev parents (see mdevfs record --help).\n"
 "\n"
-"  -c, --config FILE  parents and types to serve (default: the kernel's\n"
-"                     sample drivers mtty, mdpy and mbochs, built in)\n"
+"%s"
 "      --check        read the configuration, report problems and exit\n"
 "  -f, --foreground   do not detach; log to stderr\n"
 "  -d, --debug        foreground, with every FUSE request logged\n"
-"  -v, --verbose      run: log what happens (default: only problems)\n"
-"      --keep-mdevctl-d  run: use the host's /etc/mdevctl.d\n"
-"      --hide-host-devices  run: a parent may hide a device of the host's\n"
-"                     of the same path or bus name (default: refused)\n"
 "      --uevent=LIST  uevent routes: kernel, udev, both comma-separated,\n"
 "                     or none (default: udev; kernel,udev when mdevfs has\n"
 "                     a network namespace of its own, as in run)\n"
 "      --state-dir=DIR  where devices are recorded, so that a restart\n"
 "                     after a crash brings them back (default:\n"
 "                     /run/mdevfs/MOUNTPOINT escaped as systemd-escape\n"
-"                     --path does; not for run)\n"
+"                     --path does)\n"
 "      --no-state-dir nothing recorded: a crash loses the devices\n"
 "      --durable-state  records also survive a power loss (fsync each;\n"
 "                     default: they survive mdevfs's death, not the host's)\n"
-"  -o OPT[,OPT...]    FUSE mount options, and mdevfs's own:\n"
-"                       timeout=SECONDS  kernel entry cache (default 60)\n"
-"                       max_threads=N    FUSE worker threads (default 10)\n"
-"                       max_writers=N    writer threads, for the writes\n"
-"                                        beyond half the workers (default 256)\n"
+"%s"
 "                       state_dir=DIR    as --state-dir\n"
-"                       uevent_pause=SECONDS  after each uevent, wait\n"
-"                                        before going on, so a monitor finds\n"
-"                                        the tree as the event left it (tests)\n"
-"  -h, --help         show this help\n"
-"  -V, --version      show the version\n"
+"%s"
 "\n"
 "Stop it with fusermount3 -u MOUNTPOINT, SIGTERM or SIGINT: every parent\n"
 "unregisters and its devices are removed.  Started again on the mount of\n"
 "an mdevfs that was killed, it replaces that mount and brings back the\n"
-"devices it had.  See docs/ for the details.\n");
+"devices it had.  See mdevfs(8).\n", config_help, o_help, help_version_help);
+}
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+"Usage: mdevfs run [OPTIONS] [--] COMMAND [ARGS...]\n"
+"\n"
+"Runs COMMAND in a mount and network namespace of its own in which the\n"
+"tree is at the real /sys paths, /dev/vfio is served and /etc/mdevctl.d is\n"
+"private, and returns COMMAND's exit status.  Needs root.\n"
+"\n"
+"%s"
+"  -v, --verbose      log what happens (default: only problems)\n"
+"  -d, --debug        as -v, with every FUSE request logged\n"
+"      --keep-mdevctl-d  use the host's /etc/mdevctl.d\n"
+"      --hide-host-devices  a parent may hide a device of the host's\n"
+"                     of the same path or bus name (default: refused)\n"
+"      --uevent=LIST  uevent routes: kernel, udev, both comma-separated,\n"
+"                     or none (default: kernel,udev)\n"
+"%s"
+"%s"
+"\n"
+"See mdevfs-run(1).\n", config_help, o_help, help_version_help);
 }
 
 enum mode { MODE_MOUNT, MODE_RUN, MODE_CHECK };
@@ -228,7 +254,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			if (parse_o(cli, optarg))
 				return 2;
 			break;
-		case 'h': usage(stdout); return 0;
+		case 'h':
+			(cli->mode == MODE_RUN ? run_usage : usage)(stdout);
+			return 0;
 		case 'V': printf("mdevfs %s\n", MDEVFS_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
