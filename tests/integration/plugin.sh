@@ -43,7 +43,9 @@ expect_eq "mdevfs exports no other function" \
 # --- examples/plugin, built out of tree with its Makefile ----------------
 mkdir "$tmp/ring" "$tmp/ring-cmake"
 cp "$src/examples/plugin/"{ring.c,ring.conf,Makefile} "$tmp/ring"
-make -C "$tmp/ring" CC="$CC" CFLAGS="-O2 -g $PLUGIN_CFLAGS" \
+# -Werror=implicit-function-declaration: GCC 14's default, on any GCC.
+strict="-Werror=implicit-function-declaration"
+make -C "$tmp/ring" CC="$CC" CFLAGS="-O2 -g $strict $PLUGIN_CFLAGS" \
 	LDFLAGS="$PLUGIN_CFLAGS" >"$tmp/make.log" 2>&1 &&
 	ok "make against the installed tree" ||
 	{ cat "$tmp/make.log"; fail "make"; exit 1; }
@@ -55,7 +57,7 @@ make -C "$tmp/ring" install >>"$tmp/make.log" 2>&1 && [ -f "$plugindir/ring.so" 
 # and with its CMakeLists.txt
 cp "$src/examples/plugin/"{ring.c,CMakeLists.txt} "$tmp/ring-cmake"
 "$CMAKE" -S "$tmp/ring-cmake" -B "$tmp/ring-cmake/build" -DCMAKE_C_COMPILER="$CC" \
-	-DCMAKE_C_FLAGS="$PLUGIN_CFLAGS" -DCMAKE_MODULE_LINKER_FLAGS="$PLUGIN_CFLAGS" \
+	-DCMAKE_C_FLAGS="$strict $PLUGIN_CFLAGS" -DCMAKE_MODULE_LINKER_FLAGS="$PLUGIN_CFLAGS" \
 	>"$tmp/cmake.log" 2>&1 && "$CMAKE" --build "$tmp/ring-cmake/build" >>"$tmp/cmake.log" 2>&1 &&
 	expect_eq "cmake: ring.so exports only its entry point" \
 		"$(nm -D --defined-only "$tmp/ring-cmake/build/ring.so" | awk '$3 !~ /^_/ {print $3}' | xargs)" \
