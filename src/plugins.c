@@ -25,8 +25,8 @@
 #include "lock.h"
 #include "plugins.h"
 
-#ifndef MDEVFS_PLUGINDIR
-#error "MDEVFS_PLUGINDIR must name the plugin directory (CMakeLists.txt)"
+#if !defined(MDEVFS_PLUGINDIR) || !defined(MDEVFS_PLUGINDIR_REL)
+#error "MDEVFS_PLUGINDIR(_REL) must name the plugin directory (CMakeLists.txt)"
 #endif
 
 /* A table larger than this is not a table. */
@@ -46,11 +46,34 @@ struct plugin {
 static GHashTable *registry;
 static struct lock_mutex registry_lock = LOCK_MUTEX_INIT(LOCK_PLUGINS);
 
+/*
+ * The plugin directory of the prefix this executable is installed in,
+ * MDEVFS_PLUGINDIR_REL from its own directory: a tree installed with
+ * `cmake --install --prefix DIR`, DESTDIR or `dpkg -x` loads the plugins
+ * installed into it, where its mdevfs-backend.pc (relative to itself too)
+ * says they go.  Without /proc, the configured prefix's.
+ */
+static char *installed_plugin_dir(void)
+{
+	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *bindir = NULL;
+
+	if (!exe)
+		return g_strdup(MDEVFS_PLUGINDIR);
+	bindir = g_path_get_dirname(exe);
+	return g_canonicalize_filename(MDEVFS_PLUGINDIR_REL, bindir);
+}
+
 const char *plugin_dir(void)
 {
+	static char *installed; /* never freed: one string per process */
 	const char *env = getenv(PLUGIN_DIR_ENV);
 
-	return env && *env ? env : MDEVFS_PLUGINDIR;
+	if (env && *env)
+		return env;
+	if (g_once_init_enter(&installed))
+		g_once_init_leave(&installed, installed_plugin_dir());
+	return installed;
 }
 
 /* The bytes of a newer plugin's table that this host does not know. */

@@ -135,10 +135,16 @@ expect_eq "daemon exit status" "$?" 0
 expect_eq "no sanitizer report" "$(grep -c Sanitizer "$tmp/daemon.log")" 0
 grep -A20 Sanitizer "$tmp/daemon.log" | head -40
 
-# --- by name: plugin:ring from MDEVFS_PLUGIN_DIR, the installed mdevfs ----
+# --- by name: plugin:ring where make install put it, the installed mdevfs -
+# No MDEVFS_PLUGIN_DIR: the installed mdevfs looks in the plugindir of the
+# installed .pc, in the prefix given to cmake --install, not the build's.
+sed 's|plugin:./ring.so|plugin:nope|' "$tmp/ring/ring.conf" >"$tmp/nope.conf"
+expect_err "the installed mdevfs's plugin directory is the .pc file's" \
+	"(the plugin directory is $(realpath "$plugindir"); MDEVFS_PLUGIN_DIR sets another)" \
+	env -u MDEVFS_PLUGIN_DIR "$prefix/bin/mdevfs" --check -c "$tmp/nope.conf"
 sed 's|plugin:./ring.so|plugin:ring|' "$tmp/ring/ring.conf" >"$tmp/byname.conf"
 new_mountpoint m
-MDEVFS_PLUGIN_DIR=$plugindir "$prefix/bin/mdevfs" -f -c "$tmp/byname.conf" "$m" 2>"$tmp/daemon.log" &
+env -u MDEVFS_PLUGIN_DIR "$prefix/bin/mdevfs" -f -c "$tmp/byname.conf" "$m" 2>"$tmp/daemon.log" &
 daemon=$!
 wait_mounted "$m" || { cat "$tmp/daemon.log"; echo "cannot mount"; exit 1; }
 u=$(uuidgen)
