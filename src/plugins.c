@@ -16,6 +16,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,10 @@ struct plugin {
 static GHashTable *registry;
 static struct lock_mutex registry_lock = LOCK_MUTEX_INIT(LOCK_PLUGINS);
 
+/* plugin_dir() without MDEVFS_PLUGIN_DIR: found once, never freed */
+static char *installed_dir;
+static pthread_once_t installed_once = PTHREAD_ONCE_INIT;
+
 /*
  * The plugin directory of the prefix this executable is installed in,
  * MDEVFS_PLUGINDIR_REL from its own directory: a tree installed with
@@ -53,27 +58,28 @@ static struct lock_mutex registry_lock = LOCK_MUTEX_INIT(LOCK_PLUGINS);
  * installed into it, where its mdevfs-backend.pc (relative to itself too)
  * says they go.  Without /proc, the configured prefix's.
  */
-static char *installed_plugin_dir(void)
+static void find_installed_dir(void)
 {
 	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
 	g_autofree char *bindir = NULL;
 
-	if (!exe)
-		return g_strdup(MDEVFS_PLUGINDIR);
+	if (!exe) {
+		installed_dir = g_strdup(MDEVFS_PLUGINDIR);
+		return;
+	}
 	bindir = g_path_get_dirname(exe);
-	return g_canonicalize_filename(MDEVFS_PLUGINDIR_REL, bindir);
+	installed_dir = g_canonicalize_filename(MDEVFS_PLUGINDIR_REL, bindir);
 }
 
 const char *plugin_dir(void)
 {
-	static char *installed; /* never freed: one string per process */
 	const char *env = getenv(PLUGIN_DIR_ENV);
 
 	if (env && *env)
 		return env;
-	if (g_once_init_enter(&installed))
-		g_once_init_leave(&installed, installed_plugin_dir());
-	return installed;
+	/* pthread_once, which ThreadSanitizer sees, as registry_lock */
+	pthread_once(&installed_once, find_installed_dir);
+	return installed_dir;
 }
 
 /* The bytes of a newer plugin's table that this host does not know. */
