@@ -40,7 +40,7 @@ dev=$tmp/mdevfs-dev_${MDEVFS_VERSION}_$arch.deb
 	{ ls "$tmp"; fail "no ${deb##*/} and ${dev##*/}: debian/changelog's version is not $MDEVFS_VERSION?"; finish; }
 # What the build makes is under debian/ (debian/.gitignore), and clean
 # takes it away.
-expect_eq "the build writes nothing outside debian/ but the .debs" \
+expect_eq "the build writes only under debian/ (the packages go to ..)" \
 	"$(cd "$tmp/src" && find . | sort | comm -13 "$tmp/before" - | grep -v '^\./debian/' | xargs)" ""
 (cd "$tmp/src" && debian/rules clean) >>"$tmp/build.log" 2>&1
 expect_eq "debian/rules clean leaves the tree as it was" \
