@@ -16,6 +16,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,8 @@
 #include "lock.h"
 #include "plugins.h"
 
-#ifndef MDEVFS_PLUGINDIR
-#error "MDEVFS_PLUGINDIR must name the plugin directory (CMakeLists.txt)"
+#if !defined(MDEVFS_PLUGINDIR) || !defined(MDEVFS_PLUGINDIR_REL)
+#error "MDEVFS_PLUGINDIR(_REL) must name the plugin directory (CMakeLists.txt)"
 #endif
 
 /* A table larger than this is not a table. */
@@ -46,11 +47,39 @@ struct plugin {
 static GHashTable *registry;
 static struct lock_mutex registry_lock = LOCK_MUTEX_INIT(LOCK_PLUGINS);
 
+/* plugin_dir() without MDEVFS_PLUGIN_DIR: found once, never freed */
+static char *installed_dir;
+static pthread_once_t installed_once = PTHREAD_ONCE_INIT;
+
+/*
+ * The plugin directory of the prefix this executable is installed in,
+ * MDEVFS_PLUGINDIR_REL from its own directory: a tree installed with
+ * `cmake --install --prefix DIR`, DESTDIR or `dpkg -x` loads the plugins
+ * installed into it, where its mdevfs-backend.pc (relative to itself too)
+ * says they go.  Without /proc, the configured prefix's.
+ */
+static void find_installed_dir(void)
+{
+	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *bindir = NULL;
+
+	if (!exe) {
+		installed_dir = g_strdup(MDEVFS_PLUGINDIR);
+		return;
+	}
+	bindir = g_path_get_dirname(exe);
+	installed_dir = g_canonicalize_filename(MDEVFS_PLUGINDIR_REL, bindir);
+}
+
 const char *plugin_dir(void)
 {
 	const char *env = getenv(PLUGIN_DIR_ENV);
 
-	return env && *env ? env : MDEVFS_PLUGINDIR;
+	if (env && *env)
+		return env;
+	/* pthread_once, which ThreadSanitizer sees, as registry_lock */
+	pthread_once(&installed_once, find_installed_dir);
+	return installed_dir;
 }
 
 /* The bytes of a newer plugin's table that this host does not know. */

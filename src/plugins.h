@@ -12,10 +12,11 @@
 #include <mdevfs/backend.h>
 
 #define PLUGIN_PREFIX "plugin:"
-/* Overrides the compiled-in MDEVFS_PLUGINDIR. */
+/* Overrides the installed plugin directory. */
 #define PLUGIN_DIR_ENV "MDEVFS_PLUGIN_DIR"
 
-/* Where plugin:NAME looks: $MDEVFS_PLUGIN_DIR, else the compiled-in one. */
+/* Where plugin:NAME looks: $MDEVFS_PLUGIN_DIR, else LIBDIR/mdevfs/backends
+ * of the prefix the executable is in (found from /proc/self/exe). */
 const char *plugin_dir(void);
 
 /* The backend of `plugin:@spec` in configuration file @config (NULL or

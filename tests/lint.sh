@@ -38,7 +38,7 @@ cppcheck --enable=warning,style,performance,portability --std=c11 \
 	--suppress=unusedStructMember:fs/daemon/uevent_netlink.c \
 	--suppress=missingIncludeSystem -I include -I src/include -I src -I src/util \
 	-I backends -I fs/fuse -I fs/daemon -I fs/cli \
-	-D_GNU_SOURCE -DFUSE_USE_VERSION=314 -DMDEVFS_VERSION='"lint"' -DMDEVFS_PLUGINDIR='"lint"' \
+	-D_GNU_SOURCE -DFUSE_USE_VERSION=314 -DMDEVFS_VERSION='"lint"' -DMDEVFS_PLUGINDIR='"lint"' -DMDEVFS_PLUGINDIR_REL='"lint"' \
 	"${files[@]}"
 echo "cppcheck: clean"
 rc=0

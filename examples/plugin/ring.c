@@ -25,6 +25,10 @@
  * ring and its devices' labels: nothing here is slow, so nothing is
  * gained from finer locks.
  */
+/* strnlen() is POSIX.1-2008, not C17: declared by <string.h> under
+ * -std=c17 only when asked for (GCC 14 rejects an undeclared call). */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>

@@ -43,7 +43,9 @@ expect_eq "mdevfs exports no other function" \
 # --- examples/plugin, built out of tree with its Makefile ----------------
 mkdir "$tmp/ring" "$tmp/ring-cmake"
 cp "$src/examples/plugin/"{ring.c,ring.conf,Makefile} "$tmp/ring"
-make -C "$tmp/ring" CC="$CC" CFLAGS="-O2 -g $PLUGIN_CFLAGS" \
+# -Werror=implicit-function-declaration: GCC 14's default, on any GCC.
+strict="-Werror=implicit-function-declaration"
+make -C "$tmp/ring" CC="$CC" CFLAGS="-O2 -g $strict $PLUGIN_CFLAGS" \
 	LDFLAGS="$PLUGIN_CFLAGS" >"$tmp/make.log" 2>&1 &&
 	ok "make against the installed tree" ||
 	{ cat "$tmp/make.log"; fail "make"; exit 1; }
@@ -55,7 +57,7 @@ make -C "$tmp/ring" install >>"$tmp/make.log" 2>&1 && [ -f "$plugindir/ring.so" 
 # and with its CMakeLists.txt
 cp "$src/examples/plugin/"{ring.c,CMakeLists.txt} "$tmp/ring-cmake"
 "$CMAKE" -S "$tmp/ring-cmake" -B "$tmp/ring-cmake/build" -DCMAKE_C_COMPILER="$CC" \
-	-DCMAKE_C_FLAGS="$PLUGIN_CFLAGS" -DCMAKE_MODULE_LINKER_FLAGS="$PLUGIN_CFLAGS" \
+	-DCMAKE_C_FLAGS="$strict $PLUGIN_CFLAGS" -DCMAKE_MODULE_LINKER_FLAGS="$PLUGIN_CFLAGS" \
 	>"$tmp/cmake.log" 2>&1 && "$CMAKE" --build "$tmp/ring-cmake/build" >>"$tmp/cmake.log" 2>&1 &&
 	expect_eq "cmake: ring.so exports only its entry point" \
 		"$(nm -D --defined-only "$tmp/ring-cmake/build/ring.so" | awk '$3 !~ /^_/ {print $3}' | xargs)" \
@@ -133,10 +135,16 @@ expect_eq "daemon exit status" "$?" 0
 expect_eq "no sanitizer report" "$(grep -c Sanitizer "$tmp/daemon.log")" 0
 grep -A20 Sanitizer "$tmp/daemon.log" | head -40
 
-# --- by name: plugin:ring from MDEVFS_PLUGIN_DIR, the installed mdevfs ----
+# --- by name: plugin:ring where make install put it, the installed mdevfs -
+# No MDEVFS_PLUGIN_DIR: the installed mdevfs looks in the plugindir of the
+# installed .pc, in the prefix given to cmake --install, not the build's.
+sed 's|plugin:./ring.so|plugin:nope|' "$tmp/ring/ring.conf" >"$tmp/nope.conf"
+expect_err "the installed mdevfs's plugin directory is the .pc file's" \
+	"(the plugin directory is $(realpath "$plugindir"); MDEVFS_PLUGIN_DIR sets another)" \
+	env -u MDEVFS_PLUGIN_DIR "$prefix/bin/mdevfs" --check -c "$tmp/nope.conf"
 sed 's|plugin:./ring.so|plugin:ring|' "$tmp/ring/ring.conf" >"$tmp/byname.conf"
 new_mountpoint m
-MDEVFS_PLUGIN_DIR=$plugindir "$prefix/bin/mdevfs" -f -c "$tmp/byname.conf" "$m" 2>"$tmp/daemon.log" &
+env -u MDEVFS_PLUGIN_DIR "$prefix/bin/mdevfs" -f -c "$tmp/byname.conf" "$m" 2>"$tmp/daemon.log" &
 daemon=$!
 wait_mounted "$m" || { cat "$tmp/daemon.log"; echo "cannot mount"; exit 1; }
 u=$(uuidgen)

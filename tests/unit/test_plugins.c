@@ -187,6 +187,9 @@ END_TEST
 
 START_TEST(spec_errors)
 {
+	g_autofree char *exe = realpath("/proc/self/exe", NULL);
+	g_autofree char *exe_dir = g_path_get_dirname(exe);
+	g_autofree char *installed = g_canonicalize_filename(MDEVFS_PLUGINDIR_REL, exe_dir);
 	char *error;
 
 	setenv(PLUGIN_DIR_ENV, "/nonexistent", 1);
@@ -208,9 +211,11 @@ START_TEST(spec_errors)
 	error = load_error("x/ring.so", "/nonexistent/x.conf");
 	ck_assert_str_eq(error, "/nonexistent/x/ring.so: No such file or directory");
 	g_free(error);
-	/* an empty MDEVFS_PLUGIN_DIR is no setting */
+	/* an empty MDEVFS_PLUGIN_DIR is no setting: the directory is the
+	 * installed one, relative to this executable's (tests/) */
 	setenv(PLUGIN_DIR_ENV, "", 1);
-	ck_assert_str_eq(plugin_dir(), MDEVFS_PLUGINDIR);
+	ck_assert_str_eq(plugin_dir(), installed);
+	ck_assert(g_str_has_suffix(installed, "/mdevfs/backends") && !strstr(installed, ".."));
 }
 END_TEST
 
