@@ -42,6 +42,7 @@ struct control {
 	GList *conns;             /* struct conn *; lock */
 	unsigned int nconns;      /* lock */
 	enum control_phase phase; /* lock */
+	GArray *kept;             /* int: `stop`s waiting for the end; lock */
 };
 
 /*
@@ -191,6 +192,7 @@ int control_open(struct daemon *d, const char *name)
 	ctl->stop_fd = eventfd(0, EFD_CLOEXEC);
 	lock_mutex_init(&ctl->lock, LOCK_CONTROL);
 	pthread_cond_init(&ctl->cond, NULL);
+	ctl->kept = g_array_new(FALSE, FALSE, sizeof(int));
 	d->control = ctl;
 	if (ctl->listen_fd < 0 || ctl->stop_fd < 0 ||
 	    bind(ctl->listen_fd, (struct sockaddr *)&sa, len) ||
@@ -236,7 +238,8 @@ static void end_connections(struct control *ctl)
 	lock_mutex(&ctl->lock);
 	ctl->phase = CONTROL_STOPPING;
 	for (GList *l = ctl->conns; l; l = l->next)
-		shutdown(((struct conn *)l->data)->fd, SHUT_RDWR);
+		if (!((struct conn *)l->data)->kept)
+			shutdown(((struct conn *)l->data)->fd, SHUT_RDWR);
 	while (ctl->conns)
 		lock_wait(&ctl->cond, &ctl->lock);
 	unlock_mutex(&ctl->lock);
@@ -248,7 +251,49 @@ void control_stop(struct daemon *d)
 		end_connections(d->control);
 }
 
+int control_keep(struct conn *c)
+{
+	struct control *ctl = c->ctl;
+	int fd, ret = -1;
+
+	lock_mutex(&ctl->lock);
+	/* The same socket under a second number: the connection's own
+	 * closes when its thread ends. */
+	if (ctl->phase == CONTROL_SERVING &&
+	    (fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+		g_array_append_val(ctl->kept, fd);
+		c->kept = true;
+		ret = 0;
+	}
+	unlock_mutex(&ctl->lock);
+	return ret;
+}
+
+/* The last line each `stop` gets, after everything else is done. */
+static void answer_kept(GArray *kept, int status)
+{
+	g_autoptr(GString) line = g_string_new(NULL);
+
+	if (status > 0)
+		g_string_printf(line, "e mdevfs (pid %d) stopped with exit status "
+				"%d: see its log\n", (int)getpid(), status);
+	g_string_append_printf(line, "x %d\n", status);
+	for (guint i = 0; i < kept->len; i++) {
+		int fd = g_array_index(kept, int, i);
+
+		if (status >= 0)
+			(void)!send(fd, line->str, line->len, MSG_NOSIGNAL);
+		close(fd);
+	}
+	g_array_free(kept, TRUE);
+}
+
 void control_close(struct daemon *d)
+{
+	control_end(d, -1);
+}
+
+void control_end(struct daemon *d, int status)
 {
 	struct control *ctl = move_ptr(d->control);
 	uint64_t one = 1;
@@ -266,5 +311,7 @@ void control_close(struct daemon *d)
 		close(ctl->stop_fd);
 	pthread_cond_destroy(&ctl->cond);
 	lock_mutex_destroy(&ctl->lock);
+	/* The name is free: a daemon may start there as they hear this. */
+	answer_kept(ctl->kept, status);
 	g_free(ctl);
 }

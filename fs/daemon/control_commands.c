@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -240,6 +241,32 @@ static int cmd_hold(struct conn *c, char **args)
 	return 0;
 }
 
+/* The stop SIGTERM makes (libfuse's handler ends the loop, daemon_stop()
+ * follows); the connection is answered when the daemon is done, so the
+ * client returns once every device is removed, the tree unmounted and
+ * the mountpoint free (control_end()). */
+static int cmd_stop(struct conn *c, char **args)
+{
+	(void)args;
+	if (c->d->run) {
+		say(c, 'e', "stop: mdevfs run stops when its COMMAND ends");
+		return 1;
+	}
+	if (!c->ctl) {
+		say(c, 'e', "stop: no daemon serves this connection");
+		return 1;
+	}
+	if (control_keep(c)) {
+		/* It stops already (or no descriptor is left): as the
+		 * acceptor answers while it stops, the client waits. */
+		say(c, 'e', CONTROL_STOPPING_FMT, (int)getpid(),
+		    mdev_device_count());
+		return CONTROL_EX_STOPPING;
+	}
+	kill(getpid(), SIGTERM);
+	return CONN_KEPT;
+}
+
 static const struct command {
 	const char *name;
 	int min_args, max_args; /* -1: any number */
@@ -252,6 +279,7 @@ static const struct command {
 	{ "hold", 1, 1, cmd_hold },
 	{ "vanish", 1, 1, cmd_vanish },
 	{ "fault", 2, -1, cmd_fault },
+	{ "stop", 0, 0, cmd_stop },
 };
 
 /* The command line: one line of shell-quoted words. */
@@ -299,7 +327,8 @@ int conn_serve(struct conn *c)
 {
 	int status = run_command_line(c);
 
-	say(c, 'x', "%d", status);
+	if (status != CONN_KEPT)
+		say(c, 'x', "%d", status);
 	return status;
 }
 
