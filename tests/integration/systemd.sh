@@ -7,7 +7,8 @@
 # with only this unit and empty targets, starts it: active once READY=1,
 # the tree there, STATUS= with the counts; systemctl stop returns once the
 # slow removes are done and the mount is gone; a SIGKILLed daemon is
-# restarted and brings its devices back.  Run inside `unshare -m -n`;
+# restarted and brings its devices back; with ProtectSystem= (a drop-in)
+# the tree would be mounted for the unit alone.  Run inside `unshare -m -n`;
 # MDEVFS_BUILD, CMAKE as for shell/plugin.
 . "$(dirname "$0")/lib.sh"
 work=$(mktemp -d /tmp/mdevfs-systemd-XXXXXX)
@@ -80,7 +81,7 @@ init=$!
 # systemd is the child of unshare, PID 1 inside.
 in_ns() { nsenter -t "$pid1" -m -p -n -u "$@"; }
 for _ in $(seq 250); do
-	pid1=$(pgrep -P "$init" -x systemd) && break
+	read -r pid1 _ 2>/dev/null <"/proc/$init/task/$init/children" && break
 	sleep 0.02
 done
 state=''
@@ -130,5 +131,19 @@ expect_eq "systemctl stop: inactive, success" "$rc/$(show ActiveState)/$(show Re
 [ "$took" -ge 900 ] && ok "it waited for 3 removes of 300 ms (${took} ms)" ||
 	fail "systemctl stop returned after $took ms"
 expect_eq "nothing mounted on $m" "$(in_ns grep -c " $m " /proc/self/mountinfo)" 0
+
+# Why the unit has no ProtectSystem= and the like: with one, the unit gets
+# a mount namespace whose mounts do not propagate out, and the tree is
+# mounted for mdevfs alone.
+in_ns mkdir -p "/etc/systemd/system/$svc.d"
+printf '[Service]\nProtectSystem=strict\nReadWritePaths=/run /tmp\n' |
+	in_ns tee "/etc/systemd/system/$svc.d/protect.conf" >/dev/null
+in_ns systemctl daemon-reload
+in_ns timeout 30 systemctl start "$svc"
+main=$(show MainPID)
+expect_eq "with ProtectSystem=strict: mounted in the unit's namespace, not the host's" \
+	"$(show ActiveState) $(in_ns grep -c " $m " "/proc/$main/mountinfo") $(in_ns grep -c " $m " /proc/1/mountinfo)" \
+	"active 1 0"
+in_ns timeout 60 systemctl stop "$svc"
 stop_init
 finish
