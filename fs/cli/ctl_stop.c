@@ -32,7 +32,7 @@
 #define EX_NOT_RUNNING 3
 #define EX_TIMEOUT 124
 /* How often a daemon whose pid cannot be seen is looked for. */
-#define POLL_MS 20
+#define POLL_US 20000
 
 struct stop {
 	const char *name;
@@ -110,7 +110,7 @@ static int wait_gone(struct stop *s)
 		close(fd);
 		if (left_ms(s) == 0)
 			return -ETIMEDOUT;
-		g_usleep(POLL_MS * 1000);
+		g_usleep(POLL_US);
 	}
 	return 0;
 }

@@ -143,6 +143,7 @@ static void accept_one(struct control *ctl, struct daemon *d)
 	c->fd = fd;
 	c->in = g_string_new(NULL);
 	c->requests[0] = c->requests[1] = -1;
+	c->reading = true;
 	lock_mutex(&ctl->lock);
 	if (thread_spawn(&thread, conn_main, c)) {
 		conn_free(c);
@@ -232,14 +233,18 @@ int control_start(struct daemon *d)
 }
 
 /* Every connection ends (holds let go); clients from now on are told
- * that the daemon stops. */
+ * that the daemon stops.  One still reading its command line reads what
+ * was sent and is answered: a `stop` sent as another began waits too. */
 static void end_connections(struct control *ctl)
 {
 	lock_mutex(&ctl->lock);
 	ctl->phase = CONTROL_STOPPING;
-	for (GList *l = ctl->conns; l; l = l->next)
-		if (!((struct conn *)l->data)->kept)
-			shutdown(((struct conn *)l->data)->fd, SHUT_RDWR);
+	for (GList *l = ctl->conns; l; l = l->next) {
+		struct conn *c = l->data;
+
+		if (!c->kept)
+			shutdown(c->fd, c->reading ? SHUT_RD : SHUT_RDWR);
+	}
 	while (ctl->conns)
 		lock_wait(&ctl->cond, &ctl->lock);
 	unlock_mutex(&ctl->lock);
@@ -251,6 +256,21 @@ void control_stop(struct daemon *d)
 		end_connections(d->control);
 }
 
+int control_command_begins(struct conn *c, bool stop)
+{
+	struct control *ctl = c->ctl;
+	int ret = 0;
+
+	if (!ctl)
+		return 0;
+	lock_mutex(&ctl->lock);
+	c->reading = false;
+	if (ctl->phase == CONTROL_STOPPING && !stop)
+		ret = -1;
+	unlock_mutex(&ctl->lock);
+	return ret;
+}
+
 int control_keep(struct conn *c)
 {
 	struct control *ctl = c->ctl;
@@ -258,12 +278,13 @@ int control_keep(struct conn *c)
 
 	lock_mutex(&ctl->lock);
 	/* The same socket under a second number: the connection's own
-	 * closes when its thread ends. */
-	if (ctl->phase == CONTROL_SERVING &&
-	    (fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+	 * closes when its thread ends.  Answered by control_end(), which
+	 * runs once every connection's thread has ended. */
+	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0) {
 		g_array_append_val(ctl->kept, fd);
 		c->kept = true;
-		ret = 0;
+		ret = ctl->phase == CONTROL_STOPPING;
 	}
 	unlock_mutex(&ctl->lock);
 	return ret;

@@ -256,15 +256,16 @@ static int cmd_stop(struct conn *c, char **args)
 		say(c, 'e', "stop: no daemon serves this connection");
 		return 1;
 	}
-	if (control_keep(c)) {
-		/* It stops already (or no descriptor is left): as the
-		 * acceptor answers while it stops, the client waits. */
-		say(c, 'e', CONTROL_STOPPING_FMT, (int)getpid(),
-		    mdev_device_count());
-		return CONTROL_EX_STOPPING;
+	switch (control_keep(c)) {
+	case 0:
+		kill(getpid(), SIGTERM);
+		return CONN_KEPT;
+	case 1:
+		return CONN_KEPT; /* stopping already: waits for the end too */
+	default:
+		say(c, 'e', "stop: %s", g_strerror(errno));
+		return 1;
 	}
-	kill(getpid(), SIGTERM);
-	return CONN_KEPT;
 }
 
 static const struct command {
@@ -282,6 +283,26 @@ static const struct command {
 	{ "stop", 0, 0, cmd_stop },
 };
 
+/* While the daemon stops, what the acceptor says then ("try again"). */
+static int say_stopping(struct conn *c)
+{
+	say(c, 'e', CONTROL_STOPPING_FMT, (int)getpid(), mdev_device_count());
+	return CONTROL_EX_STOPPING;
+}
+
+/* The line did not come: the client's doing, or the stop's end of its
+ * input (a client that had no time to send it). */
+static int no_command(struct conn *c)
+{
+	int err = errno;
+
+	if (control_command_begins(c, false))
+		return say_stopping(c);
+	say(c, 'e', err == ETIMEDOUT ? "no command within %d s" : "no command",
+	    CONTROL_IDLE_SECONDS);
+	return 1;
+}
+
 /* The command line: one line of shell-quoted words. */
 static int run_command_line(struct conn *c)
 {
@@ -295,11 +316,8 @@ static int run_command_line(struct conn *c)
 			    CONTROL_MAX_LINE);
 			return 2;
 		}
-		if (read_more(c) <= 0) {
-			say(c, 'e', errno == ETIMEDOUT ? "no command within %d s" :
-			    "no command", CONTROL_IDLE_SECONDS);
-			return 1;
-		}
+		if (read_more(c) <= 0)
+			return no_command(c);
 	}
 	*nl = '\0';
 	if (!g_shell_parse_argv(c->in->str, &argc, &argv, NULL)) {
@@ -307,6 +325,8 @@ static int run_command_line(struct conn *c)
 		return 1;
 	}
 	g_string_erase(c->in, 0, nl + 1 - c->in->str);
+	if (control_command_begins(c, !strcmp(argv[0], "stop")))
+		return say_stopping(c);
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
 		const struct command *cmd = &commands[i];
 

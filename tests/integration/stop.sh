@@ -5,7 +5,8 @@
 # directory gone, the process gone; so a start right after
 # it needs no wait, round after round.  fusermount3 -u, for contrast,
 # returns while the removes still run.  Its timeout, a daemon already
-# stopping, two stops at once, nothing to stop, and `mdevfs run`.  Run
+# stopping, two stops at once, from another pid namespace, nothing to
+# stop, and `mdevfs run`.  Run
 # inside `unshare -m -n`; MDEVFS names the binary; STOP_ROUNDS (default 4).
 . "$(dirname "$0")/lib.sh"
 rounds=${STOP_ROUNDS:-4}
@@ -82,6 +83,17 @@ out=$("$MDEVFS" ctl -m "$m" stop 2>&1)
 rc=$?
 gone_now "$pid" && g=gone || g=running
 expect_eq "ctl stop of a daemon already stopping: waits for it, silently" "$rc/$g/$out" "0/gone/"
+wait "$pid"
+
+# --- from another pid namespace: the daemon's pid unseen, its name waited for ------
+start_on "$m" "$work/daemon.log" --state-dir "$sd"
+devices 2
+out=$(unshare --pid --fork --mount-proc "$MDEVFS" ctl -m "$m" stop 2>&1)
+rc=$?
+mounted && mt=mounted || mt=unmounted
+expect_eq "ctl stop from another pid namespace: returns when the mount and state are gone" \
+	"$rc/$mt/$(state_left)/$out" "0/unmounted/none/"
+wait_gone "$pid" && ok "and the daemon exits" || fail "the daemon is still there"
 wait "$pid"
 
 # --- the timeout ------------------------------------------------------------------
