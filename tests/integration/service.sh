@@ -43,6 +43,7 @@ listen "$work/notify"
 NOTIFY_SOCKET="$work/notify" "$MDEVFS" -f --no-state-dir "$m" 2>>"$work/daemon.log" &
 pid=$!
 heard 'READY=1' && ok "READY=1 arrives" || { fail "no READY=1: $(cat "$work/daemon.log")"; exit 1; }
+heard '^ready-saw:' || fail "the listener did not look at the tree"
 expect_eq "when READY=1 arrives, the tree has every parent" \
 	"$(sed -n 's/^ready-saw: //p' "$work/heard")" "mbochs mdpy mtty"
 expect_eq "READY=1 is sent once, by the daemon itself (NotifyAccess=main)" \

@@ -9,7 +9,8 @@
 # slow removes are done and the mount is gone; a SIGKILLed daemon is
 # restarted and brings its devices back; with ProtectSystem= (a drop-in)
 # the tree would be mounted for the unit alone.  Run inside `unshare -m -n`;
-# MDEVFS_BUILD, CMAKE as for shell/plugin.
+# MDEVFS_BUILD, CMAKE as for shell/plugin; MDEVFS_SANITIZE the build's
+# sanitizer.
 . "$(dirname "$0")/lib.sh"
 work=$(mktemp -d /tmp/mdevfs-systemd-XXXXXX)
 init='' pid1='' cg=''
@@ -92,6 +93,21 @@ done
 expect_eq "systemd as PID 1 here" "$state" running
 [ "$state" = running ] || { cat "$work/init.log" "$work/console"; finish; }
 
+# The service's output (no journald here) to a file; the sanitizers'
+# settings of the test's environment to the service (systemd gives it a
+# clean one).
+in_ns mkdir -p /etc/systemd/system/mdevfs@.service.d
+printf '[Service]\nStandardOutput=append:%s\nStandardError=append:%s\nEnvironment="G_SLICE=%s" "TSAN_OPTIONS=%s" "ASAN_OPTIONS=%s" "UBSAN_OPTIONS=%s"\n' \
+	"$work/service.log" "$work/service.log" "${G_SLICE:-}" "${TSAN_OPTIONS:-}" \
+	"${ASAN_OPTIONS:-}" "${UBSAN_OPTIONS:-}" |
+	in_ns tee /etc/systemd/system/mdevfs@.service.d/test.conf >/dev/null
+# LeakSanitizer stops the threads with ptrace(), which the unit's filter
+# has no reason to allow.
+[ "${MDEVFS_SANITIZE:-}" = address ] &&
+	printf '[Service]\nSystemCallFilter=ptrace\n' |
+	in_ns tee /etc/systemd/system/mdevfs@.service.d/lsan.conf >/dev/null
+in_ns systemctl daemon-reload
+
 mkdir -p "$work/mnt"
 m="$work/mnt"
 rmdir "$m" # the unit makes it
@@ -146,4 +162,6 @@ expect_eq "with ProtectSystem=strict: mounted in the unit's namespace, not the h
 	"active 1 0"
 in_ns timeout 60 systemctl stop "$svc"
 stop_init
+grep -q Sanitizer "$work/service.log" && fail "a sanitizer report: $(grep -m1 -A12 Sanitizer "$work/service.log")" ||
+	ok "no sanitizer report"
 finish
