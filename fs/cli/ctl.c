@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,12 @@ static const struct ctl_command commands[] = {
 	{ "vanish", "PARENT",
 	  "the parent's hardware goes away: its vendor fails\n"
 	  "with ENODEV from now on, then it unplugs" },
+	{ "stop", "[-t SECONDS]",
+	  "stop it as SIGTERM does and return once every device\n"
+	  "is removed, the tree unmounted and the daemon gone;\n"
+	  "silent if so.  Exit status 1: it failed, 3: no mdevfs\n"
+	  "runs there, 124: still stopping after SECONDS\n"
+	  "(default: no limit)" },
 };
 
 #define HELP_COLUMN 23
@@ -167,7 +174,7 @@ static char *find_name(const char *mountpoint)
 	return NULL;
 }
 
-static int connect_to(const char *name)
+int ctl_connect(const char *name)
 {
 	int fd = control_connect(name);
 
@@ -176,7 +183,22 @@ static int connect_to(const char *name)
 	log_err(fd == -ECONNREFUSED ?
 		"ctl: no mdevfs answers at @%s (is it running, in this "
 		"network namespace?)" : "ctl: @%s: %s", name, g_strerror(-fd));
-	return -1;
+	return fd;
+}
+
+/* Until @fd is readable: 0, or -ETIMEDOUT at @deadline (monotonic µs;
+ * 0: none). */
+static int wait_readable(int fd, gint64 deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	gint64 left;
+
+	if (!deadline)
+		return 0;
+	left = deadline - g_get_monotonic_time();
+	if (left <= 0 || poll(&pfd, 1, (int)MIN(left / 1000 + 1, INT32_MAX)) == 0)
+		return -ETIMEDOUT;
+	return 0;
 }
 
 /* The command line, and for register the file. */
@@ -220,8 +242,7 @@ static int send_request(int fd, char **args, int nargs)
 	return 0;
 }
 
-/* Prints the daemon's lines until its "x STATUS"; returns the status. */
-static int print_answer(int fd)
+int ctl_print_answer(int fd, gint64 deadline, GString *errors)
 {
 	g_autoptr(GString) in = g_string_new(NULL);
 
@@ -233,11 +254,16 @@ static int print_answer(int fd)
 			*nl = '\0';
 			if (in->str[0] == 'x')
 				return atoi(in->str + 2);
-			fprintf(in->str[0] == 'o' ? stdout : stderr, "%s\n",
-				in->str + 2);
+			if (in->str[0] != 'o' && errors)
+				g_string_append_printf(errors, "%s\n", in->str + 2);
+			else
+				fprintf(in->str[0] == 'o' ? stdout : stderr,
+					"%s\n", in->str + 2);
 			fflush(stdout);
 			g_string_erase(in, 0, nl + 1 - in->str);
 		}
+		if (wait_readable(fd, deadline))
+			return -ETIMEDOUT;
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR && stop_holding)
 			return 0; /* Ctrl-C ends a hold: the device is let go */
@@ -279,7 +305,9 @@ int ctl_main(int argc, char **argv)
 	name = find_name(mountpoint);
 	if (!name)
 		return 1;
-	fd = connect_to(name);
+	if (!strcmp(argv[optind], "stop"))
+		return ctl_stop(name, argc - optind, argv + optind);
+	fd = ctl_connect(name);
 	if (fd < 0)
 		return 1;
 	if (!strcmp(argv[optind], "hold")) {
@@ -287,7 +315,8 @@ int ctl_main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
 	}
-	ret = send_request(fd, argv + optind, argc - optind) ? 1 : print_answer(fd);
+	ret = send_request(fd, argv + optind, argc - optind) ? 1 :
+	      ctl_print_answer(fd, 0, NULL);
 	close(fd);
 	return ret;
 }

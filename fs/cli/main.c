@@ -69,8 +69,9 @@ static void usage(FILE *out)
 "                       state_dir=DIR    as --state-dir\n"
 "%s"
 "\n"
-"Stop it with fusermount3 -u MOUNTPOINT, SIGTERM or SIGINT: every parent\n"
-"unregisters and its devices are removed.  Started again on the mount of\n"
+"Stop it with mdevfs ctl -m MOUNTPOINT stop, which returns once it is done,\n"
+"or fusermount3 -u MOUNTPOINT, SIGTERM or SIGINT: every parent unregisters\n"
+"and its devices are removed.  Started again on the mount of\n"
 "an mdevfs that was killed, it replaces that mount and brings back the\n"
 "devices it had.  See mdevfs(8).\n", config_help, o_help, help_version_help);
 }

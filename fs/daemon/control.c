@@ -42,6 +42,7 @@ struct control {
 	GList *conns;             /* struct conn *; lock */
 	unsigned int nconns;      /* lock */
 	enum control_phase phase; /* lock */
+	GArray *kept;             /* int: `stop`s waiting for the end; lock */
 };
 
 /*
@@ -142,6 +143,7 @@ static void accept_one(struct control *ctl, struct daemon *d)
 	c->fd = fd;
 	c->in = g_string_new(NULL);
 	c->requests[0] = c->requests[1] = -1;
+	c->reading = true;
 	lock_mutex(&ctl->lock);
 	if (thread_spawn(&thread, conn_main, c)) {
 		conn_free(c);
@@ -191,6 +193,7 @@ int control_open(struct daemon *d, const char *name)
 	ctl->stop_fd = eventfd(0, EFD_CLOEXEC);
 	lock_mutex_init(&ctl->lock, LOCK_CONTROL);
 	pthread_cond_init(&ctl->cond, NULL);
+	ctl->kept = g_array_new(FALSE, FALSE, sizeof(int));
 	d->control = ctl;
 	if (ctl->listen_fd < 0 || ctl->stop_fd < 0 ||
 	    bind(ctl->listen_fd, (struct sockaddr *)&sa, len) ||
@@ -230,13 +233,18 @@ int control_start(struct daemon *d)
 }
 
 /* Every connection ends (holds let go); clients from now on are told
- * that the daemon stops. */
+ * that the daemon stops.  One still reading its command line reads what
+ * was sent and is answered: a `stop` sent as another began waits too. */
 static void end_connections(struct control *ctl)
 {
 	lock_mutex(&ctl->lock);
 	ctl->phase = CONTROL_STOPPING;
-	for (GList *l = ctl->conns; l; l = l->next)
-		shutdown(((struct conn *)l->data)->fd, SHUT_RDWR);
+	for (GList *l = ctl->conns; l; l = l->next) {
+		struct conn *c = l->data;
+
+		if (!c->kept)
+			shutdown(c->fd, c->reading ? SHUT_RD : SHUT_RDWR);
+	}
 	while (ctl->conns)
 		lock_wait(&ctl->cond, &ctl->lock);
 	unlock_mutex(&ctl->lock);
@@ -248,7 +256,65 @@ void control_stop(struct daemon *d)
 		end_connections(d->control);
 }
 
+int control_command_begins(struct conn *c, bool stop)
+{
+	struct control *ctl = c->ctl;
+	int ret = 0;
+
+	if (!ctl)
+		return 0;
+	lock_mutex(&ctl->lock);
+	c->reading = false;
+	if (ctl->phase == CONTROL_STOPPING && !stop)
+		ret = -1;
+	unlock_mutex(&ctl->lock);
+	return ret;
+}
+
+int control_keep(struct conn *c)
+{
+	struct control *ctl = c->ctl;
+	int fd, ret = -1;
+
+	lock_mutex(&ctl->lock);
+	/* The same socket under a second number: the connection's own
+	 * closes when its thread ends.  Answered by control_end(), which
+	 * runs once every connection's thread has ended. */
+	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0) {
+		g_array_append_val(ctl->kept, fd);
+		c->kept = true;
+		ret = ctl->phase == CONTROL_STOPPING;
+	}
+	unlock_mutex(&ctl->lock);
+	return ret;
+}
+
+/* The last line each `stop` gets, after everything else is done. */
+static void answer_kept(GArray *kept, int status)
+{
+	g_autoptr(GString) line = g_string_new(NULL);
+
+	if (status > 0)
+		g_string_printf(line, "e mdevfs (pid %d) stopped with exit status "
+				"%d: see its log\n", (int)getpid(), status);
+	g_string_append_printf(line, "x %d\n", status);
+	for (guint i = 0; i < kept->len; i++) {
+		int fd = g_array_index(kept, int, i);
+
+		if (status >= 0)
+			(void)!send(fd, line->str, line->len, MSG_NOSIGNAL);
+		close(fd);
+	}
+	g_array_free(kept, TRUE);
+}
+
 void control_close(struct daemon *d)
+{
+	control_end(d, -1);
+}
+
+void control_end(struct daemon *d, int status)
 {
 	struct control *ctl = move_ptr(d->control);
 	uint64_t one = 1;
@@ -266,5 +332,7 @@ void control_close(struct daemon *d)
 		close(ctl->stop_fd);
 	pthread_cond_destroy(&ctl->cond);
 	lock_mutex_destroy(&ctl->lock);
+	/* The name is free: a daemon may start there as they hear this. */
+	answer_kept(ctl->kept, status);
 	g_free(ctl);
 }

@@ -22,6 +22,9 @@ int control_open(struct daemon *d, const char *name);
 int control_start(struct daemon *d);
 void control_stop(struct daemon *d);
 void control_close(struct daemon *d);
+/* control_close(), the daemon's last step: then every `mdevfs ctl stop`
+ * waiting hears @status, the daemon's exit status (none if negative). */
+void control_end(struct daemon *d, int status);
 
 /* One request on the connected @fd, answered up to its "x STATUS" line:
  * what a connection runs once its peer is authorized, without the socket

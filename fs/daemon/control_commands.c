@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -240,6 +241,33 @@ static int cmd_hold(struct conn *c, char **args)
 	return 0;
 }
 
+/* The stop SIGTERM makes (libfuse's handler ends the loop, daemon_stop()
+ * follows); the connection is answered when the daemon is done, so the
+ * client returns once every device is removed, the tree unmounted and
+ * the mountpoint free (control_end()). */
+static int cmd_stop(struct conn *c, char **args)
+{
+	(void)args;
+	if (c->d->run) {
+		say(c, 'e', "stop: mdevfs run stops when its COMMAND ends");
+		return 1;
+	}
+	if (!c->ctl) {
+		say(c, 'e', "stop: no daemon serves this connection");
+		return 1;
+	}
+	switch (control_keep(c)) {
+	case 0:
+		kill(getpid(), SIGTERM);
+		return CONN_KEPT;
+	case 1:
+		return CONN_KEPT; /* stopping already: waits for the end too */
+	default:
+		say(c, 'e', "stop: %s", g_strerror(errno));
+		return 1;
+	}
+}
+
 static const struct command {
 	const char *name;
 	int min_args, max_args; /* -1: any number */
@@ -252,7 +280,28 @@ static const struct command {
 	{ "hold", 1, 1, cmd_hold },
 	{ "vanish", 1, 1, cmd_vanish },
 	{ "fault", 2, -1, cmd_fault },
+	{ "stop", 0, 0, cmd_stop },
 };
+
+/* While the daemon stops, what the acceptor says then ("try again"). */
+static int say_stopping(struct conn *c)
+{
+	say(c, 'e', CONTROL_STOPPING_FMT, (int)getpid(), mdev_device_count());
+	return CONTROL_EX_STOPPING;
+}
+
+/* The line did not come: the client's doing, or the stop's end of its
+ * input (a client that had no time to send it). */
+static int no_command(struct conn *c)
+{
+	int err = errno;
+
+	if (control_command_begins(c, false))
+		return say_stopping(c);
+	say(c, 'e', err == ETIMEDOUT ? "no command within %d s" : "no command",
+	    CONTROL_IDLE_SECONDS);
+	return 1;
+}
 
 /* The command line: one line of shell-quoted words. */
 static int run_command_line(struct conn *c)
@@ -267,11 +316,8 @@ static int run_command_line(struct conn *c)
 			    CONTROL_MAX_LINE);
 			return 2;
 		}
-		if (read_more(c) <= 0) {
-			say(c, 'e', errno == ETIMEDOUT ? "no command within %d s" :
-			    "no command", CONTROL_IDLE_SECONDS);
-			return 1;
-		}
+		if (read_more(c) <= 0)
+			return no_command(c);
 	}
 	*nl = '\0';
 	if (!g_shell_parse_argv(c->in->str, &argc, &argv, NULL)) {
@@ -279,6 +325,8 @@ static int run_command_line(struct conn *c)
 		return 1;
 	}
 	g_string_erase(c->in, 0, nl + 1 - c->in->str);
+	if (control_command_begins(c, !strcmp(argv[0], "stop")))
+		return say_stopping(c);
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
 		const struct command *cmd = &commands[i];
 
@@ -299,7 +347,8 @@ int conn_serve(struct conn *c)
 {
 	int status = run_command_line(c);
 
-	say(c, 'x', "%d", status);
+	if (status != CONN_KEPT)
+		say(c, 'x', "%d", status);
 	return status;
 }
 

@@ -15,10 +15,22 @@ struct conn {
 	int fd;
 	GString *in;              /* read, not yet used */
 	int requests[2];          /* hold: a pipe of request counts */
+	bool reading;             /* its command line not read yet; ctl's lock */
+	bool kept;                /* stop: answered by the daemon's end; ctl's lock */
 };
 
+/* A command's status that is no status yet: its connection was kept. */
+#define CONN_KEPT (-1)
+
 /* Reads the command line, runs it and answers, up to "x STATUS": the
- * status. */
+ * status (CONN_KEPT: no answer yet). */
 int conn_serve(struct conn *c);
+/* The command line is read: 0 to run it, or -1 when the daemon stops
+ * and it is not @stop (answer it as the acceptor would). */
+int control_command_begins(struct conn *c, bool stop);
+/* `stop`: the connection stays open after its thread ends, to be
+ * answered with the daemon's exit status by control_end(): 0, 1 when the
+ * daemon stops already, -1 when no descriptor is left. */
+int control_keep(struct conn *c);
 
 #endif /* MDEVFS_CONTROL_CONN_H */

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mdev.h"
 #include "security.h"
+#include "service_notify.h"
 #include "state.h"
 #include "uevent_netlink.h"
 
@@ -114,12 +115,21 @@ static char *mount_options(const struct daemon_options *o)
 	return g_string_free(opts, FALSE);
 }
 
+/* Every change of the device count sends a uevent after it: the service
+ * manager's STATUS= follows them. */
+static void daemon_uevent(void *ctx, const struct mdev_store_ctx *sc,
+			  struct uevent *ev)
+{
+	notify_uevent(ctx, sc, ev);
+	service_notify_changed();
+}
+
 /* What the core asks of the daemon: cache invalidations and uevents go
  * through the notifier's queue, gone parents are unplugged. */
 const struct mdev_host_ops daemon_host = {
 	.entry_gone = fs_entry_gone,
 	.attr_changed = fs_attr_changed,
-	.uevent = notify_uevent,
+	.uevent = daemon_uevent,
 	.parent_gone = parents_gone,
 };
 
@@ -243,6 +253,7 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	struct daemon d = { .o = o, .parents = parents };
 	int ret = 1;
 
+	service_notify_open();
 	if (daemon_start(&d))
 		goto out;
 	if (!o->foreground) {
@@ -251,8 +262,11 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 		log_set_level(MDEVFS_LOG_INFO);
 	}
 	log_info("serving %u parents on %s", parents_count(&d), o->mountpoint);
-	if (security_drop_privileges() == 0 && control_start(&d) == 0)
+	if (security_drop_privileges() == 0 && control_start(&d) == 0) {
+		service_notify_ready(&d);
 		ret = daemon_serve(&d) ? 1 : 0;
+	}
+	service_notify_stopping();
 	daemon_stop(&d);
 	tree_unmount(&d.mount, d.se);
 	log_info("unmounted %s", o->mountpoint);
@@ -266,7 +280,9 @@ out:
 	/* Every device was removed, so was its record: else say which. */
 	if (state_close(true))
 		ret = 1;
-	/* Last: a daemon starting on this mountpoint waited for this. */
-	control_close(&d);
+	service_notify_close();
+	/* Last: a daemon starting on this mountpoint waited for this, and
+	 * each `mdevfs ctl stop` for its answer, the exit status. */
+	control_end(&d, ret);
 	return ret;
 }

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "service_notify.h"
 
 enum plug_state { PLUG_ADDING, PLUG_LIVE, PLUG_REMOVING };
 
@@ -131,6 +132,7 @@ int parents_plug(struct daemon *d, GPtrArray *parents)
 		parent_gone(d, g_ptr_array_index(parents, j));
 	settle(d, parents, ret == 0);
 	g_ptr_array_free(parents, TRUE);
+	service_notify_changed(); /* the count is d->plugged's */
 	return ret;
 }
 
@@ -155,6 +157,7 @@ int parents_unplug(struct daemon *d, const char *name)
 	lock_mutex(&d->lock);
 	g_ptr_array_remove(d->plugged, p);
 	unlock_mutex(&d->lock);
+	service_notify_changed();
 	mdev_parent_put(p->parent);
 	g_free(p);
 	return 0;

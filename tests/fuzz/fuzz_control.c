@@ -146,7 +146,7 @@ static bool misused(const uint8_t *data, size_t size)
 {
 	static const struct { const char *name; int min, max; } cmds[] = {
 		{ "status", 0, 0 }, { "list", 0, 0 }, { "register", 1, 1 }, { "unregister", 1, -1 },
-		{ "hold", 1, 1 }, { "vanish", 1, 1 }, { "fault", 2, -1 },
+		{ "hold", 1, 1 }, { "vanish", 1, 1 }, { "fault", 2, -1 }, { "stop", 0, 0 },
 	};
 	const uint8_t *nl = memchr(data, '\n', size);
 	g_autofree char *line = nl ? g_strndup((const char *)data,
