@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mount.h"
+#include "usage.h"
 
 static void usage(FILE *out)
 {
@@ -169,6 +170,7 @@ int ctl_main(int argc, char **argv)
 	};
 	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART */
 	g_autofree char *name = NULL;
+	g_autofree char *wrong = NULL;
 	const char *mountpoint = NULL;
 	int c, fd, ret;
 
@@ -176,12 +178,18 @@ int ctl_main(int argc, char **argv)
 		switch (c) {
 		case 'm': mountpoint = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: return usage_error("ctl");
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
-		return 2;
+		log_err("ctl: missing COMMAND");
+		return usage_error("ctl");
+	}
+	/* A wrong command is one whether a daemon runs or not. */
+	wrong = control_check(argv + optind, argc - optind);
+	if (wrong) {
+		log_err("ctl: %s", wrong);
+		return usage_error("ctl");
 	}
 	name = find_name(mountpoint);
 	if (!name)

@@ -17,6 +17,7 @@
 #include "record.h"
 #include "run.h"
 #include "uevent_netlink.h"
+#include "usage.h"
 
 static void usage(FILE *out)
 {
@@ -230,7 +231,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("mdevfs %s\n", MDEVFS_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default: return usage_error(cli->mode == MODE_RUN ? "run" : NULL);
 		}
 	}
 	if (daemon_check_fuse_options(&cli->o))
@@ -243,13 +244,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	cli->rest = argv + optind;
 	cli->nrest = argc - optind;
 	if (cli->mode == MODE_RUN && cli->nrest < 1) {
-		log_err("run: missing COMMAND (see --help)");
-		return 2;
+		log_err("run: missing COMMAND");
+		return usage_error("run");
 	}
 	if (cli->mode == MODE_MOUNT && cli->nrest != 1) {
-		log_err(cli->nrest < 1 ? "missing MOUNTPOINT (see --help)" :
-			"one MOUNTPOINT only (see --help)");
-		return 2;
+		log_err(cli->nrest < 1 ? "missing MOUNTPOINT" :
+			"one MOUNTPOINT only");
+		return usage_error(NULL);
 	}
 	return -1;
 }
@@ -316,13 +317,20 @@ int main(int argc, char **argv)
 
 	cli.o.fuse_opts = fuse_opts;
 	config_set_backends(builtin_backends);
-	if (argc > 1 && !strcmp(argv[1], "ctl"))
+	/* getopt names the program by argv[0] (usage.h). */
+	argv[0] = (char *)PROG_NAME;
+	if (argc > 1 && !strcmp(argv[1], "ctl")) {
+		argv[1] = (char *)PROG_NAME ": ctl";
 		return ctl_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "record"))
+	}
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		argv[1] = (char *)PROG_NAME ": record";
 		return record_main(argc - 1, argv + 1);
+	}
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		cli.mode = MODE_RUN;
 		argc--, argv++;
+		argv[0] = (char *)PROG_NAME ": run";
 	}
 	ret = parse_args(argc, argv, &cli);
 	if (ret < 0)

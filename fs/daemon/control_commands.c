@@ -14,6 +14,7 @@
 #include "config.h"
 #include "control.h"
 #include "control_conn.h"
+#include "control_protocol.h"
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
@@ -242,22 +243,23 @@ static int cmd_hold(struct conn *c, char **args)
 
 static const struct command {
 	const char *name;
-	int min_args, max_args; /* -1: any number */
 	int (*run)(struct conn *c, char **args);
 } commands[] = {
-	{ "status", 0, 0, cmd_status },
-	{ "list", 0, 0, cmd_list },
-	{ "register", 1, 1, cmd_register },
-	{ "unregister", 1, -1, cmd_unregister },
-	{ "hold", 1, 1, cmd_hold },
-	{ "vanish", 1, 1, cmd_vanish },
-	{ "fault", 2, -1, cmd_fault },
+	{ "status", cmd_status },
+	{ "list", cmd_list },
+	{ "register", cmd_register },
+	{ "unregister", cmd_unregister },
+	{ "hold", cmd_hold },
+	{ "vanish", cmd_vanish },
+	{ "fault", cmd_fault },
 };
 
-/* The command line: one line of shell-quoted words. */
+/* The command line: one line of shell-quoted words, of a shape
+ * control_check() takes. */
 static int run_command_line(struct conn *c)
 {
 	g_auto(GStrv) argv = NULL;
+	g_autofree char *wrong = NULL;
 	char *nl;
 	int argc;
 
@@ -279,18 +281,14 @@ static int run_command_line(struct conn *c)
 		return 1;
 	}
 	g_string_erase(c->in, 0, nl + 1 - c->in->str);
-	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-		const struct command *cmd = &commands[i];
-
-		if (strcmp(cmd->name, argv[0]) != 0)
-			continue;
-		if (argc - 1 < cmd->min_args ||
-		    (cmd->max_args >= 0 && argc - 1 > cmd->max_args)) {
-			say(c, 'e', "%s: wrong number of arguments", argv[0]);
-			return 2;
-		}
-		return cmd->run(c, argv + 1);
+	wrong = control_check(argv, argc);
+	if (wrong) {
+		say(c, 'e', "%s", wrong);
+		return 2;
 	}
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (!strcmp(commands[i].name, argv[0]))
+			return commands[i].run(c, argv + 1);
 	say(c, 'e', "%s: unknown command", argv[0]);
 	return 2;
 }

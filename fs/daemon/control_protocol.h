@@ -35,6 +35,12 @@
 #define CONTROL_STOPPING_FMT "mdevfs is stopping (pid %d, %u devices left to remove)"
 #define CONTROL_EX_STOPPING 75
 
+/* What is wrong with the command line @args (@nargs words, the command
+ * first): "CMD: unknown command" and the like, freed by the caller, or
+ * NULL if the daemon takes it.  The client asks before it connects, the
+ * daemon again (another client may send anything). */
+char *control_check(char **args, int nargs);
+
 /* The name for the daemon serving @mountpoint (freed by the caller), or
  * NULL after saying why; the same as the daemon binds, without looking at
  * the mountpoint itself (mount_absolute_path()). */

@@ -141,11 +141,12 @@ static void check_effects(struct daemon *d, const char *reply)
 	}
 }
 
-/* 2 exactly for an unknown command or a wrong number of arguments. */
+/* 2 exactly for an unknown command, a wrong number of arguments, or
+ * list's one argument not --json. */
 static bool misused(const uint8_t *data, size_t size)
 {
 	static const struct { const char *name; int min, max; } cmds[] = {
-		{ "status", 0, 0 }, { "list", 0, 0 }, { "register", 1, 1 }, { "unregister", 1, -1 },
+		{ "status", 0, 0 }, { "list", 0, 1 }, { "register", 1, 1 }, { "unregister", 1, -1 },
 		{ "hold", 1, 1 }, { "vanish", 1, 1 }, { "fault", 2, -1 },
 	};
 	const uint8_t *nl = memchr(data, '\n', size);
@@ -156,6 +157,8 @@ static bool misused(const uint8_t *data, size_t size)
 
 	if (!line || !g_shell_parse_argv(line, &argc, &argv, NULL))
 		return false;
+	if (!strcmp(argv[0], "list") && argc == 2)
+		return strcmp(argv[1], "--json") != 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++)
 		if (!strcmp(argv[0], cmds[i].name))
 			return argc - 1 < cmds[i].min ||
