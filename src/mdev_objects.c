@@ -234,6 +234,31 @@ void mdevfs_parent_gone(struct mdevfs_parent *parent)
 		log_warn("%s: gone, but nothing unplugs parents here", parent->name);
 }
 
+void mdev_log_device(const char *uuid, const struct mdevfs_type *type,
+		     const char *what, int err)
+{
+	const struct log_fields f = { .uuid = uuid, .parent = type->parent->name,
+				      .type = type->id, .err = -err };
+	const char *name = err ? strerrorname_np(-err) : NULL;
+
+	if (!log_verbose())
+		return;
+	if (err)
+		log_event(MDEVFS_LOG_WARNING, &f, "%s: %s failed: %s (%s %s)",
+			  uuid, what, name ? name : "?", type->parent->name,
+			  type->id);
+	else
+		log_event(MDEVFS_LOG_INFO, &f, "%s: %s (%s %s)", uuid, what,
+			  type->parent->name, type->id);
+}
+
+void mdev_log_parent(const struct mdevfs_parent *parent, const char *what)
+{
+	const struct log_fields f = { .parent = parent->name };
+
+	log_event(MDEVFS_LOG_INFO, &f, "%s: MDEV: %s", parent->name, what);
+}
+
 /* The backend API's accessors. */
 const char *mdevfs_parent_name(const struct mdevfs_parent *p) { return p->name; }
 bool mdevfs_parent_core_counts(const struct mdevfs_parent *p) { return p->core_counts; }

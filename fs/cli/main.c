@@ -41,7 +41,9 @@ static void usage(FILE *out)
 "      --check        read the configuration, report problems and exit\n"
 "  -f, --foreground   do not detach; log to stderr\n"
 "  -d, --debug        foreground, with every FUSE request logged\n"
-"  -v, --verbose      run: log what happens (default: only problems)\n"
+"  -v, --verbose      log every create, remove, bind and unbind, and each\n"
+"                     failure (default: the daemon's own events; run:\n"
+"                     only problems)\n"
 "      --keep-mdevctl-d  run: use the host's /etc/mdevctl.d\n"
 "      --hide-host-devices  run: a parent may hide a device of the host's\n"
 "                     of the same path or bus name (default: refused)\n"
@@ -299,6 +301,7 @@ static int serve(struct cli *cli)
 		log_set_level(MDEVFS_LOG_WARNING);
 	else if (cli->o.debug)
 		log_set_level(MDEVFS_LOG_DEBUG); /* libfuse's request log */
+	log_set_verbose(cli->verbose);
 	mdev_core_init(&daemon_host);
 	ret = config_load(cli->o.config, &parents) ? 1 : serve_mode(cli, parents);
 	mdev_core_fini();

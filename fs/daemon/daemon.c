@@ -281,8 +281,15 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	if (daemon_start(&d))
 		goto out;
 	if (!o->foreground) {
+		/* With no journal nor syslog, the log stays where stderr was
+		 * (fuse_daemonize() points it at /dev/null). */
+		int err_fd = log_to_system() ? dup(STDERR_FILENO) : -1;
+
 		fuse_daemonize(0);
-		log_to_syslog();
+		if (err_fd >= 0) {
+			dup2(err_fd, STDERR_FILENO);
+			close(err_fd);
+		}
 		log_set_level(MDEVFS_LOG_INFO);
 	}
 	log_info("serving %u parents on %s", parents_count(&d), o->mountpoint);
