@@ -73,4 +73,11 @@ fuse_refused "another character device" /dev/null \
 	"/dev/fuse is character device 1:3, not the FUSE device (10:229)"
 mountpoint -q "$m" && fail "mounted without /dev/fuse" || ok "nothing mounted"
 
+# The log of a detached mdevfs -v, in namespaces of its own (it hides
+# /dev and /run).
+for sink in journal syslog none; do
+	unshare -m -n bash "$(dirname "$0")/messages_log.sh" "$sink" ||
+		fail "the log to $sink"
+done
+
 finish
