@@ -234,6 +234,90 @@ void mdevfs_parent_gone(struct mdevfs_parent *parent)
 		log_warn("%s: gone, but nothing unplugs parents here", parent->name);
 }
 
+unsigned int mdev_type_available(struct mdevfs_type *type)
+{
+	struct mdevfs_parent *parent = type->parent;
+	unsigned int n;
+
+	if (!parent->core_counts)
+		return mdev_vendor_get_available(type);
+	lock_mutex(&mdev_list_lock);
+	n = parent->available;
+	unlock_mutex(&mdev_list_lock);
+	return n;
+}
+
+static void describe_types(struct mdevfs_parent *parent, JsonBuilder *b)
+{
+	json_builder_set_member_name(b, "types");
+	json_builder_begin_array(b);
+	for (unsigned int i = 0; i < parent->ntypes; i++) {
+		struct mdevfs_type *t = parent->types[i];
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "id");
+		json_builder_add_string_value(b, t->id);
+		json_builder_set_member_name(b, "name");
+		json_builder_add_string_value(b, t->name);
+		json_builder_set_member_name(b, "device_api");
+		json_builder_add_string_value(b, t->device_api);
+		json_builder_set_member_name(b, "available_instances");
+		json_builder_add_int_value(b, mdev_type_available(t));
+		json_builder_set_member_name(b, "description");
+		if (t->description)
+			json_builder_add_string_value(b, t->description);
+		else
+			json_builder_add_null_value(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+/* "changing" while it is created or removed, "in-use" while held or its
+ * group open, else "bound" or "unbound" (its driver). */
+static const char *device_state(struct mdevfs_device *mdev)
+{
+	const char *state;
+
+	lock_mutex(&mdev_list_lock);
+	if (!mdev->active)
+		state = "changing";
+	else if (mdev->users)
+		state = "in-use";
+	else
+		state = mdev->kobj.flags & DEV_F_DRIVER ? "bound" : "unbound";
+	unlock_mutex(&mdev_list_lock);
+	return state;
+}
+
+static gboolean describe_device(gpointer key, gpointer value, gpointer b)
+{
+	struct mdevfs_device *mdev = to_mdev((struct kobj *)value);
+
+	(void)key;
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "uuid");
+	json_builder_add_string_value(b, mdev->name);
+	json_builder_set_member_name(b, "type");
+	json_builder_add_string_value(b, mdev->type->id);
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, device_state(mdev));
+	json_builder_end_object(b);
+	return FALSE;
+}
+
+void mdev_parent_describe(struct mdevfs_parent *parent, JsonBuilder *b)
+{
+	/* The backend is not called with the tree's lock held. */
+	describe_types(parent, b);
+	json_builder_set_member_name(b, "devices");
+	json_builder_begin_array(b);
+	sysfs_read_lock();
+	g_tree_foreach(parent->devices, describe_device, b);
+	sysfs_read_unlock();
+	json_builder_end_array(b);
+}
+
 void mdev_log_device(const char *uuid, const struct mdevfs_type *type,
 		     const char *what, int err)
 {

@@ -85,8 +85,10 @@ static int cmd_list(struct conn *c, char **args)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 
-	(void)args;
-	parents_list(c->d, out);
+	if (args[0]) /* --json, control_check() made sure */
+		parents_list_json(c->d, out);
+	else
+		parents_list(c->d, out);
 	say_lines(c, 'o', out->str);
 	return 0;
 }

@@ -105,6 +105,9 @@ int parents_vanish(struct daemon *d, const char *name);
 int parents_fault(struct daemon *d, const char *name, const char *type,
 		  char **assignments, GString *out);
 void parents_list(struct daemon *d, GString *out);
+/* The same as one JSON document, with every live parent's types and
+ * devices (`mdevfs ctl list --json`). */
+void parents_list_json(struct daemon *d, GString *out);
 unsigned int parents_count(struct daemon *d);
 /* run: d->show_parent for every parent plugged so far. */
 int parents_show(struct daemon *d);

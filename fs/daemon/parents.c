@@ -216,6 +216,49 @@ void parents_list(struct daemon *d, GString *out)
 	unlock_mutex(&d->lock);
 }
 
+static void describe_plugged(struct plugged *p, JsonBuilder *b)
+{
+	char status[256];
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "name");
+	json_builder_add_string_value(b, mdevfs_parent_name(p->parent));
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, state_names[p->state]);
+	json_builder_set_member_name(b, "path");
+	json_builder_add_string_value(b, mdev_parent_path(p->parent));
+	mdev_parent_status(p->parent, status, sizeof(status));
+	json_builder_set_member_name(b, "backend_status");
+	json_builder_add_string_value(b, status);
+	/* Only a live parent's backend may be asked: d->lock keeps it so. */
+	if (p->state == PLUG_LIVE)
+		mdev_parent_describe(p->parent, b);
+	json_builder_end_object(b);
+}
+
+void parents_list_json(struct daemon *d, GString *out)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "parents");
+	json_builder_begin_array(b);
+	lock_mutex(&d->lock);
+	for (guint i = 0; i < d->plugged->len; i++)
+		describe_plugged(g_ptr_array_index(d->plugged, i), b);
+	unlock_mutex(&d->lock);
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	json_generator_set_pretty(gen, TRUE);
+	text = json_generator_to_data(gen, NULL);
+	g_string_append_printf(out, "%s\n", text);
+}
+
 unsigned int parents_count(struct daemon *d)
 {
 	unsigned int n;

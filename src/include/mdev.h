@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <glib.h>
 #include <uuid/uuid.h>
+#include <json-glib/json-glib.h>
 #include <mdevfs/backend.h>
 
 #include "mdev_host.h"
@@ -88,6 +89,12 @@ const char *mdev_parent_module(const struct mdevfs_parent *parent);
 /* A bus parent's own driver (bus/<bus>/drivers/<it>), or NULL. */
 const char *mdev_parent_device_driver(const struct mdevfs_parent *parent);
 unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);
+/* What available_instances of @type shows. */
+unsigned int mdev_type_available(struct mdevfs_type *type);
+/* Adds "types" (id, name, device_api, available_instances, description)
+ * and "devices" (uuid, type, state) to the JSON object @builder is in, of
+ * a registered @parent (its backend is asked for available_instances). */
+void mdev_parent_describe(struct mdevfs_parent *parent, JsonBuilder *builder);
 /* The backend's account of its resources ("" if it has none). */
 ssize_t mdev_parent_status(struct mdevfs_parent *parent, char *buf,
 			   size_t size);
