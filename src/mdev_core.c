@@ -538,6 +538,12 @@ static gint by_creation(gconstpointer a, gconstpointer b)
 
 void mdev_unregister_parent(struct mdevfs_parent *parent)
 {
+	mdev_unregister_parent_progress(parent, NULL, NULL);
+}
+
+void mdev_unregister_parent_progress(struct mdevfs_parent *parent,
+				     mdev_progress_fn progress, void *ctx)
+{
 	g_autoptr(GPtrArray) children = g_ptr_array_new();
 
 	/* Waits for every in-flight create and remove; later ones fail. */
@@ -566,6 +572,8 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 		state_device_gone(to_mdev(obj));
 		mdev_device_teardown(to_mdev(obj), NULL);
 		kobj_put(obj);
+		if (progress)
+			progress(ctx, i + 1, children->len);
 	}
 
 	sysfs_write_lock();

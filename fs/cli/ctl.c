@@ -103,6 +103,9 @@ static int send_request(int fd, char **args, int nargs)
 	 * directory: it needs the absolute name (docs/plugins.md). */
 	if (!strcmp(args[0], "register") && nargs == 2 && strcmp(args[1], "-") != 0)
 		file = g_canonicalize_filename(args[1], NULL);
+	/* Progress is for a person watching (a terminal), not a log. */
+	if (isatty(STDERR_FILENO))
+		g_string_append(line, CONTROL_PROGRESS " ");
 	for (int i = 0; i < nargs; i++) {
 		g_autofree char *q = g_shell_quote(i == 1 && file ? file : args[i]);
 
@@ -131,10 +134,28 @@ static int send_request(int fd, char **args, int nargs)
 	return 0;
 }
 
+/* One line of the answer; a progress line stays on the terminal until
+ * the next replaces it, and ends with the next line of another kind. */
+static void print_line(const char *line, bool *in_progress)
+{
+	if (*in_progress && line[0] != 'p')
+		fputc('\n', stderr);
+	*in_progress = line[0] == 'p';
+	if (line[0] == 'x')
+		return;
+	if (line[0] == 'p')
+		fprintf(stderr, "\r%s\033[K", line + 2);
+	else
+		fprintf(line[0] == 'o' ? stdout : stderr, "%s\n", line + 2);
+	fflush(stdout);
+	fflush(stderr);
+}
+
 /* Prints the daemon's lines until its "x STATUS"; returns the status. */
 static int print_answer(int fd)
 {
 	g_autoptr(GString) in = g_string_new(NULL);
+	bool in_progress = false;
 
 	for (;;) {
 		char buf[4096], *nl;
@@ -142,11 +163,9 @@ static int print_answer(int fd)
 
 		while ((nl = memchr(in->str, '\n', in->len))) {
 			*nl = '\0';
+			print_line(in->str, &in_progress);
 			if (in->str[0] == 'x')
 				return atoi(in->str + 2);
-			fprintf(in->str[0] == 'o' ? stdout : stderr, "%s\n",
-				in->str + 2);
-			fflush(stdout);
 			g_string_erase(in, 0, nl + 1 - in->str);
 		}
 		n = read(fd, buf, sizeof(buf));

@@ -127,12 +127,28 @@ static int cmd_register(struct conn *c, char **args)
 	return ret ? 1 : 0;
 }
 
+/* A "p" line at each percent, and the last. */
+static void unplug_progress(void *ctx, unsigned int done, unsigned int total)
+{
+	struct conn *c = ctx;
+	unsigned int percent = (unsigned int)((guint64)done * 100 / total);
+
+	if (done != total && percent == c->percent)
+		return;
+	c->percent = percent;
+	say(c, 'p', "removing devices: %u/%u", done, total);
+}
+
 static int cmd_unregister(struct conn *c, char **args)
 {
 	int status = 0;
 
 	for (char **name = args; *name; name++) {
-		int ret = parents_unplug(c->d, *name);
+		int ret;
+
+		c->percent = 0;
+		ret = parents_unplug_progress(c->d, *name, c->progress ?
+					      unplug_progress : NULL, c);
 
 		if (!ret)
 			say(c, 'o', "unregistered %s", *name);
@@ -256,12 +272,26 @@ static const struct command {
 	{ "fault", cmd_fault },
 };
 
-/* The command line: one line of shell-quoted words, of a shape
- * control_check() takes. */
+/* One of a shape control_check() takes. */
+static int run_command(struct conn *c, char **argv, int argc)
+{
+	g_autofree char *wrong = control_check(argv, argc);
+
+	if (wrong) {
+		say(c, 'e', "%s", wrong);
+		return 2;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (!strcmp(commands[i].name, argv[0]))
+			return commands[i].run(c, argv + 1);
+	say(c, 'e', "%s: unknown command", argv[0]);
+	return 2;
+}
+
+/* The command line: one line of shell-quoted words. */
 static int run_command_line(struct conn *c)
 {
 	g_auto(GStrv) argv = NULL;
-	g_autofree char *wrong = NULL;
 	char *nl;
 	int argc;
 
@@ -283,16 +313,11 @@ static int run_command_line(struct conn *c)
 		return 1;
 	}
 	g_string_erase(c->in, 0, nl + 1 - c->in->str);
-	wrong = control_check(argv, argc);
-	if (wrong) {
-		say(c, 'e', "%s", wrong);
-		return 2;
+	if (argc > 1 && !strcmp(argv[0], CONTROL_PROGRESS)) {
+		c->progress = true;
+		return run_command(c, argv + 1, argc - 1);
 	}
-	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		if (!strcmp(commands[i].name, argv[0]))
-			return commands[i].run(c, argv + 1);
-	say(c, 'e', "%s: unknown command", argv[0]);
-	return 2;
+	return run_command(c, argv, argc);
 }
 
 int conn_serve(struct conn *c)

@@ -15,6 +15,8 @@ struct conn {
 	int fd;
 	GString *in;              /* read, not yet used */
 	int requests[2];          /* hold: a pipe of request counts */
+	bool progress;            /* the client shows "p" lines */
+	unsigned int percent;     /* of the last "p" line */
 };
 
 /* Reads the command line, runs it and answers, up to "x STATUS": the

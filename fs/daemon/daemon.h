@@ -88,6 +88,9 @@ void daemon_finish(struct daemon *d);
  * unplugged). */
 int parents_plug(struct daemon *d, GPtrArray *parents);
 int parents_unplug(struct daemon *d, const char *name);
+/* The same, with the progress of its devices' removal. */
+int parents_unplug_progress(struct daemon *d, const char *name,
+			    mdev_progress_fn progress, void *ctx);
 void parents_unplug_all(struct daemon *d);
 /* Serving begins: backends start their threads, for the parents plugged
  * so far and from now on for each as it is plugged. */

@@ -94,9 +94,10 @@ static void settle(struct daemon *d, GPtrArray *parents, bool live)
 	unlock_mutex(&d->lock);
 }
 
-static void parent_gone(struct daemon *d, struct mdevfs_parent *parent)
+static void parent_gone(struct daemon *d, struct mdevfs_parent *parent,
+			mdev_progress_fn progress, void *ctx)
 {
-	mdev_unregister_parent(parent);
+	mdev_unregister_parent_progress(parent, progress, ctx);
 	mdev_parent_del(parent);
 	if (d->hide_parent)
 		d->hide_parent(d, parent);
@@ -124,17 +125,23 @@ int parents_plug(struct daemon *d, GPtrArray *parents)
 		if (!ret)
 			ret = mdev_register_parent(p);
 		if (ret)
-			parent_gone(d, p);
+			parent_gone(d, p, NULL, NULL);
 	}
 	/* All or none: the ones before the failure go again. */
 	for (guint j = ret ? i - 1 : 0; j-- > 0;)
-		parent_gone(d, g_ptr_array_index(parents, j));
+		parent_gone(d, g_ptr_array_index(parents, j), NULL, NULL);
 	settle(d, parents, ret == 0);
 	g_ptr_array_free(parents, TRUE);
 	return ret;
 }
 
 int parents_unplug(struct daemon *d, const char *name)
+{
+	return parents_unplug_progress(d, name, NULL, NULL);
+}
+
+int parents_unplug_progress(struct daemon *d, const char *name,
+			    mdev_progress_fn progress, void *ctx)
 {
 	struct plugged *p;
 	int ret = 0;
@@ -151,7 +158,7 @@ int parents_unplug(struct daemon *d, const char *name)
 	if (ret)
 		return ret;
 	/* Waits for in-flight creates and removes, removes every device. */
-	parent_gone(d, p->parent);
+	parent_gone(d, p->parent, progress, ctx);
 	lock_mutex(&d->lock);
 	g_ptr_array_remove(d->plugged, p);
 	unlock_mutex(&d->lock);

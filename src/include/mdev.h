@@ -34,6 +34,12 @@ void mdev_parent_announce(struct mdevfs_parent *parent);
 void mdev_parent_del(struct mdevfs_parent *parent);
 int mdev_register_parent(struct mdevfs_parent *parent);
 void mdev_unregister_parent(struct mdevfs_parent *parent);
+/* The same, calling @progress after each device it removed (@done of
+ * @total), with nothing locked. */
+typedef void (*mdev_progress_fn)(void *ctx, unsigned int done,
+				 unsigned int total);
+void mdev_unregister_parent_progress(struct mdevfs_parent *parent,
+				     mdev_progress_fn progress, void *ctx);
 
 /* Devices, for store @sc (NULL: no store; then a remove waits for users
  * uninterruptibly).  Both return 0 or the errno the kernel returns to the

@@ -153,14 +153,19 @@ static bool misused(const uint8_t *data, size_t size)
 	g_autofree char *line = nl ? g_strndup((const char *)data,
 					       (size_t)(nl - data)) : NULL;
 	g_auto(GStrv) argv = NULL;
+	char **w;
 	int argc;
 
 	if (!line || !g_shell_parse_argv(line, &argc, &argv, NULL))
 		return false;
-	if (!strcmp(argv[0], "list") && argc == 2)
-		return strcmp(argv[1], "--json") != 0;
+	/* a client that shows progress says so first */
+	w = argv;
+	if (argc > 1 && !strcmp(w[0], "--progress"))
+		w++, argc--;
+	if (!strcmp(w[0], "list") && argc == 2)
+		return strcmp(w[1], "--json") != 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++)
-		if (!strcmp(argv[0], cmds[i].name))
+		if (!strcmp(w[0], cmds[i].name))
 			return argc - 1 < cmds[i].min ||
 			       (cmds[i].max >= 0 && argc - 1 > cmds[i].max);
 	return true;
