@@ -3,13 +3,15 @@
  * Logging: one line per message, "mdevfs: " on stderr, or once the daemon
  * has detached from its terminal the systemd journal (with the fields of
  * the device a message is about) when there is one, else syslog, else
- * stderr still, said once: a log is never lost without a word.
+ * stderr still (unless it is a pipe), said once: a log is never lost
+ * without a word.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -38,6 +40,8 @@ void log_capture(void *lines)
 
 bool log_to_system(void)
 {
+	struct stat st;
+
 	if (access(JOURNAL_SOCKET, F_OK) == 0) {
 		atomic_store(&sink, SINK_JOURNAL);
 		return false;
@@ -45,6 +49,16 @@ bool log_to_system(void)
 	if (access(SYSLOG_SOCKET, F_OK) == 0) {
 		openlog("mdevfs", LOG_PID, LOG_DAEMON);
 		atomic_store(&sink, SINK_SYSLOG);
+		return false;
+	}
+	/* A daemon must not hold its caller's pipe: `out=$(mdevfs M 2>&1)`
+	 * would wait for it to end. */
+	if (fstat(STDERR_FILENO, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+		mdevfs_log(MDEVFS_LOG_WARNING, "no journal (" JOURNAL_SOCKET
+			   ") and no syslog (" SYSLOG_SOCKET "), and stderr "
+			   "is a pipe: the log is lost from here on (-f keeps "
+			   "it on stderr)");
 		return false;
 	}
 	mdevfs_log(MDEVFS_LOG_WARNING, "no journal (" JOURNAL_SOCKET ") and "

@@ -6,8 +6,8 @@
 #include <mdevfs/backend.h>
 
 /* Messages go to stderr until log_to_system() is called (daemon mode):
- * then to the journal, else syslog, else on to stderr (true: say so, the
- * caller keeps stderr open). */
+ * then to the journal, else syslog, else on to stderr, said once (true:
+ * the caller keeps stderr open), but not to a pipe (said too). */
 bool log_to_system(void);
 void log_set_level(int level);
 /* -v: what happens to devices is logged too (log_verbose()). */

@@ -116,6 +116,15 @@ none)
 	grep -qxF "mdevfs: $u: create failed: EEXIST (mtty mtty-2)" "$tmp/stderr" &&
 		ok "no log socket: the failure on stderr" || fail "no failure on stderr"
 	grep -qxF "mdevfs: unmounted $m" "$tmp/stderr" &&
-		ok "no log socket: to the end" || fail "no end on stderr" ;;
+		ok "no log socket: to the end" || fail "no end on stderr"
+	# A pipe is not held: the caller's $(...) ends, told why.
+	new_mountpoint m2
+	out=$(timeout 20 "$MDEVFS" -v --no-state-dir "$m2" 2>&1)
+	expect_eq "no log socket, stderr a pipe: the caller goes on" "$?" 0
+	expect_eq "no log socket, stderr a pipe: said" "$out" \
+		"mdevfs: no journal (/run/systemd/journal/socket) and no syslog (/dev/log), and stderr is a pipe: the log is lost from here on (-f keeps it on stderr)"
+	pid=$(daemon_pid "$m2")
+	fusermount3 -u "$m2"
+	wait_gone "$pid" || fail "daemon on $m2 still running" ;;
 esac
 finish
