@@ -371,9 +371,9 @@ out_release:
 static int create_failed(struct mdevfs_type *type, const uuid_t uuid,
 			 const char *what, int ret)
 {
-	char name[UUID_STR_LEN];
-
 	if (ret && log_verbose()) {
+		char name[UUID_STR_LEN];
+
 		uuid_unparse_lower(uuid, name);
 		mdev_log_device(name, type, what, ret);
 	}

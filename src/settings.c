@@ -304,7 +304,7 @@ static const char *closest_key(struct mdevfs_settings *s, const char *key)
 	while (g_hash_table_iter_next(&it, &known, NULL)) {
 		unsigned int d = edit_distance(key, known);
 
-		if (d <= 2 && d * 3 <= strlen(known) &&
+		if (d <= 2 && (size_t)d * 3 <= strlen(known) &&
 		    (d < best_d || (d == best_d && strcmp(known, best) < 0))) {
 			best = known;
 			best_d = d;

@@ -37,7 +37,8 @@ bool env_assignment_valid(const char *kv)
 unsigned int edit_distance(const char *a, const char *b)
 {
 	size_t n = strlen(b);
-	g_autofree unsigned int *row = g_new(unsigned int, n + 1);
+	unsigned int *row = g_new(unsigned int, n + 1);
+	unsigned int d;
 
 	/* One row of the table at a time: row[j] is the distance of a's
 	 * prefix so far to b's first j bytes. */
@@ -55,5 +56,7 @@ unsigned int edit_distance(const char *a, const char *b)
 			diag = up;
 		}
 	}
-	return row[n];
+	d = row[n];
+	g_free(row);
+	return d;
 }

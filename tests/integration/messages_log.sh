@@ -118,6 +118,7 @@ none)
 	grep -qxF "mdevfs: unmounted $m" "$tmp/stderr" &&
 		ok "no log socket: to the end" || fail "no end on stderr"
 	# A pipe is not held: the caller's $(...) ends, told why.
+	m2='' # set by new_mountpoint
 	new_mountpoint m2
 	out=$(timeout 20 "$MDEVFS" -v --no-state-dir "$m2" 2>&1)
 	expect_eq "no log socket, stderr a pipe: the caller goes on" "$?" 0
