@@ -103,8 +103,10 @@ static int send_request(int fd, char **args, int nargs)
 	 * directory: it needs the absolute name (docs/plugins.md). */
 	if (!strcmp(args[0], "register") && nargs == 2 && strcmp(args[1], "-") != 0)
 		file = g_canonicalize_filename(args[1], NULL);
-	/* Progress is for a person watching (a terminal), not a log. */
-	if (isatty(STDERR_FILENO))
+	/* Progress is for a person watching (a terminal), not a log; asked
+	 * for only where there is some, as a daemon older than it knows no
+	 * CONTROL_PROGRESS. */
+	if (!strcmp(args[0], "unregister") && isatty(STDERR_FILENO))
 		g_string_append(line, CONTROL_PROGRESS " ");
 	for (int i = 0; i < nargs; i++) {
 		g_autofree char *q = g_shell_quote(i == 1 && file ? file : args[i]);
