@@ -127,7 +127,8 @@ static int cmd_register(struct conn *c, char **args)
 	return ret ? 1 : 0;
 }
 
-/* A "p" line at each percent, and the last. */
+/* A "p" line at each percent, and the last: 100 lines at most, which a
+ * socket's buffer holds even for a client that does not read. */
 static void unplug_progress(void *ctx, unsigned int done, unsigned int total)
 {
 	struct conn *c = ctx;
@@ -149,7 +150,6 @@ static int cmd_unregister(struct conn *c, char **args)
 		c->percent = 0;
 		ret = parents_unplug_progress(c->d, *name, c->progress ?
 					      unplug_progress : NULL, c);
-
 		if (!ret)
 			say(c, 'o', "unregistered %s", *name);
 		else if (ret == -ENOENT)

@@ -35,7 +35,8 @@ void mdev_parent_del(struct mdevfs_parent *parent);
 int mdev_register_parent(struct mdevfs_parent *parent);
 void mdev_unregister_parent(struct mdevfs_parent *parent);
 /* The same, calling @progress after each device it removed (@done of
- * @total), with nothing locked. */
+ * @total); the parent's creates and removes fail meanwhile (ENODEV), the
+ * tree's locks are free. */
 typedef void (*mdev_progress_fn)(void *ctx, unsigned int done,
 				 unsigned int total);
 void mdev_unregister_parent_progress(struct mdevfs_parent *parent,
