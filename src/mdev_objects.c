@@ -247,12 +247,48 @@ unsigned int mdev_type_available(struct mdevfs_type *type)
 	return n;
 }
 
+struct mdevfs_parent *mdev_parent_ref(struct mdevfs_parent *parent)
+{
+	kobj_get(&parent->kobj);
+	return parent;
+}
+
+void mdev_parent_unref(struct mdevfs_parent *parent)
+{
+	kobj_put(&parent->kobj);
+}
+
+/* As a read of available_instances: under the active_sem its drain
+ * waits for, on a type still shown (sysfs.c's call_attr()). */
+static void describe_available(struct mdevfs_type *type, JsonBuilder *b)
+{
+	struct lock_rw *sem = type_active_sem(&type->kobj);
+	bool live;
+
+	lock_read(sem);
+	sysfs_read_lock();
+	live = type->kobj.flags & OBJ_F_VISIBLE;
+	sysfs_read_unlock();
+	if (live)
+		json_builder_add_int_value(b, mdev_type_available(type));
+	else
+		json_builder_add_null_value(b);
+	unlock_rw(sem);
+}
+
 static void describe_types(struct mdevfs_parent *parent, JsonBuilder *b)
 {
+	g_autoptr(GPtrArray) types = g_ptr_array_new();
+
+	/* The types, kept while the backend may be asked about them. */
+	sysfs_read_lock();
+	for (unsigned int i = 0; i < parent->ntypes; i++)
+		g_ptr_array_add(types, kobj_get(&parent->types[i]->kobj));
+	sysfs_read_unlock();
 	json_builder_set_member_name(b, "types");
 	json_builder_begin_array(b);
-	for (unsigned int i = 0; i < parent->ntypes; i++) {
-		struct mdevfs_type *t = parent->types[i];
+	for (guint i = 0; i < types->len; i++) {
+		struct mdevfs_type *t = to_type((struct kobj *)types->pdata[i]);
 
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "id");
@@ -262,13 +298,14 @@ static void describe_types(struct mdevfs_parent *parent, JsonBuilder *b)
 		json_builder_set_member_name(b, "device_api");
 		json_builder_add_string_value(b, t->device_api);
 		json_builder_set_member_name(b, "available_instances");
-		json_builder_add_int_value(b, mdev_type_available(t));
+		describe_available(t, b);
 		json_builder_set_member_name(b, "description");
 		if (t->description)
 			json_builder_add_string_value(b, t->description);
 		else
 			json_builder_add_null_value(b);
 		json_builder_end_object(b);
+		kobj_put(&t->kobj);
 	}
 	json_builder_end_array(b);
 }
@@ -308,7 +345,6 @@ static gboolean describe_device(gpointer key, gpointer value, gpointer b)
 
 void mdev_parent_describe(struct mdevfs_parent *parent, JsonBuilder *b)
 {
-	/* The backend is not called with the tree's lock held. */
 	describe_types(parent, b);
 	json_builder_set_member_name(b, "devices");
 	json_builder_begin_array(b);

@@ -223,24 +223,30 @@ void parents_list(struct daemon *d, GString *out)
 	unlock_mutex(&d->lock);
 }
 
-static void describe_plugged(struct plugged *p, JsonBuilder *b)
-{
+/* What `list --json` says of a plugged parent, taken under d->lock. */
+struct listed {
+	struct mdevfs_parent *parent; /* a reference */
+	enum plug_state state;
 	char status[256];
+};
 
+/* The types and devices of a live one, asked without d->lock: a hook
+ * get_available() may not run under it (lock.h). */
+static void describe_listed(struct listed *l, JsonBuilder *b)
+{
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "name");
-	json_builder_add_string_value(b, mdevfs_parent_name(p->parent));
+	json_builder_add_string_value(b, mdevfs_parent_name(l->parent));
 	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, state_names[p->state]);
+	json_builder_add_string_value(b, state_names[l->state]);
 	json_builder_set_member_name(b, "path");
-	json_builder_add_string_value(b, mdev_parent_path(p->parent));
-	mdev_parent_status(p->parent, status, sizeof(status));
+	json_builder_add_string_value(b, mdev_parent_path(l->parent));
 	json_builder_set_member_name(b, "backend_status");
-	json_builder_add_string_value(b, status);
-	/* Only a live parent's backend may be asked: d->lock keeps it so. */
-	if (p->state == PLUG_LIVE)
-		mdev_parent_describe(p->parent, b);
+	json_builder_add_string_value(b, l->status);
+	if (l->state == PLUG_LIVE)
+		mdev_parent_describe(l->parent, b);
 	json_builder_end_object(b);
+	mdev_parent_unref(l->parent);
 }
 
 void parents_list_json(struct daemon *d, GString *out)
@@ -249,14 +255,26 @@ void parents_list_json(struct daemon *d, GString *out)
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *text = NULL;
+	g_autofree struct listed *list = NULL;
+	guint n;
 
+	lock_mutex(&d->lock);
+	n = d->plugged->len;
+	list = g_new0(struct listed, n);
+	for (guint i = 0; i < n; i++) {
+		struct plugged *p = g_ptr_array_index(d->plugged, i);
+
+		list[i].parent = mdev_parent_ref(p->parent);
+		list[i].state = p->state;
+		mdev_parent_status(p->parent, list[i].status,
+				   sizeof(list[i].status));
+	}
+	unlock_mutex(&d->lock);
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "parents");
 	json_builder_begin_array(b);
-	lock_mutex(&d->lock);
-	for (guint i = 0; i < d->plugged->len; i++)
-		describe_plugged(g_ptr_array_index(d->plugged, i), b);
-	unlock_mutex(&d->lock);
+	for (guint i = 0; i < n; i++)
+		describe_listed(&list[i], b);
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);

@@ -99,9 +99,14 @@ unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);
 /* What available_instances of @type shows. */
 unsigned int mdev_type_available(struct mdevfs_type *type);
 /* Adds "types" (id, name, device_api, available_instances, description)
- * and "devices" (uuid, type, state) to the JSON object @builder is in, of
- * a registered @parent (its backend is asked for available_instances). */
+ * and "devices" (uuid, type, state) to the JSON object @builder is in.
+ * available_instances is read as a read of the file does, so the backend
+ * may be asked: the caller holds no lock, and a reference on @parent
+ * (mdev_parent_ref()); null for a type no longer shown. */
 void mdev_parent_describe(struct mdevfs_parent *parent, JsonBuilder *builder);
+/* Keeps @parent's memory (not its registration) until the unref. */
+struct mdevfs_parent *mdev_parent_ref(struct mdevfs_parent *parent);
+void mdev_parent_unref(struct mdevfs_parent *parent);
 /* The backend's account of its resources ("" if it has none). */
 ssize_t mdev_parent_status(struct mdevfs_parent *parent, char *buf,
 			   size_t size);
