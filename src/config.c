@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include <linux/vfio.h>
+
 #include "backends.h"
 #include "config.h"
 #include "log.h"
@@ -229,6 +231,25 @@ static int parse_module(struct mdevfs_settings *s, struct mdevfs_parent *parent)
 	return parse_module_params(s, info);
 }
 
+/* A device_api the kernel's vfio.h does not name is served as it is (a
+ * vendor may have its own), but it is likely a typo, and no VFIO user
+ * would know what to do with the device. */
+static void check_device_api(struct mdevfs_settings *s, const char *api)
+{
+	static const char *const known[] = {
+		VFIO_DEVICE_API_PCI_STRING, VFIO_DEVICE_API_PLATFORM_STRING,
+		VFIO_DEVICE_API_AMBA_STRING, VFIO_DEVICE_API_CCW_STRING,
+		VFIO_DEVICE_API_AP_STRING,
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
+		if (!strcmp(api, known[i]))
+			return;
+	settings_warning(s, "device_api", "'%s' is not a device API the kernel "
+			 "knows (vfio-pci, vfio-platform, vfio-amba, vfio-ccw, "
+			 "vfio-ap); served as it is", api);
+}
+
 /* The core's keys of [parent NAME]. */
 static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 			     struct mdevfs_parent *parent, const char **api)
@@ -250,8 +271,13 @@ static int parse_parent_keys(struct mdevfs_settings *s, const char *file,
 		parent->device_driver = g_strdup(dev_driver);
 	if (parse_vendor_group(s, parent) || parse_module(s, parent))
 		ret = -EINVAL;
-	if (mdevfs_settings_string(s, "device_api", api) == -EINVAL)
+	switch (mdevfs_settings_string(s, "device_api", api)) {
+	case 0:
+		check_device_api(s, *api);
+		break;
+	case -EINVAL:
 		ret = -EINVAL;
+	}
 	switch (mdevfs_settings_uint(s, "max_instances", UINT_MAX, &max)) {
 	case 0:
 		parent->core_counts = true;
@@ -305,9 +331,9 @@ static void load_parent(struct loader *l, const char *group, const char *name)
 	if (api)
 		g_hash_table_insert(l->device_apis, g_strdup(name), g_strdup(api));
 	/* The backend reads its keys only once the core's are right (and
-	 * there is no backend without them): else each of its keys would be
-	 * reported as unknown, after the one error that matters. */
-	if (!core_ok || settings_finish(s))
+	 * there is no backend without them): settings_finish() reports only
+	 * typos after the error that matters, not the backend's keys. */
+	if (settings_finish(s))
 		l->failed = true;
 	settings_free(s);
 }
@@ -334,8 +360,13 @@ static int parse_type_keys(struct loader *l, struct mdevfs_settings *s,
 	type->name = g_strdup(ret || !name ? type->sysfs_name : name);
 	if (mdevfs_settings_string(s, "description", &desc) == 0)
 		type->description = g_strdup(desc);
-	if (mdevfs_settings_string(s, "device_api", &api) == -ENOENT)
+	switch (mdevfs_settings_string(s, "device_api", &api)) {
+	case 0:
+		check_device_api(s, api);
+		break;
+	case -ENOENT: /* the parent's, checked there */
 		api = g_hash_table_lookup(l->device_apis, type->parent->name);
+	}
 	if (!api)
 		return settings_group_error(s, "missing key 'device_api' "
 			"(here or in [parent %s])", type->parent->name);
@@ -397,6 +428,7 @@ static void load_type(struct loader *l, const char *group, const char *pname,
 	struct mdevfs_settings *s = settings_new(&l->cf, group);
 	struct mdevfs_parent *parent = find_parent(l, pname);
 	struct mdevfs_type *type;
+	bool core_ok;
 
 	if (parent && !parent->initialized) {
 		/* The parent's errors are reported; its types cannot be read. */
@@ -417,8 +449,11 @@ static void load_type(struct loader *l, const char *group, const char *pname,
 		return;
 	}
 	type = mdev_type_new(parent, sysfs_name);
-	if (parse_type_keys(l, s, type) || mdev_fault_parse(type, s) ||
-	    mdev_vendor_type_init(type, s) ||
+	/* The core's keys all, so that each bad one is reported; the
+	 * backend's once they are right, as a parent's. */
+	core_ok = parse_type_keys(l, s, type) == 0;
+	core_ok = mdev_fault_parse(type, s) == 0 && core_ok;
+	if (!core_ok || mdev_vendor_type_init(type, s) ||
 	    check_attr_hooks(s, type))
 		l->failed = true;
 	if (settings_finish(s))

@@ -100,7 +100,8 @@ int config_parse_pci(struct mdevfs_settings *s, struct mdevfs_parent *parent)
 
 	if (!parent->subsys_bus || strcmp(parent->subsys_name, "pci") != 0)
 		return 0;
-	if (parse_numa_node(s, &pci) || parse_link(s, &pci))
+	/* Both, so that each bad one is reported. */
+	if ((parse_numa_node(s, &pci) | parse_link(s, &pci)) != 0)
 		return -EINVAL;
 	if (!env_value(env, "PCI_ID") && !env_value(env, "PCI_CLASS"))
 		return 0; /* no function files: docs/configuration.md */

@@ -133,7 +133,7 @@ int mdev_register_parent(struct mdevfs_parent *parent)
 	kobj_tree_insert(all_parents, &parent->kobj);
 	sysfs_update_locked(&parent->kobj, PARENT_F_CLASS_LINK, 0, NULL);
 	sysfs_write_unlock();
-	log_info("%s: MDEV: Registered", parent->name);
+	mdev_log_parent(parent, "Registered");
 	mdev_send_uevent(&parent->kobj, mdev_parent_uevent, KOBJ_CHANGE,
 			 (const char *const[]){ "MDEV_STATE=registered", NULL },
 			 NULL);
@@ -187,6 +187,7 @@ static int mdev_device_attach(struct mdevfs_device *mdev,
 		goto out_remove;
 	sysfs_update(&mdev->kobj, DEV_F_VENDOR, 0, sc);
 	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_BIND, NULL, sc);
+	mdev_log_device(mdev->name, mdev->type, "bound", 0);
 	return 0;
 
 out_remove:
@@ -196,6 +197,7 @@ out_unbind:
 	sysfs_update_locked(&mdev->kobj, 0, DEV_F_DRIVER, sc);
 	kobj_tree_remove(mdev->parent->driver->devices, &mdev->kobj);
 	sysfs_write_unlock();
+	mdev_log_device(mdev->name, mdev->type, "bind", ret);
 	return ret;
 }
 
@@ -218,6 +220,7 @@ static void mdev_device_release_driver(struct mdevfs_device *mdev,
 	mdev_vfio_unregister(mdev, sc);
 	mdev_vendor_remove(mdev);
 	mdev_send_uevent(&mdev->kobj, mdev_device_uevent, KOBJ_UNBIND, NULL, sc);
+	mdev_log_device(mdev->name, mdev->type, "unbound", 0);
 }
 
 /* device_del(): core files and bus link, the driver, the remove uevent,
@@ -270,6 +273,7 @@ static void mdev_device_teardown(struct mdevfs_device *mdev,
 	kobj_tree_remove(mdev->type->devices, &mdev->kobj);
 	sysfs_write_unlock();
 	mdev_device_del(mdev, sc);
+	mdev_log_device(mdev->name, mdev->type, "removed", 0);
 	mdev_device_release(mdev);
 }
 
@@ -350,6 +354,8 @@ static int device_create(struct mdevfs_type *type, const uuid_t uuid,
 	mdev->active = true;
 	unlock_mutex(&mdev_list_lock);
 	unlock_rw(&parent->unreg_sem);
+	mdev_log_device(mdev->name, type, how->restored ? "restored" :
+			how->adopt ? "adopted" : "created", 0);
 	return 0;
 
 out_del:
@@ -361,12 +367,26 @@ out_release:
 	return ret;
 }
 
+/* A create that failed, with -v: the UUID may be another device's. */
+static int create_failed(struct mdevfs_type *type, const uuid_t uuid,
+			 const char *what, int ret)
+{
+	if (ret && log_verbose()) {
+		char name[UUID_STR_LEN];
+
+		uuid_unparse_lower(uuid, name);
+		mdev_log_device(name, type, what, ret);
+	}
+	return ret;
+}
+
 int mdev_device_create(struct mdevfs_type *type, const uuid_t uuid,
 		       struct mdev_store_ctx *sc)
 {
 	static const struct create_how probe = { 0 };
 
-	return device_create(type, uuid, &probe, sc);
+	return create_failed(type, uuid, "create",
+			     device_create(type, uuid, &probe, sc));
 }
 
 int mdev_device_restore(struct mdevfs_type *type, const uuid_t uuid,
@@ -375,7 +395,8 @@ int mdev_device_restore(struct mdevfs_type *type, const uuid_t uuid,
 	const struct create_how how = { .adopt = true, .restored = true,
 					.group = group, .vfio = vfio };
 
-	return device_create(type, uuid, &how, NULL);
+	return create_failed(type, uuid, "restore",
+			     device_create(type, uuid, &how, NULL));
 }
 
 static int uuid_from_string(const char *text, uuid_t uuid)
@@ -393,7 +414,8 @@ int mdevfs_type_adopt_device(struct mdevfs_type *type, const char *text)
 
 	if (uuid_from_string(text, uuid))
 		return -EINVAL;
-	return device_create(type, uuid, &adopt, NULL);
+	return create_failed(type, uuid, "adopt",
+			     device_create(type, uuid, &adopt, NULL));
 }
 
 /* Claims @mdev for a remove or an unbind: it must still be the device of
@@ -427,10 +449,12 @@ int mdev_device_remove(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 
 	ret = mdev_claim(mdev);
 	if (ret)
-		return ret;
+		goto out;
 	/* Failing leaves the device inactive: unregistration removes it. */
-	if (!lock_try_read(&parent->unreg_sem))
-		return -ENODEV;
+	if (!lock_try_read(&parent->unreg_sem)) {
+		ret = -ENODEV;
+		goto out;
+	}
 	/* Interrupted, the device is left as it was, removable again; so it
 	 * is if its record cannot go. */
 	ret = mdev_wait_unused(mdev, sc);
@@ -441,6 +465,9 @@ int mdev_device_remove(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 	unlock_rw(&parent->unreg_sem);
 	if (ret)
 		mdev_reactivate(mdev);
+out:
+	if (ret)
+		mdev_log_device(mdev->name, mdev->type, "remove", ret);
 	return ret;
 }
 
@@ -451,8 +478,10 @@ int mdev_device_unbind(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 	int ret;
 
 	ret = mdev_claim(mdev);
-	if (ret)
-		return -ENODEV; /* not a device bound to this driver (yet) */
+	if (ret) { /* not a device bound to this driver (yet) */
+		mdev_log_device(mdev->name, mdev->type, "unbind", -ENODEV);
+		return -ENODEV;
+	}
 	if (!lock_try_read(&parent->unreg_sem)) {
 		ret = -ENODEV;
 		goto out_active;
@@ -472,6 +501,8 @@ int mdev_device_unbind(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 	unlock_rw(&parent->unreg_sem);
 out_active:
 	mdev_reactivate(mdev);
+	if (ret)
+		mdev_log_device(mdev->name, mdev->type, "unbind", ret);
 	return ret;
 }
 
@@ -507,6 +538,12 @@ static gint by_creation(gconstpointer a, gconstpointer b)
 
 void mdev_unregister_parent(struct mdevfs_parent *parent)
 {
+	mdev_unregister_parent_progress(parent, NULL, NULL);
+}
+
+void mdev_unregister_parent_progress(struct mdevfs_parent *parent,
+				     mdev_progress_fn progress, void *ctx)
+{
 	g_autoptr(GPtrArray) children = g_ptr_array_new();
 
 	/* Waits for every in-flight create and remove; later ones fail. */
@@ -517,7 +554,7 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 		unlock_rw(&parent->unreg_sem);
 		return;
 	}
-	log_info("%s: MDEV: Unregistering", parent->name);
+	mdev_log_parent(parent, "Unregistering");
 	sysfs_update_locked(&parent->kobj, 0, PARENT_F_CLASS_LINK, NULL);
 	kobj_tree_remove(all_parents, &parent->kobj);
 	name_tree_foreach(parent->devices, collect_device, children);
@@ -535,6 +572,8 @@ void mdev_unregister_parent(struct mdevfs_parent *parent)
 		state_device_gone(to_mdev(obj));
 		mdev_device_teardown(to_mdev(obj), NULL);
 		kobj_put(obj);
+		if (progress)
+			progress(ctx, i + 1, children->len);
 	}
 
 	sysfs_write_lock();

@@ -234,6 +234,151 @@ void mdevfs_parent_gone(struct mdevfs_parent *parent)
 		log_warn("%s: gone, but nothing unplugs parents here", parent->name);
 }
 
+unsigned int mdev_type_available(struct mdevfs_type *type)
+{
+	struct mdevfs_parent *parent = type->parent;
+	unsigned int n;
+
+	if (!parent->core_counts)
+		return mdev_vendor_get_available(type);
+	lock_mutex(&mdev_list_lock);
+	n = parent->available;
+	unlock_mutex(&mdev_list_lock);
+	return n;
+}
+
+struct mdevfs_parent *mdev_parent_ref(struct mdevfs_parent *parent)
+{
+	kobj_get(&parent->kobj);
+	return parent;
+}
+
+void mdev_parent_unref(struct mdevfs_parent *parent)
+{
+	kobj_put(&parent->kobj);
+}
+
+/* As a read of available_instances: under the active_sem its drain
+ * waits for, on a type still shown (sysfs.c's call_attr()). */
+static void describe_available(struct mdevfs_type *type, JsonBuilder *b)
+{
+	struct lock_rw *sem = type_active_sem(&type->kobj);
+	bool live;
+
+	lock_read(sem);
+	sysfs_read_lock();
+	live = type->kobj.flags & OBJ_F_VISIBLE;
+	sysfs_read_unlock();
+	if (live)
+		json_builder_add_int_value(b, mdev_type_available(type));
+	else
+		json_builder_add_null_value(b);
+	unlock_rw(sem);
+}
+
+static void describe_types(struct mdevfs_parent *parent, JsonBuilder *b)
+{
+	g_autoptr(GPtrArray) types = g_ptr_array_new();
+
+	/* The types, kept while the backend may be asked about them. */
+	sysfs_read_lock();
+	for (unsigned int i = 0; i < parent->ntypes; i++)
+		g_ptr_array_add(types, kobj_get(&parent->types[i]->kobj));
+	sysfs_read_unlock();
+	json_builder_set_member_name(b, "types");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < types->len; i++) {
+		struct mdevfs_type *t = to_type((struct kobj *)types->pdata[i]);
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "id");
+		json_builder_add_string_value(b, t->id);
+		json_builder_set_member_name(b, "name");
+		json_builder_add_string_value(b, t->name);
+		json_builder_set_member_name(b, "device_api");
+		json_builder_add_string_value(b, t->device_api);
+		json_builder_set_member_name(b, "available_instances");
+		describe_available(t, b);
+		json_builder_set_member_name(b, "description");
+		if (t->description)
+			json_builder_add_string_value(b, t->description);
+		else
+			json_builder_add_null_value(b);
+		json_builder_end_object(b);
+		kobj_put(&t->kobj);
+	}
+	json_builder_end_array(b);
+}
+
+/* "changing" while it is created or removed, "in-use" while held or its
+ * group open, else "bound" or "unbound" (its driver). */
+static const char *device_state(struct mdevfs_device *mdev)
+{
+	const char *state;
+
+	lock_mutex(&mdev_list_lock);
+	if (!mdev->active)
+		state = "changing";
+	else if (mdev->users)
+		state = "in-use";
+	else
+		state = mdev->kobj.flags & DEV_F_DRIVER ? "bound" : "unbound";
+	unlock_mutex(&mdev_list_lock);
+	return state;
+}
+
+static gboolean describe_device(gpointer key, gpointer value, gpointer b)
+{
+	struct mdevfs_device *mdev = to_mdev((struct kobj *)value);
+
+	(void)key;
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "uuid");
+	json_builder_add_string_value(b, mdev->name);
+	json_builder_set_member_name(b, "type");
+	json_builder_add_string_value(b, mdev->type->id);
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, device_state(mdev));
+	json_builder_end_object(b);
+	return FALSE;
+}
+
+void mdev_parent_describe(struct mdevfs_parent *parent, JsonBuilder *b)
+{
+	describe_types(parent, b);
+	json_builder_set_member_name(b, "devices");
+	json_builder_begin_array(b);
+	sysfs_read_lock();
+	name_tree_foreach(parent->devices, describe_device, b);
+	sysfs_read_unlock();
+	json_builder_end_array(b);
+}
+
+void mdev_log_device(const char *uuid, const struct mdevfs_type *type,
+		     const char *what, int err)
+{
+	const struct log_fields f = { .uuid = uuid, .parent = type->parent->name,
+				      .type = type->id, .err = -err };
+	const char *name = err ? strerrorname_np(-err) : NULL;
+
+	if (!log_verbose())
+		return;
+	if (err)
+		log_event(MDEVFS_LOG_WARNING, &f, "%s: %s failed: %s (%s %s)",
+			  uuid, what, name ? name : "?", type->parent->name,
+			  type->id);
+	else
+		log_event(MDEVFS_LOG_INFO, &f, "%s: %s (%s %s)", uuid, what,
+			  type->parent->name, type->id);
+}
+
+void mdev_log_parent(const struct mdevfs_parent *parent, const char *what)
+{
+	const struct log_fields f = { .parent = parent->name };
+
+	log_event(MDEVFS_LOG_INFO, &f, "%s: MDEV: %s", parent->name, what);
+}
+
 /* The backend API's accessors. */
 const char *mdevfs_parent_name(const struct mdevfs_parent *p) { return p->name; }
 bool mdevfs_parent_core_counts(const struct mdevfs_parent *p) { return p->core_counts; }

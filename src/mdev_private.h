@@ -253,6 +253,14 @@ enum {
  * are not among them. */
 bool mdev_dir_core_name(const char *name);
 
+/* With -v (log_verbose()), one line of what happened to the device of
+ * @uuid (a string) of @type, "created" or "remove", with its errno's name
+ * when @err (negative) says it failed; the journal gets the fields. */
+void mdev_log_device(const char *uuid, const struct mdevfs_type *type,
+		     const char *what, int err);
+/* A parent's registration and unregistration, -v or not. */
+void mdev_log_parent(const struct mdevfs_parent *parent, const char *what);
+
 /* mdev_objects.c and mdev_tree.c: allocation and release; the kobj types
  * themselves are defined next to their tables (mdev_sysfs_*.c). */
 struct mdevfs_device *mdev_device_alloc(struct mdevfs_type *type,

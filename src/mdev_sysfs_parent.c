@@ -30,19 +30,8 @@ static ssize_t create_store(struct kobj *obj, const struct sysfs_entry *ent,
 static ssize_t available_instances_show(struct kobj *obj,
 					const struct sysfs_entry *ent, char *buf)
 {
-	struct mdevfs_type *type = to_type(obj);
-	struct mdevfs_parent *parent = type->parent;
-	unsigned int n;
-
 	(void)ent;
-	if (parent->core_counts) {
-		lock_mutex(&mdev_list_lock);
-		n = parent->available;
-		unlock_mutex(&mdev_list_lock);
-	} else {
-		n = mdev_vendor_get_available(type);
-	}
-	return emit(buf, "%u\n", n);
+	return emit(buf, "%u\n", mdev_type_available(to_type(obj)));
 }
 
 static ssize_t device_api_show(struct kobj *obj, const struct sysfs_entry *ent,

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "macro.h"
 #include "settings.h"
+#include "text.h"
 
 struct mdevfs_settings {
 	struct config_file *cf;
@@ -198,7 +199,7 @@ static char *one_line(const char *msg)
 	return g_string_free(out, FALSE);
 }
 
-static void vreport(struct mdevfs_settings *s, const char *key,
+static void vreport(struct mdevfs_settings *s, int level, const char *key,
 		    const char *fmt, va_list ap)
 {
 	g_autofree char *raw = g_strdup_vprintf(fmt, ap);
@@ -209,11 +210,14 @@ static void vreport(struct mdevfs_settings *s, const char *key,
 	if (!line)
 		line = config_line(s->cf, s->group, NULL);
 
-	s->failed = true;
+	if (level == MDEVFS_LOG_ERR)
+		s->failed = true;
 	if (key)
-		log_err("%s:%u: [%s] %s: %s", s->cf->name, line, s->group, key, msg);
+		mdevfs_log(level, "%s:%u: [%s] %s: %s", s->cf->name, line,
+			   s->group, key, msg);
 	else
-		log_err("%s:%u: [%s]: %s", s->cf->name, line, s->group, msg);
+		mdevfs_log(level, "%s:%u: [%s]: %s", s->cf->name, line,
+			   s->group, msg);
 }
 
 int mdevfs_settings_error(struct mdevfs_settings *s, const char *key,
@@ -222,9 +226,19 @@ int mdevfs_settings_error(struct mdevfs_settings *s, const char *key,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(s, key, fmt, ap);
+	vreport(s, MDEVFS_LOG_ERR, key, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+void settings_warning(struct mdevfs_settings *s, const char *key,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(s, MDEVFS_LOG_WARNING, key, fmt, ap);
+	va_end(ap);
 }
 
 int settings_group_error(struct mdevfs_settings *s, const char *fmt, ...)
@@ -232,7 +246,7 @@ int settings_group_error(struct mdevfs_settings *s, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(s, NULL, fmt, ap);
+	vreport(s, MDEVFS_LOG_ERR, NULL, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -277,10 +291,46 @@ int mdevfs_settings_uint(struct mdevfs_settings *s, const char *key,
 	return 0;
 }
 
+/* The key read (or asked for) that @key is a typo of, if one is close:
+ * at most two edits, and a third of its length. */
+static const char *closest_key(struct mdevfs_settings *s, const char *key)
+{
+	GHashTableIter it;
+	const char *best = NULL;
+	unsigned int best_d = UINT_MAX;
+	gpointer known;
+
+	g_hash_table_iter_init(&it, s->used);
+	while (g_hash_table_iter_next(&it, &known, NULL)) {
+		unsigned int d = edit_distance(key, known);
+
+		if (d <= 2 && (size_t)d * 3 <= strlen(known) &&
+		    (d < best_d || (d == best_d && strcmp(known, best) < 0))) {
+			best = known;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
 int settings_finish(struct mdevfs_settings *s)
 {
-	for (char **k = s->keys; *k; k++)
-		if (!g_hash_table_contains(s->used, *k))
+	/* A reader that met a bad value may have stopped there (a backend
+	 * may), and one not called may read the rest: after an error, a key
+	 * nobody read is a typo only if it is close to one they asked for. */
+	bool failed = s->failed;
+
+	for (char **k = s->keys; *k; k++) {
+		const char *like;
+
+		if (g_hash_table_contains(s->used, *k))
+			continue;
+		like = closest_key(s, *k);
+		if (like)
+			mdevfs_settings_error(s, *k, "unknown key; did you mean "
+					      "'%s'?", like);
+		else if (!failed)
 			mdevfs_settings_error(s, *k, "unknown key");
+	}
 	return s->failed ? -EINVAL : 0;
 }

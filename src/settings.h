@@ -26,9 +26,16 @@ unsigned int config_line(struct config_file *cf, const char *group,
 			 const char *key);
 
 struct mdevfs_settings *settings_new(struct config_file *cf, const char *group);
-/* Reports keys nobody read; returns -EINVAL if anything was reported. */
+/* Reports keys nobody read, each with the known key it is a typo of if
+ * there is one (after another error, only those: a reader may have
+ * stopped at it); returns -EINVAL if anything was reported. */
 int settings_finish(struct mdevfs_settings *s);
 void settings_free(struct mdevfs_settings *s);
+/* Reports a problem that is not an error (file, line and @key, as an
+ * error's), such as a value the kernel does not know. */
+void settings_warning(struct mdevfs_settings *s, const char *key,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Reports a problem with the group itself (no key). */
 int settings_group_error(struct mdevfs_settings *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

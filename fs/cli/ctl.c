@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mount.h"
+#include "usage.h"
 
 /* The commands, each with its usage: the whole list is --help, one entry
  * is `ctl CMD --help` (and `ctl help CMD`).  The daemon checks the
@@ -34,9 +35,10 @@ static const struct ctl_command commands[] = {
 	{ "status", "",
 	  "serving, the daemon's pid, its devices and parents\n"
 	  "(exit status 75 while it stops: try again)" },
-	{ "list", "",
+	{ "list", "[--json]",
 	  "the parents: name, state, path, devices, and\n"
-	  "what the vendor holds" },
+	  "what the vendor holds; --json: also their types\n"
+	  "and devices, as one JSON document" },
 	{ "register", "FILE",
 	  "plug the parents of a configuration file (- for\n"
 	  "stdin), as a driver that loads: all or none" },
@@ -214,6 +216,11 @@ static int send_request(int fd, char **args, int nargs)
 	 * directory: it needs the absolute name (docs/plugins.md). */
 	if (!strcmp(args[0], "register") && nargs == 2 && strcmp(args[1], "-") != 0)
 		file = g_canonicalize_filename(args[1], NULL);
+	/* Progress is for a person watching (a terminal), not a log; asked
+	 * for only where there is some, as a daemon older than it knows no
+	 * CONTROL_PROGRESS. */
+	if (!strcmp(args[0], "unregister") && isatty(STDERR_FILENO))
+		g_string_append(line, CONTROL_PROGRESS " ");
 	for (int i = 0; i < nargs; i++) {
 		g_autofree char *q = g_shell_quote(i == 1 && file ? file : args[i]);
 
@@ -242,9 +249,27 @@ static int send_request(int fd, char **args, int nargs)
 	return 0;
 }
 
+/* One line of the answer; a progress line stays on the terminal until
+ * the next replaces it, and ends with the next line of another kind. */
+static void print_line(const char *line, bool *in_progress)
+{
+	if (*in_progress && line[0] != 'p')
+		fputc('\n', stderr);
+	*in_progress = line[0] == 'p';
+	if (line[0] == 'x')
+		return;
+	if (line[0] == 'p')
+		fprintf(stderr, "\r%s\033[K", line + 2);
+	else
+		fprintf(line[0] == 'o' ? stdout : stderr, "%s\n", line + 2);
+	fflush(stdout);
+	fflush(stderr);
+}
+
 int ctl_print_answer(int fd, gint64 deadline, GString *errors)
 {
 	g_autoptr(GString) in = g_string_new(NULL);
+	bool in_progress = false;
 
 	for (;;) {
 		char buf[4096], *nl;
@@ -252,14 +277,12 @@ int ctl_print_answer(int fd, gint64 deadline, GString *errors)
 
 		while ((nl = memchr(in->str, '\n', in->len))) {
 			*nl = '\0';
-			if (in->str[0] == 'x')
-				return atoi(in->str + 2);
-			if (in->str[0] != 'o' && errors)
+			if (errors && in->str[0] != 'o' && in->str[0] != 'x')
 				g_string_append_printf(errors, "%s\n", in->str + 2);
 			else
-				fprintf(in->str[0] == 'o' ? stdout : stderr,
-					"%s\n", in->str + 2);
-			fflush(stdout);
+				print_line(in->str, &in_progress);
+			if (in->str[0] == 'x')
+				return atoi(in->str + 2);
 			g_string_erase(in, 0, nl + 1 - in->str);
 		}
 		if (wait_readable(fd, deadline))
@@ -286,6 +309,7 @@ int ctl_main(int argc, char **argv)
 	};
 	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART */
 	g_autofree char *name = NULL;
+	g_autofree char *wrong = NULL;
 	const char *mountpoint = NULL;
 	int c, fd, ret;
 
@@ -293,15 +317,21 @@ int ctl_main(int argc, char **argv)
 		switch (c) {
 		case 'm': mountpoint = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: return usage_error("ctl");
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
-		return 2;
+		log_err("ctl: missing COMMAND");
+		return usage_error("ctl");
 	}
 	if (help_asked(argv + optind, argc - optind, &ret))
 		return ret;
+	/* A wrong command is one whether a daemon runs or not. */
+	wrong = control_check(argv + optind, argc - optind);
+	if (wrong) {
+		log_err("ctl: %s", wrong);
+		return usage_error("ctl");
+	}
 	name = find_name(mountpoint);
 	if (!name)
 		return 1;

@@ -17,6 +17,7 @@
 #include "record.h"
 #include "run.h"
 #include "uevent_netlink.h"
+#include "usage.h"
 
 /* The options the daemon and run share, in both usages. */
 static const char config_help[] =
@@ -40,7 +41,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "Usage: mdevfs [OPTIONS] MOUNTPOINT\n"
 "       mdevfs run [OPTIONS] [--] COMMAND [ARGS...]\n"
-"       mdevfs ctl [-m MOUNTPOINT] list|register|unregister|hold|fault|vanish ...\n"
+"       mdevfs ctl [-m MOUNTPOINT] COMMAND ...\n"
 "       mdevfs record [-o FILE] [SYSFS_ROOT]\n"
 "       mdevfs --check [-c CONFIG]\n"
 "\n"
@@ -55,6 +56,8 @@ static void usage(FILE *out)
 "      --check        read the configuration, report problems and exit\n"
 "  -f, --foreground   do not detach; log to stderr\n"
 "  -d, --debug        foreground, with every FUSE request logged\n"
+"  -v, --verbose      log every create, remove, bind and unbind, and each\n"
+"                     failure (default: the daemon's own events)\n"
 "      --uevent=LIST  uevent routes: kernel, udev, both comma-separated,\n"
 "                     or none (default: udev; kernel,udev when mdevfs has\n"
 "                     a network namespace of its own, as in run)\n"
@@ -259,7 +262,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			(cli->mode == MODE_RUN ? run_usage : usage)(stdout);
 			return 0;
 		case 'V': printf("mdevfs %s\n", MDEVFS_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default: return usage_error(cli->mode == MODE_RUN ? "run" : NULL);
 		}
 	}
 	if (daemon_check_fuse_options(&cli->o))
@@ -272,13 +275,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	cli->rest = argv + optind;
 	cli->nrest = argc - optind;
 	if (cli->mode == MODE_RUN && cli->nrest < 1) {
-		log_err("run: missing COMMAND (see --help)");
-		return 2;
+		log_err("run: missing COMMAND");
+		return usage_error("run");
 	}
 	if (cli->mode == MODE_MOUNT && cli->nrest != 1) {
-		log_err(cli->nrest < 1 ? "missing MOUNTPOINT (see --help)" :
-			"one MOUNTPOINT only (see --help)");
-		return 2;
+		log_err(cli->nrest < 1 ? "missing MOUNTPOINT" :
+			"one MOUNTPOINT only");
+		return usage_error(NULL);
 	}
 	return -1;
 }
@@ -327,6 +330,7 @@ static int serve(struct cli *cli)
 		log_set_level(MDEVFS_LOG_WARNING);
 	else if (cli->o.debug)
 		log_set_level(MDEVFS_LOG_DEBUG); /* libfuse's request log */
+	log_set_verbose(cli->verbose);
 	mdev_core_init(&daemon_host);
 	ret = config_load(cli->o.config, &parents) ? 1 : serve_mode(cli, parents);
 	mdev_core_fini();
@@ -345,13 +349,20 @@ int main(int argc, char **argv)
 
 	cli.o.fuse_opts = fuse_opts;
 	config_set_backends(builtin_backends);
-	if (argc > 1 && !strcmp(argv[1], "ctl"))
+	/* getopt names the program by argv[0] (usage.h). */
+	argv[0] = (char *)PROG_NAME;
+	if (argc > 1 && !strcmp(argv[1], "ctl")) {
+		argv[1] = (char *)PROG_NAME ": ctl";
 		return ctl_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "record"))
+	}
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		argv[1] = (char *)PROG_NAME ": record";
 		return record_main(argc - 1, argv + 1);
+	}
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		cli.mode = MODE_RUN;
 		argc--, argv++;
+		argv[0] = (char *)PROG_NAME ": run";
 	}
 	ret = parse_args(argc, argv, &cli);
 	if (ret < 0)

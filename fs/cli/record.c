@@ -30,6 +30,7 @@
 #include "log.h"
 #include "macro.h"
 #include "record.h"
+#include "usage.h"
 
 static void rec_type_free(gpointer data)
 {
@@ -479,12 +480,12 @@ int record_main(int argc, char **argv)
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: return usage_error("record");
 		}
 	}
 	if (argc - optind > 1) {
-		log_err("record: one SYSFS_ROOT only (see --help)");
-		return 2;
+		log_err("record: one SYSFS_ROOT only");
+		return usage_error("record");
 	}
 	if (record_tree(optind < argc ? argv[optind] : "/sys", kf))
 		return 1;

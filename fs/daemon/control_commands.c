@@ -15,6 +15,7 @@
 #include "config.h"
 #include "control.h"
 #include "control_conn.h"
+#include "control_protocol.h"
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
@@ -85,8 +86,10 @@ static int cmd_list(struct conn *c, char **args)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 
-	(void)args;
-	parents_list(c->d, out);
+	if (args[0]) /* --json, control_check() made sure */
+		parents_list_json(c->d, out);
+	else
+		parents_list(c->d, out);
 	say_lines(c, 'o', out->str);
 	return 0;
 }
@@ -125,13 +128,29 @@ static int cmd_register(struct conn *c, char **args)
 	return ret ? 1 : 0;
 }
 
+/* A "p" line at each percent, and the last: 100 lines at most, which a
+ * socket's buffer holds even for a client that does not read. */
+static void unplug_progress(void *ctx, unsigned int done, unsigned int total)
+{
+	struct conn *c = ctx;
+	unsigned int percent = (unsigned int)((guint64)done * 100 / total);
+
+	if (done != total && percent == c->percent)
+		return;
+	c->percent = percent;
+	say(c, 'p', "removing devices: %u/%u", done, total);
+}
+
 static int cmd_unregister(struct conn *c, char **args)
 {
 	int status = 0;
 
 	for (char **name = args; *name; name++) {
-		int ret = parents_unplug(c->d, *name);
+		int ret;
 
+		c->percent = 0;
+		ret = parents_unplug_progress(c->d, *name, c->progress ?
+					      unplug_progress : NULL, c);
 		if (!ret)
 			say(c, 'o', "unregistered %s", *name);
 		else if (ret == -ENOENT)
@@ -270,17 +289,16 @@ static int cmd_stop(struct conn *c, char **args)
 
 static const struct command {
 	const char *name;
-	int min_args, max_args; /* -1: any number */
 	int (*run)(struct conn *c, char **args);
 } commands[] = {
-	{ "status", 0, 0, cmd_status },
-	{ "list", 0, 0, cmd_list },
-	{ "register", 1, 1, cmd_register },
-	{ "unregister", 1, -1, cmd_unregister },
-	{ "hold", 1, 1, cmd_hold },
-	{ "vanish", 1, 1, cmd_vanish },
-	{ "fault", 2, -1, cmd_fault },
-	{ "stop", 0, 0, cmd_stop },
+	{ "status", cmd_status },
+	{ "list", cmd_list },
+	{ "register", cmd_register },
+	{ "unregister", cmd_unregister },
+	{ "hold", cmd_hold },
+	{ "vanish", cmd_vanish },
+	{ "fault", cmd_fault },
+	{ "stop", cmd_stop },
 };
 
 /* While the daemon stops, what the acceptor says then ("try again"). */
@@ -301,6 +319,24 @@ static int no_command(struct conn *c)
 	say(c, 'e', err == ETIMEDOUT ? "no command within %d s" : "no command",
 	    CONTROL_IDLE_SECONDS);
 	return 1;
+}
+
+/* One of a shape control_check() takes. */
+static int run_command(struct conn *c, char **argv, int argc)
+{
+	g_autofree char *wrong = control_check(argv, argc);
+
+	if (wrong) {
+		say(c, 'e', "%s", wrong);
+		return 2;
+	}
+	if (control_command_begins(c, !strcmp(argv[0], "stop")))
+		return say_stopping(c);
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (!strcmp(commands[i].name, argv[0]))
+			return commands[i].run(c, argv + 1);
+	say(c, 'e', "%s: unknown command", argv[0]);
+	return 2;
 }
 
 /* The command line: one line of shell-quoted words. */
@@ -325,22 +361,11 @@ static int run_command_line(struct conn *c)
 		return 1;
 	}
 	g_string_erase(c->in, 0, nl + 1 - c->in->str);
-	if (control_command_begins(c, !strcmp(argv[0], "stop")))
-		return say_stopping(c);
-	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-		const struct command *cmd = &commands[i];
-
-		if (strcmp(cmd->name, argv[0]) != 0)
-			continue;
-		if (argc - 1 < cmd->min_args ||
-		    (cmd->max_args >= 0 && argc - 1 > cmd->max_args)) {
-			say(c, 'e', "%s: wrong number of arguments", argv[0]);
-			return 2;
-		}
-		return cmd->run(c, argv + 1);
+	if (argc > 1 && !strcmp(argv[0], CONTROL_PROGRESS)) {
+		c->progress = true;
+		return run_command(c, argv + 1, argc - 1);
 	}
-	say(c, 'e', "%s: unknown command", argv[0]);
-	return 2;
+	return run_command(c, argv, argc);
 }
 
 int conn_serve(struct conn *c)

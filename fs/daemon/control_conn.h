@@ -17,6 +17,8 @@ struct conn {
 	int requests[2];          /* hold: a pipe of request counts */
 	bool reading;             /* its command line not read yet; ctl's lock */
 	bool kept;                /* stop: answered by the daemon's end; ctl's lock */
+	bool progress;            /* the client shows "p" lines */
+	unsigned int percent;     /* of the last "p" line */
 };
 
 /* A command's status that is no status yet: its connection was kept. */

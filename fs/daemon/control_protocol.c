@@ -11,6 +11,42 @@
 #include "log.h"
 #include "mount.h"
 
+static const struct command_shape {
+	const char *name;
+	int min_args, max_args; /* -1: any number */
+	const char *only;       /* the one argument there may be, or NULL */
+} shapes[] = {
+	{ "status", 0, 0, NULL },
+	{ "list", 0, 1, "--json" },
+	{ "register", 1, 1, NULL },
+	{ "unregister", 1, -1, NULL },
+	{ "hold", 1, 1, NULL },
+	{ "vanish", 1, 1, NULL },
+	{ "fault", 2, -1, NULL },
+	/* ctl's -t SECONDS is its own: the daemon is sent "stop" alone. */
+	{ "stop", 0, 2, NULL },
+};
+
+char *control_check(char **args, int nargs)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(shapes); i++) {
+		const struct command_shape *c = &shapes[i];
+
+		if (strcmp(c->name, args[0]) != 0)
+			continue;
+		if (nargs - 1 < c->min_args ||
+		    (c->max_args >= 0 && nargs - 1 > c->max_args))
+			return g_strdup_printf("%s: wrong number of arguments",
+					       args[0]);
+		if (c->only && nargs > 1 && strcmp(args[1], c->only) != 0)
+			return g_strdup_printf("%s: unknown argument '%s' "
+					       "(only %s)", args[0], args[1],
+					       c->only);
+		return NULL;
+	}
+	return g_strdup_printf("%s: unknown command", args[0]);
+}
+
 char *control_name(const char *mountpoint)
 {
 	g_autofree char *path = mount_absolute_path(mountpoint);

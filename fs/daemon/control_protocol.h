@@ -17,6 +17,12 @@
  * last "x STATUS", the client's exit status.  `hold` keeps the connection:
  * the daemon sends "o request N" lines while a remove waits, and the device
  * is released when the client closes.
+ *
+ * A client that shows progress starts its line with CONTROL_PROGRESS
+ * ("--progress unregister gpu0"): the daemon then sends "p TEXT" lines
+ * too, of what it has done of a long command (a parent's devices
+ * removed), each replacing the one before.  Without it, none are sent,
+ * so a client that does not know them never sees one.
  */
 #ifndef MDEVFS_CONTROL_PROTOCOL_H
 #define MDEVFS_CONTROL_PROTOCOL_H
@@ -26,6 +32,7 @@
 
 #define CONTROL_PREFIX "mdevfs-ctl:"
 #define CONTROL_ENV "MDEVFS_CTL"
+#define CONTROL_PROGRESS "--progress"
 #define CONTROL_MAX_CONFIG (1 << 20)
 /* A command line longer than this is refused. */
 #define CONTROL_MAX_LINE 4096
@@ -34,6 +41,12 @@
  * mountpoint reads it to know what it waits for. */
 #define CONTROL_STOPPING_FMT "mdevfs is stopping (pid %d, %u devices left to remove)"
 #define CONTROL_EX_STOPPING 75
+
+/* What is wrong with the command line @args (@nargs words, the command
+ * first): "CMD: unknown command" and the like, freed by the caller, or
+ * NULL if the daemon takes it.  The client asks before it connects, the
+ * daemon again (another client may send anything). */
+char *control_check(char **args, int nargs);
 
 /* The name for the daemon serving @mountpoint (freed by the caller), or
  * NULL after saying why; the same as the daemon binds, without looking at

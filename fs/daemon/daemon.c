@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -22,15 +23,49 @@
 #include "state.h"
 #include "uevent_netlink.h"
 
+/* The kernel's misc device 229 (Documentation/admin-guide/devices.txt). */
+#define FUSE_MAJOR 10
+#define FUSE_MINOR 229
+
+/* What a file that is not the FUSE device is, for the message. */
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFBLK: return "a block device";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	default: return "not a device";
+	}
+}
+
+/* libfuse only says it cannot mount ("fuse: device not found, try
+ * 'modprobe fuse' first", or an ioctl's error) when /dev/fuse is there
+ * but something else: a container's placeholder, a bind mount. */
 int daemon_check_fuse_device(void)
 {
 	struct stat st;
 
-	if (stat("/dev/fuse", &st) == 0 && S_ISCHR(st.st_mode))
-		return 0;
-	log_err("/dev/fuse is missing: load the fuse module (modprobe fuse) "
-		"or give this container the device");
-	return -1;
+	if (stat("/dev/fuse", &st) != 0) {
+		if (errno == ENOENT)
+			log_err("/dev/fuse is missing: load the fuse module "
+				"(modprobe fuse) or give this container the device");
+		else
+			log_err("/dev/fuse: %s", g_strerror(errno));
+		return -1;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		log_err("/dev/fuse is %s, not the FUSE character device (10:229)",
+			file_kind(st.st_mode));
+		return -1;
+	}
+	if (major(st.st_rdev) != FUSE_MAJOR || minor(st.st_rdev) != FUSE_MINOR) {
+		log_err("/dev/fuse is character device %u:%u, not the FUSE "
+			"device (10:229)", major(st.st_rdev), minor(st.st_rdev));
+		return -1;
+	}
+	return 0;
 }
 
 static void log_from_fuse(enum fuse_log_level level, const char *fmt,
@@ -257,8 +292,15 @@ int daemon_run(const struct daemon_options *o, GPtrArray *parents)
 	if (daemon_start(&d))
 		goto out;
 	if (!o->foreground) {
+		/* With no journal nor syslog, the log stays where stderr was
+		 * (fuse_daemonize() points it at /dev/null). */
+		int err_fd = log_to_system() ? dup(STDERR_FILENO) : -1;
+
 		fuse_daemonize(0);
-		log_to_syslog();
+		if (err_fd >= 0) {
+			dup2(err_fd, STDERR_FILENO);
+			close(err_fd);
+		}
 		log_set_level(MDEVFS_LOG_INFO);
 	}
 	log_info("serving %u parents on %s", parents_count(&d), o->mountpoint);

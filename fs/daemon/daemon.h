@@ -88,6 +88,9 @@ void daemon_finish(struct daemon *d);
  * unplugged). */
 int parents_plug(struct daemon *d, GPtrArray *parents);
 int parents_unplug(struct daemon *d, const char *name);
+/* The same, with the progress of its devices' removal. */
+int parents_unplug_progress(struct daemon *d, const char *name,
+			    mdev_progress_fn progress, void *ctx);
 void parents_unplug_all(struct daemon *d);
 /* Serving begins: backends start their threads, for the parents plugged
  * so far and from now on for each as it is plugged. */
@@ -105,6 +108,9 @@ int parents_vanish(struct daemon *d, const char *name);
 int parents_fault(struct daemon *d, const char *name, const char *type,
 		  char **assignments, GString *out);
 void parents_list(struct daemon *d, GString *out);
+/* The same as one JSON document, with every live parent's types and
+ * devices (`mdevfs ctl list --json`). */
+void parents_list_json(struct daemon *d, GString *out);
 unsigned int parents_count(struct daemon *d);
 /* run: d->show_parent for every parent plugged so far. */
 int parents_show(struct daemon *d);

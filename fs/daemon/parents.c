@@ -95,9 +95,10 @@ static void settle(struct daemon *d, GPtrArray *parents, bool live)
 	unlock_mutex(&d->lock);
 }
 
-static void parent_gone(struct daemon *d, struct mdevfs_parent *parent)
+static void parent_gone(struct daemon *d, struct mdevfs_parent *parent,
+			mdev_progress_fn progress, void *ctx)
 {
-	mdev_unregister_parent(parent);
+	mdev_unregister_parent_progress(parent, progress, ctx);
 	mdev_parent_del(parent);
 	if (d->hide_parent)
 		d->hide_parent(d, parent);
@@ -125,11 +126,11 @@ int parents_plug(struct daemon *d, GPtrArray *parents)
 		if (!ret)
 			ret = mdev_register_parent(p);
 		if (ret)
-			parent_gone(d, p);
+			parent_gone(d, p, NULL, NULL);
 	}
 	/* All or none: the ones before the failure go again. */
 	for (guint j = ret ? i - 1 : 0; j-- > 0;)
-		parent_gone(d, g_ptr_array_index(parents, j));
+		parent_gone(d, g_ptr_array_index(parents, j), NULL, NULL);
 	settle(d, parents, ret == 0);
 	g_ptr_array_free(parents, TRUE);
 	service_notify_changed(); /* the count is d->plugged's */
@@ -137,6 +138,12 @@ int parents_plug(struct daemon *d, GPtrArray *parents)
 }
 
 int parents_unplug(struct daemon *d, const char *name)
+{
+	return parents_unplug_progress(d, name, NULL, NULL);
+}
+
+int parents_unplug_progress(struct daemon *d, const char *name,
+			    mdev_progress_fn progress, void *ctx)
 {
 	struct plugged *p;
 	int ret = 0;
@@ -153,7 +160,7 @@ int parents_unplug(struct daemon *d, const char *name)
 	if (ret)
 		return ret;
 	/* Waits for in-flight creates and removes, removes every device. */
-	parent_gone(d, p->parent);
+	parent_gone(d, p->parent, progress, ctx);
 	lock_mutex(&d->lock);
 	g_ptr_array_remove(d->plugged, p);
 	unlock_mutex(&d->lock);
@@ -217,6 +224,67 @@ void parents_list(struct daemon *d, GString *out)
 			status[0] ? " " : "", status);
 	}
 	unlock_mutex(&d->lock);
+}
+
+/* What `list --json` says of a plugged parent, taken under d->lock. */
+struct listed {
+	struct mdevfs_parent *parent; /* a reference */
+	enum plug_state state;
+	char status[256];
+};
+
+/* The types and devices of a live one, asked without d->lock: a hook
+ * get_available() may not run under it (lock.h). */
+static void describe_listed(struct listed *l, JsonBuilder *b)
+{
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "name");
+	json_builder_add_string_value(b, mdevfs_parent_name(l->parent));
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, state_names[l->state]);
+	json_builder_set_member_name(b, "path");
+	json_builder_add_string_value(b, mdev_parent_path(l->parent));
+	json_builder_set_member_name(b, "backend_status");
+	json_builder_add_string_value(b, l->status);
+	if (l->state == PLUG_LIVE)
+		mdev_parent_describe(l->parent, b);
+	json_builder_end_object(b);
+	mdev_parent_unref(l->parent);
+}
+
+void parents_list_json(struct daemon *d, GString *out)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+	g_autofree struct listed *list = NULL;
+	guint n;
+
+	lock_mutex(&d->lock);
+	n = d->plugged->len;
+	list = g_new0(struct listed, n);
+	for (guint i = 0; i < n; i++) {
+		struct plugged *p = g_ptr_array_index(d->plugged, i);
+
+		list[i].parent = mdev_parent_ref(p->parent);
+		list[i].state = p->state;
+		mdev_parent_status(p->parent, list[i].status,
+				   sizeof(list[i].status));
+	}
+	unlock_mutex(&d->lock);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "parents");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < n; i++)
+		describe_listed(&list[i], b);
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	json_generator_set_pretty(gen, TRUE);
+	text = json_generator_to_data(gen, NULL);
+	g_string_append_printf(out, "%s\n", text);
 }
 
 unsigned int parents_count(struct daemon *d)

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <glib.h>
 #include <uuid/uuid.h>
+#include <json-glib/json-glib.h>
 #include <mdevfs/backend.h>
 
 #include "mdev_host.h"
@@ -33,6 +34,13 @@ void mdev_parent_announce(struct mdevfs_parent *parent);
 void mdev_parent_del(struct mdevfs_parent *parent);
 int mdev_register_parent(struct mdevfs_parent *parent);
 void mdev_unregister_parent(struct mdevfs_parent *parent);
+/* The same, calling @progress after each device it removed (@done of
+ * @total); the parent's creates and removes fail meanwhile (ENODEV), the
+ * tree's locks are free. */
+typedef void (*mdev_progress_fn)(void *ctx, unsigned int done,
+				 unsigned int total);
+void mdev_unregister_parent_progress(struct mdevfs_parent *parent,
+				     mdev_progress_fn progress, void *ctx);
 
 /* Devices, for store @sc (NULL: no store; then a remove waits for users
  * uninterruptibly).  Both return 0 or the errno the kernel returns to the
@@ -88,6 +96,17 @@ const char *mdev_parent_module(const struct mdevfs_parent *parent);
 /* A bus parent's own driver (bus/<bus>/drivers/<it>), or NULL. */
 const char *mdev_parent_device_driver(const struct mdevfs_parent *parent);
 unsigned int mdev_parent_device_count(struct mdevfs_parent *parent);
+/* What available_instances of @type shows. */
+unsigned int mdev_type_available(struct mdevfs_type *type);
+/* Adds "types" (id, name, device_api, available_instances, description)
+ * and "devices" (uuid, type, state) to the JSON object @builder is in.
+ * available_instances is read as a read of the file does, so the backend
+ * may be asked: the caller holds no lock, and a reference on @parent
+ * (mdev_parent_ref()); null for a type no longer shown. */
+void mdev_parent_describe(struct mdevfs_parent *parent, JsonBuilder *builder);
+/* Keeps @parent's memory (not its registration) until the unref. */
+struct mdevfs_parent *mdev_parent_ref(struct mdevfs_parent *parent);
+void mdev_parent_unref(struct mdevfs_parent *parent);
 /* The backend's account of its resources ("" if it has none). */
 ssize_t mdev_parent_status(struct mdevfs_parent *parent, char *buf,
 			   size_t size);

@@ -13,4 +13,8 @@ int parse_errno(const char *text);
  * them (a parent's uevent, a callout's environment). */
 bool env_assignment_valid(const char *kv);
 
+/* The Levenshtein distance of @a and @b (insertions, deletions and
+ * substitutions of one byte each), for "did you mean" (GLib has none). */
+unsigned int edit_distance(const char *a, const char *b);
+
 #endif /* MDEVFS_TEXT_H */

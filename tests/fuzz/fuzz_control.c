@@ -141,23 +141,31 @@ static void check_effects(struct daemon *d, const char *reply)
 	}
 }
 
-/* 2 exactly for an unknown command or a wrong number of arguments. */
+/* 2 exactly for an unknown command, a wrong number of arguments, or
+ * list's one argument not --json. */
 static bool misused(const uint8_t *data, size_t size)
 {
 	static const struct { const char *name; int min, max; } cmds[] = {
-		{ "status", 0, 0 }, { "list", 0, 0 }, { "register", 1, 1 }, { "unregister", 1, -1 },
-		{ "hold", 1, 1 }, { "vanish", 1, 1 }, { "fault", 2, -1 }, { "stop", 0, 0 },
+		{ "status", 0, 0 }, { "list", 0, 1 }, { "register", 1, 1 }, { "unregister", 1, -1 },
+		{ "hold", 1, 1 }, { "vanish", 1, 1 }, { "fault", 2, -1 }, { "stop", 0, 2 },
 	};
 	const uint8_t *nl = memchr(data, '\n', size);
 	g_autofree char *line = nl ? g_strndup((const char *)data,
 					       (size_t)(nl - data)) : NULL;
 	g_auto(GStrv) argv = NULL;
+	char **w;
 	int argc;
 
 	if (!line || !g_shell_parse_argv(line, &argc, &argv, NULL))
 		return false;
+	/* a client that shows progress says so first */
+	w = argv;
+	if (argc > 1 && !strcmp(w[0], "--progress"))
+		w++, argc--;
+	if (!strcmp(w[0], "list") && argc == 2)
+		return strcmp(w[1], "--json") != 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++)
-		if (!strcmp(argv[0], cmds[i].name))
+		if (!strcmp(w[0], cmds[i].name))
 			return argc - 1 < cmds[i].min ||
 			       (cmds[i].max >= 0 && argc - 1 > cmds[i].max);
 	return true;

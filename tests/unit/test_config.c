@@ -97,6 +97,10 @@ static const struct { const char *text, *want; } bad[] = {
 	{ PARENT "pool = 1\nmodule = mtty\nmodule.coresize = big\n" TYPE, "test.conf:7: [parent mtty] module.coresize: expected an integer" },
 	{ PARENT "pool = 1\nmodule = mtty\nmodule.param.a/b = 1\n" TYPE, "test.conf:7: [parent mtty] module.param.a/b: 'a/b' is not a valid parameter name" },
 	{ PARENT "pool = 1\nmodule = mtty\nmodule.colour = red\n" TYPE, "test.conf:7: [parent mtty] module.colour: unknown key" },
+	{ PARENT "pool = 1\n" TYPE "descriptio = d\n", "test.conf:8: [type mtty 1] descriptio: unknown key; did you mean 'description'?" },
+	{ PARENT "pool = 1\ncolor = red\n" TYPE, "test.conf:6: [parent mtty] color: unknown key\n" },
+	/* after another error, a typo still is one */
+	{ "[parent mtty]\nclass = mtty\ndrivr = mtty\nbackend = sample\npool = 1\n" TYPE, "test.conf:3: [parent mtty] drivr: unknown key; did you mean 'driver'?" },
 	{ "# nothing\n", "test.conf: no [parent NAME] group" },
 	{ "[parent a b]\nx = 1\n", "test.conf:1: [parent a b]: expected [parent NAME]" },
 	{ "[parent ..]\nclass = mtty\n", "test.conf:1: [parent ..]: '..' is not a valid device name" },
@@ -149,6 +153,63 @@ START_TEST(core_error_alone)
 
 	ck_assert_int_eq(ret, -EINVAL);
 	ck_assert_msg(one_line(out), "got '%s'", out);
+}
+END_TEST
+
+/* A bad value of a type's key keeps neither the core nor the backend
+ * from reading the keys after it: they are not reported as unknown. */
+START_TEST(bad_key_alone)
+{
+	int ret;
+	g_autofree char *out = load_errors(PARENT "pool = 1\n" TYPE
+					   "probe_delay_ms = x\n"
+					   "probe_fail_percent = 5\n"
+					   "cost = 2\nbusy_until_request = 1\n"
+					   "attr.note = n\n", &ret);
+
+	ck_assert_int_eq(ret, -EINVAL);
+	ck_assert_msg(one_line(out), "got '%s'", out);
+	g_free(out);
+	out = load_errors(PARENT "pool = 1\n" TYPE "cost = 0\n"
+			  "busy_until_request = 1\nattr.note = n\n", &ret);
+	ck_assert_int_eq(ret, -EINVAL);
+	ck_assert_msg(one_line(out), "got '%s'", out);
+}
+END_TEST
+
+/* A device_api vfio.h does not name is served, with a warning that
+ * names file, line and key. */
+START_TEST(device_api_unknown)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "[parent mtty]\nclass = mtty\ndriver = mtty\nbackend = sample\n"
+		  "pool = 1\ndevice_api = vfio-pcie\n[type mtty 1]\n",
+		  "mdevfs: test.conf:6: [parent mtty] device_api: 'vfio-pcie' is "
+		  "not a device API the kernel knows (vfio-pci, vfio-platform, "
+		  "vfio-amba, vfio-ccw, vfio-ap); served as it is\n" },
+		{ PARENT "pool = 1\n[type mtty 1]\ndevice_api = vfio_ccw\n",
+		  "mdevfs: test.conf:7: [type mtty 1] device_api: 'vfio_ccw' is not" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		int ret;
+		g_autofree char *out = load_errors(cases[i].text, &ret);
+
+		ck_assert_int_eq(ret, 0);
+		ck_assert_msg(g_str_has_prefix(out, cases[i].want) &&
+			      one_line(out), "got '%s'", out);
+	}
+	for (const char *const *api = (const char *const[]){ "vfio-pci",
+		"vfio-platform", "vfio-amba", "vfio-ccw", "vfio-ap", NULL };
+	     *api; api++) {
+		g_autofree char *text = g_strdup_printf(PARENT "pool = 1\n"
+			"[type mtty 1]\ndevice_api = %s\n", *api);
+		int ret;
+		g_autofree char *out = load_errors(text, &ret);
+
+		ck_assert_int_eq(ret, 0);
+		ck_assert_msg(!*out, "%s: got '%s'", *api, out);
+	}
 }
 END_TEST
 
@@ -337,6 +398,8 @@ int main(void)
 	tcase_add_loop_test(tc, refused, 0, G_N_ELEMENTS(bad));
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, core_error_alone);
+	tcase_add_test(tc, bad_key_alone);
+	tcase_add_test(tc, device_api_unknown);
 	tcase_add_test(tc, pci_parent);
 	tcase_add_test(tc, pci_function);
 	tcase_add_test(tc, core_names_reserved);
