@@ -266,11 +266,6 @@ static int serve_mode(struct cli *cli, GPtrArray *parents)
 		config_free_parents(parents);
 		return 0;
 	case MODE_RUN:
-		if (geteuid() != 0) {
-			log_err("run: needs root (it makes namespaces and mounts)");
-			config_free_parents(parents);
-			return 1;
-		}
 		o->foreground = true;
 		return daemon_check_fuse_device() ?
 			       (config_free_parents(parents), 1) :
@@ -312,6 +307,7 @@ int main(int argc, char **argv)
 		       .uevent_routes = UEVENT_ROUTES_DEFAULT },
 	};
 	g_autoptr(GPtrArray) fuse_opts = g_ptr_array_new_with_free_func(g_free);
+	char **all = argv;
 	int ret;
 
 	cli.o.fuse_opts = fuse_opts;
@@ -325,6 +321,8 @@ int main(int argc, char **argv)
 		argc--, argv++;
 	}
 	ret = parse_args(argc, argv, &cli);
+	if (ret < 0 && cli.mode == MODE_RUN)
+		ret = run_as_user(all); /* -1 when root already */
 	if (ret < 0)
 		ret = serve(&cli);
 	g_free(cli.state_dir);

@@ -113,7 +113,11 @@ int run_make_dirs(const char *path, GPtrArray *made)
 		p = strchr(p + 1, '/');
 		if (p)
 			*p = '\0';
-		if (mkdir(copy, 0755) == 0) {
+		int ret = mkdir(copy, 0755);
+
+		if (ret && errno == EACCES && run_mirror_for(copy) == 0)
+			ret = mkdir(copy, 0755);
+		if (ret == 0) {
 			if (made)
 				g_ptr_array_add(made, g_strdup(copy));
 		} else if (errno != EEXIST) {
@@ -213,8 +217,11 @@ static int link_in_bus(const char *bus, struct mdevfs_parent *p,
 						mdevfs_parent_name(p));
 	g_autofree char *target = g_strdup_printf("../../../%s",
 						  mdev_parent_path(p));
-	struct link *l = g_new0(struct link, 1);
+	struct link *l;
 
+	if (run_unprivileged() && run_mirror_for(link))
+		return -1;
+	l = g_new0(struct link, 1);
 	/* the host's, hidden (check_shadow() allowed it) until this goes */
 	l->hidden_target = g_file_read_link(link, NULL);
 	if ((l->hidden_target && unlink(link)) || symlink(target, link)) {
@@ -435,8 +442,13 @@ static int enter_namespaces(struct run *r)
 		return run_fail("cannot make private", "/");
 	loopback_up();
 	if (run_mount(r->mounts, "mdevfs", STAGE, "ramfs", 0, "mode=0700") ||
-	    run_make_dirs(STAGE "/upper", NULL) || run_make_dirs(STAGE "/work", NULL) ||
-	    run_make_dirs(TREE, NULL) ||
+	    run_make_dirs(TREE, NULL))
+		return -1;
+	if (run_unprivileged())
+		return mount(NULL, "/sys", NULL, MS_SHARED, NULL) ?
+		       run_fail("cannot make shared", "/sys") :
+		       run_dev_overlay(r->mounts) || run_udev_stand_in(r->mounts);
+	if (run_make_dirs(STAGE "/upper", NULL) || run_make_dirs(STAGE "/work", NULL) ||
 	    run_copy_mode("/sys", STAGE "/upper"))
 		return -1;
 	/* lowerdir is looked up before the overlay covers it: the real sysfs */
@@ -571,6 +583,7 @@ static void unmount_all(struct run *r)
 	g_hash_table_remove_all(r->shared);
 	for (guint i = r->mounts->len; i-- > 0;)
 		umount2(g_ptr_array_index(r->mounts, i), MNT_DETACH);
+	run_mirrors_unmount();
 }
 
 /* Serves the tree from a loop thread, shows it at /sys, runs COMMAND and

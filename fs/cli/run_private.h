@@ -19,6 +19,15 @@ int run_make_dirs(const char *path, GPtrArray *made);
 /* An overlay's root stats as its upper layer's: @upper gets @real's mode. */
 int run_copy_mode(const char *real, const char *upper);
 
+/* run_mirror.c: in a user namespace (not the host's), a directory that
+ * needs a name is covered by a copy (run_mirror.c says why).  Each 0, or
+ * -1 after one line. */
+bool run_unprivileged(void);
+int run_mirror(const char *dir);
+/* @path could not be made (EACCES): its directory mirrored, to try again. */
+int run_mirror_for(const char *path);
+void run_mirrors_unmount(void);
+
 /* run_dev.c: the run's /dev.  The overlay, with the real /dev's own
  * mounts put back on it and made shared, in the daemon's new namespace;
  * then /dev/vfio served (vfio_dev.c), its mount added to @mounts. */
