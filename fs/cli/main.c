@@ -44,6 +44,12 @@ static void usage(FILE *out)
 "      --keep-mdevctl-d  run: use the host's /etc/mdevctl.d\n"
 "      --hide-host-devices  run: a parent may hide a device of the host's\n"
 "                     of the same path or bus name (default: refused)\n"
+"      --ready-fd=N   run: once the tree and the uevent routes are up and\n"
+"                     COMMAND started, write COMMAND's pid and a newline\n"
+"                     to file descriptor N and close it (nothing written:\n"
+"                     the run failed or COMMAND ended first)\n"
+"      --ready-monitors=M  run: --ready-fd waits until M uevent monitors\n"
+"                     (udevadm monitor, pyudev, a udevd) listen in the run\n"
 "      --uevent=LIST  uevent routes: kernel, udev, both comma-separated,\n"
 "                     or none (default: udev; kernel,udev when mdevfs has\n"
 "                     a network namespace of its own, as in run)\n"
@@ -182,6 +188,24 @@ static int parse_o(struct cli *cli, const char *list)
 	return ret;
 }
 
+/* --ready-fd=N (from 0) and --ready-monitors=M: 0, or -1 after one line. */
+static int parse_ready(struct cli *cli, int c, const char *arg)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (!*arg || *end || n < 0 || n > 65536) {
+		log_err("--ready-%s=%s: expected a number from 0 to 65536",
+			c == 'R' ? "fd" : "monitors", arg);
+		return -1;
+	}
+	if (c == 'R')
+		cli->o.ready_fd = (int)n;
+	else
+		cli->o.ready_monitors = (unsigned int)n;
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
@@ -194,6 +218,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "keep-mdevctl-d", no_argument, NULL, 'K' },
 		{ "hide-host-devices", no_argument, NULL, 'H' },
 		{ "uevent", required_argument, NULL, 'U' },
+		{ "ready-fd", required_argument, NULL, 'R' },
+		{ "ready-monitors", required_argument, NULL, 'M' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "no-state-dir", no_argument, NULL, 'N' },
 		{ "durable-state", no_argument, NULL, 'D' },
@@ -224,6 +250,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return 2;
 			}
 			break;
+		case 'R':
+		case 'M':
+			if (parse_ready(cli, c, optarg))
+				return 2;
+			break;
 		case 'o':
 			if (parse_o(cli, optarg))
 				return 2;
@@ -238,6 +269,14 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	if (cli->o.durable_state && (cli->o.no_state_dir || cli->mode == MODE_RUN)) {
 		log_err("--durable-state: %s has no state directory",
 			cli->o.no_state_dir ? "--no-state-dir" : "run");
+		return 2;
+	}
+	if (cli->mode != MODE_RUN && cli->o.ready_fd >= 0) {
+		log_err("--ready-fd: only for run");
+		return 2;
+	}
+	if (cli->o.ready_monitors && cli->o.ready_fd < 0) {
+		log_err("--ready-monitors: tells --ready-fd when, and needs it");
 		return 2;
 	}
 	cli->rest = argv + optind;
@@ -304,7 +343,7 @@ int main(int argc, char **argv)
 	struct cli cli = {
 		.o = { .fs = { .timeout = 60.0, .max_threads = 10,
 			       .max_writers = 256 },
-		       .uevent_routes = UEVENT_ROUTES_DEFAULT },
+		       .uevent_routes = UEVENT_ROUTES_DEFAULT, .ready_fd = -1 },
 	};
 	g_autoptr(GPtrArray) fuse_opts = g_ptr_array_new_with_free_func(g_free);
 	char **all = argv;
@@ -322,7 +361,7 @@ int main(int argc, char **argv)
 	}
 	ret = parse_args(argc, argv, &cli);
 	if (ret < 0 && cli.mode == MODE_RUN)
-		ret = run_as_user(all); /* -1 when root already */
+		ret = run_as_user(all, cli.o.ready_fd); /* -1: root already */
 	if (ret < 0)
 		ret = serve(&cli);
 	g_free(cli.state_dir);

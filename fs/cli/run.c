@@ -61,6 +61,7 @@ struct run {
 	 * lock */
 	GHashTable *shared;
 	pid_t child;
+	bool started;         /* COMMAND was executed */
 	int status;           /* the child's, as waitpid() gives it */
 	pthread_t loop;       /* runs the FUSE loop */
 };
@@ -551,29 +552,40 @@ static char **command_env(const char *control)
 	return (char **)g_ptr_array_free(env, FALSE);
 }
 
-static void child_fail(const char *msg)
+/* A byte on @failed (close-on-exec: its end says COMMAND was executed). */
+static void child_fail(int failed, const char *msg)
 {
 	(void)!write(2, msg, strlen(msg));
+	(void)!write(failed, "", 1);
 	_exit(127);
 }
 
 /* COMMAND, in a copy of the daemon's mount namespace without the staging
- * ramfs (the real /tmp shows again). */
-static pid_t start_command(char **argv, const char *control)
+ * ramfs (the real /tmp shows again); r->started once it is executed. */
+static pid_t start_command(struct run *r, char **argv, const char *control)
 {
 	g_auto(GStrv) env = command_env(control);
-	pid_t pid = fork();
 	sigset_t none;
+	int failed[2];
+	pid_t pid;
+	char c;
 
-	if (pid != 0)
+	if (pipe2(failed, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid != 0) {
+		close(failed[1]);
+		r->started = pid > 0 && read(failed[0], &c, 1) == 0;
+		close(failed[0]);
 		return pid;
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGUSR1, SIG_DFL);
 	if (unshare(CLONE_NEWNS) || umount2(STAGE, MNT_DETACH))
-		child_fail("mdevfs run: cannot make the command's namespace\n");
+		child_fail(failed[1], "mdevfs run: cannot make the command's namespace\n");
 	execvpe(argv[0], argv, env);
-	child_fail("mdevfs run: cannot run the command\n");
+	child_fail(failed[1], "mdevfs run: cannot run the command\n");
 	return -1;
 }
 
@@ -606,7 +618,7 @@ static int serve_command(struct run *r, char **argv, const char *control)
 		return -1;
 	if (show_tree(r) || run_dev_vfio(r->mounts) || control_start(&r->d))
 		goto out_loop;
-	r->child = start_command(argv, control);
+	r->child = start_command(r, argv, control);
 	if (r->child < 0) {
 		run_fail("cannot start", argv[0]);
 		goto out_loop;
@@ -616,6 +628,8 @@ static int serve_command(struct run *r, char **argv, const char *control)
 		waitpid(r->child, &r->status, 0);
 		goto out_loop;
 	}
+	run_ready(r->d.o->ready_fd, r->started ? r->child : 0,
+		  r->d.o->ready_monitors);
 	pthread_join(signals, NULL);
 	pthread_join(r->loop, NULL);
 	return 0;
@@ -646,7 +660,7 @@ int run_command(const struct daemon_options *o, GPtrArray *parents,
 	r.shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, shown_free);
 	r.shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					  shown_free);
-	if (enter_namespaces(&r) || control_open(&r.d, control) ||
+	if (run_ready_check(o->ready_fd) || enter_namespaces(&r) || control_open(&r.d, control) ||
 	    daemon_prepare(&r.d))
 		goto out;
 	if (serve_command(&r, argv, control) == 0)

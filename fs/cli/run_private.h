@@ -28,6 +28,13 @@ int run_mirror(const char *dir);
 int run_mirror_for(const char *path);
 void run_mirrors_unmount(void);
 
+/* run_ready.c: --ready-fd.  Check: 0, or -1 after one line (the fd is
+ * not open); it is made close-on-exec.  Ready: once @want_monitors uevent
+ * monitors listen, @child's pid on @fd (if not -1), which is closed
+ * (with nothing written when @child is 0: COMMAND did not start). */
+int run_ready_check(int fd);
+void run_ready(int fd, pid_t child, unsigned int want_monitors);
+
 /* run_dev.c: the run's /dev.  The overlay, with the real /dev's own
  * mounts put back on it and made shared, in the daemon's new namespace;
  * then /dev/vfio served (vfio_dev.c), its mount added to @mounts. */

@@ -83,7 +83,7 @@ static int wait_child(void)
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
 }
 
-int run_as_user(char **argv)
+int run_as_user(char **argv, int ready_fd)
 {
 	g_autofree char *uid_map = g_strdup_printf("0 %u 1", (unsigned)geteuid());
 	g_autofree char *gid_map = g_strdup_printf("0 %u 1", (unsigned)getegid());
@@ -102,5 +102,8 @@ int run_as_user(char **argv)
 			strerror(errno));
 		return 1;
 	}
+	/* the run's to close: its reader waits for the end of the file */
+	if (ready_fd >= 0)
+		close(ready_fd);
 	return wait_child();
 }
