@@ -48,7 +48,6 @@ static int mirror_entry(const char *dir, const char *name)
 	g_autofree char *real = g_strdup_printf("%s/%s", dir, name);
 	g_autofree char *copy = g_strdup_printf(MIRROR "/%s", name);
 	struct stat st;
-	int fd;
 
 	if (lstat(real, &st))
 		return errno == ENOENT ? 0 : run_fail("cannot mirror", real);
@@ -63,7 +62,7 @@ static int mirror_entry(const char *dir, const char *name)
 		if (mkdir(copy, 0755))
 			return run_fail("cannot make", copy);
 	} else {
-		fd = open(copy, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		int fd = open(copy, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return run_fail("cannot make", copy);
 		close(fd);
@@ -83,7 +82,8 @@ static int mirror_entries(const char *dir)
 	if (!d)
 		return run_fail("cannot read", dir);
 	while (!ret && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		if (strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0)
 			ret = mirror_entry(dir, e->d_name);
 	closedir(d);
 	return ret;

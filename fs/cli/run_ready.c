@@ -63,7 +63,7 @@ static unsigned int monitors(void)
  * it: then it is gone): true once they do. */
 static bool wait_monitors(pid_t child, unsigned int want)
 {
-	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	const struct timespec tick = { 0, 10000000L }; /* 10 ms */
 
 	while (monitors() < want) {
 		if (kill(child, 0))

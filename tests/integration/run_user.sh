@@ -122,6 +122,7 @@ expect_err "--ready-fd outside run" "--ready-fd: only for run" \
 # the limit of user namespaces in it to 0; in it, the user's run is
 # refused.  The limit is written after an exec in the mapped namespace.
 mkfifo "$h/go"
+# shellcheck disable=SC2016 # $0 and $1 are the inner shell's
 unshare -U -- sh -c 'read -r _ <"$0"; exec sh -c "$1"' "$h/go" \
 	"echo 0 >/proc/sys/user/max_user_namespaces &&
 	 exec setpriv --reuid=$user --regid=$user --init-groups $run run -- true" \
