@@ -116,8 +116,11 @@ int run_make_dirs(const char *path, GPtrArray *made)
 			*p = '\0';
 		int ret = mkdir(copy, 0755);
 
-		if (ret && errno == EACCES && run_mirror_for(copy) == 0)
+		if (ret && errno == EACCES && run_unprivileged()) {
+			if (run_mirror_for(copy))
+				return -1;
 			ret = mkdir(copy, 0755);
+		}
 		if (ret == 0) {
 			if (made)
 				g_ptr_array_add(made, g_strdup(copy));

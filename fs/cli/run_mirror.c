@@ -118,13 +118,11 @@ int run_mirror(const char *dir)
 	return 0;
 }
 
-/* Where making @path failed with EACCES (see above), its directory is
- * mirrored: 0 to try again, or -1. */
 int run_mirror_for(const char *path)
 {
 	g_autofree char *dir = g_path_get_dirname(path);
 
-	return run_unprivileged() ? run_mirror(dir) : -1;
+	return run_mirror(dir);
 }
 
 void run_mirrors_unmount(void)

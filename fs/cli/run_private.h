@@ -24,7 +24,8 @@ int run_copy_mode(const char *real, const char *upper);
  * -1 after one line. */
 bool run_unprivileged(void);
 int run_mirror(const char *dir);
-/* @path could not be made (EACCES): its directory mirrored, to try again. */
+/* @path cannot be made (EACCES, in a user namespace): its directory
+ * mirrored, to try again. */
 int run_mirror_for(const char *path);
 void run_mirrors_unmount(void);
 
