@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -53,9 +54,14 @@ static void child_fail(const char *msg)
 	syscall(SYS_exit_group, 127);
 }
 
-/* In the new user namespace: its root is the user, then mdevfs again. */
-static void child_main(char **argv, const char *uid_map, const char *gid_map)
+/* In the new user namespace: its root is the user, then mdevfs again,
+ * which ends its COMMAND when this process is killed (SIGKILL too). */
+static void child_main(char **argv, const char *uid_map, const char *gid_map,
+		       pid_t parent)
 {
+	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) ||
+	    syscall(SYS_getppid) != parent)
+		syscall(SYS_exit_group, 1);
 	if (write_proc("/proc/self/uid_map", uid_map) ||
 	    write_proc("/proc/self/setgroups", "deny") ||
 	    write_proc("/proc/self/gid_map", gid_map))
@@ -87,13 +93,14 @@ int run_as_user(char **argv, int ready_fd)
 {
 	g_autofree char *uid_map = g_strdup_printf("0 %u 1", (unsigned)geteuid());
 	g_autofree char *gid_map = g_strdup_printf("0 %u 1", (unsigned)getegid());
+	pid_t self = getpid();
 
 	if (geteuid() == 0)
 		return -1;
 	child = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD,
 			       NULL, NULL, NULL, NULL);
 	if (child == 0)
-		child_main(argv, uid_map, gid_map);
+		child_main(argv, uid_map, gid_map, self);
 	if (child < 0) {
 		/* EPERM: kernel.unprivileged_userns_clone=0 (Debian's) or an
 		 * LSM; ENOSPC: user.max_user_namespaces reached, or 0 */

@@ -100,13 +100,25 @@ kill -TERM "${runs[0]}"
 wait "${runs[0]}"
 expect_eq "SIGTERM ends the run (COMMAND's status)" "$?" 0
 
+# The run killed (SIGKILL: nothing it can pass on), its COMMAND goes too.
+rm -f "$h/ready"
+mkfifo "$h/ready" && chown "$user:$user" "$h/ready"
+(user_run_bg --ready-fd=3 -- sleep 300 3>"$h/ready") &
+runs+=($!)
+read -r -t 20 pid <"$h/ready"
+read -r _ _ _ daemon _ <"/proc/$pid/stat" # the run in its user namespace
+kill -KILL "${runs[1]}"
+wait "${runs[1]}" 2>/dev/null
+wait_gone "$pid" && wait_gone "$daemon" && ok "SIGKILL to the run ends COMMAND" ||
+	fail "COMMAND $pid or the run $daemon outlived the killed run"
+
 # --- --ready-fd when the run does not get ready -------------------------
 rm -f "$h/ready"
 mkfifo "$h/ready" && chown "$user:$user" "$h/ready"
 (user_run_bg --ready-fd=3 -- /nonexistent 3>"$h/ready" 2>/dev/null) &
 runs+=($!)
 got=$(cat "$h/ready")
-wait "${runs[1]}"
+wait "${runs[2]}"
 rc=$?
 expect_eq "COMMAND that cannot start: nothing on --ready-fd, 127" "$got $rc" " 127"
 expect_err "--ready-fd of a closed fd" "run: --ready-fd=9: not an open file descriptor" \
@@ -138,5 +150,13 @@ rc=$?
 expect_eq "user namespaces off: one line, status 1" "$rc $(cat "$h/off.out")" \
 	"1 mdevfs: run: needs root, or a user namespace, which the kernel refuses: No space left on device (see user.max_user_namespaces)"
 
-expect_eq "nothing of the user's left running" "$(pgrep -u "$user")" ""
+# (a zombie is gone: its parent was killed, and PID 1 may not reap it)
+running() {
+	local p state
+	for p in $(pgrep -u "$user"); do
+		read -r _ _ state _ <"/proc/$p/stat" 2>/dev/null && [ "$state" != Z ] &&
+			echo "$p"
+	done
+}
+expect_eq "nothing of the user's left running" "$(running)" ""
 finish
