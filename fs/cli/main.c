@@ -86,7 +86,9 @@ static void run_usage(FILE *out)
 "\n"
 "Runs COMMAND in a mount and network namespace of its own in which the\n"
 "tree is at the real /sys paths, /dev/vfio is served and /etc/mdevctl.d is\n"
-"private, and returns COMMAND's exit status.  Needs root.\n"
+"private, and returns COMMAND's exit status.  As a user other than root,\n"
+"in a user namespace of its own, where the user is root (see mdevfs-run(1)\n"
+"for what differs there).\n"
 "\n"
 "%s"
 "  -v, --verbose      log what happens (default: only problems)\n"
@@ -94,6 +96,12 @@ static void run_usage(FILE *out)
 "      --keep-mdevctl-d  use the host's /etc/mdevctl.d\n"
 "      --hide-host-devices  a parent may hide a device of the host's\n"
 "                     of the same path or bus name (default: refused)\n"
+"      --ready-fd=N   once the tree and the uevent routes are up and\n"
+"                     COMMAND started, write COMMAND's pid and a newline\n"
+"                     to file descriptor N and close it (nothing written:\n"
+"                     the run failed or COMMAND ended first)\n"
+"      --ready-monitors=M  --ready-fd waits until M uevent monitors\n"
+"                     (udevadm monitor, pyudev, a udevd) listen in the run\n"
 "      --uevent=LIST  uevent routes: kernel, udev, both comma-separated,\n"
 "                     or none (default: kernel,udev)\n"
 "%s"
@@ -212,6 +220,24 @@ static int parse_o(struct cli *cli, const char *list)
 	return ret;
 }
 
+/* --ready-fd=N (from 0) and --ready-monitors=M: 0, or -1 after one line. */
+static int parse_ready(struct cli *cli, int c, const char *arg)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (!*arg || *end || n < 0 || n > 65536) {
+		log_err("--ready-%s=%s: expected a number from 0 to 65536",
+			c == 'R' ? "fd" : "monitors", arg);
+		return -1;
+	}
+	if (c == 'R')
+		cli->o.ready_fd = (int)n;
+	else
+		cli->o.ready_monitors = (unsigned int)n;
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
@@ -224,6 +250,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "keep-mdevctl-d", no_argument, NULL, 'K' },
 		{ "hide-host-devices", no_argument, NULL, 'H' },
 		{ "uevent", required_argument, NULL, 'U' },
+		{ "ready-fd", required_argument, NULL, 'R' },
+		{ "ready-monitors", required_argument, NULL, 'M' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "no-state-dir", no_argument, NULL, 'N' },
 		{ "durable-state", no_argument, NULL, 'D' },
@@ -254,6 +282,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return 2;
 			}
 			break;
+		case 'R':
+		case 'M':
+			if (parse_ready(cli, c, optarg))
+				return 2;
+			break;
 		case 'o':
 			if (parse_o(cli, optarg))
 				return 2;
@@ -270,6 +303,14 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	if (cli->o.durable_state && (cli->o.no_state_dir || cli->mode == MODE_RUN)) {
 		log_err("--durable-state: %s has no state directory",
 			cli->o.no_state_dir ? "--no-state-dir" : "run");
+		return 2;
+	}
+	if (cli->mode != MODE_RUN && cli->o.ready_fd >= 0) {
+		log_err("--ready-fd: only for run");
+		return 2;
+	}
+	if (cli->o.ready_monitors && cli->o.ready_fd < 0) {
+		log_err("--ready-monitors: tells --ready-fd when, and needs it");
 		return 2;
 	}
 	cli->rest = argv + optind;
@@ -298,11 +339,6 @@ static int serve_mode(struct cli *cli, GPtrArray *parents)
 		config_free_parents(parents);
 		return 0;
 	case MODE_RUN:
-		if (geteuid() != 0) {
-			log_err("run: needs root (it makes namespaces and mounts)");
-			config_free_parents(parents);
-			return 1;
-		}
 		o->foreground = true;
 		return daemon_check_fuse_device() ?
 			       (config_free_parents(parents), 1) :
@@ -342,9 +378,12 @@ int main(int argc, char **argv)
 	struct cli cli = {
 		.o = { .fs = { .timeout = 60.0, .max_threads = 10,
 			       .max_writers = 256 },
-		       .uevent_routes = UEVENT_ROUTES_DEFAULT },
+		       .uevent_routes = UEVENT_ROUTES_DEFAULT, .ready_fd = -1 },
 	};
 	g_autoptr(GPtrArray) fuse_opts = g_ptr_array_new_with_free_func(g_free);
+	/* The command line as given, for run's re-exec in a user namespace:
+	 * the names below replace some of its words. */
+	g_auto(GStrv) all = g_strdupv(argv);
 	int ret;
 
 	cli.o.fuse_opts = fuse_opts;
@@ -365,6 +404,8 @@ int main(int argc, char **argv)
 		argv[0] = (char *)PROG_NAME ": run";
 	}
 	ret = parse_args(argc, argv, &cli);
+	if (ret < 0 && cli.mode == MODE_RUN)
+		ret = run_as_user(all, cli.o.ready_fd); /* -1: root already */
 	if (ret < 0)
 		ret = serve(&cli);
 	g_free(cli.state_dir);

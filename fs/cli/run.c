@@ -61,6 +61,7 @@ struct run {
 	 * lock */
 	GHashTable *shared;
 	pid_t child;
+	bool started;         /* COMMAND was executed */
 	int status;           /* the child's, as waitpid() gives it */
 	pthread_t loop;       /* runs the FUSE loop */
 };
@@ -113,7 +114,14 @@ int run_make_dirs(const char *path, GPtrArray *made)
 		p = strchr(p + 1, '/');
 		if (p)
 			*p = '\0';
-		if (mkdir(copy, 0755) == 0) {
+		int ret = mkdir(copy, 0755);
+
+		if (ret && errno == EACCES && run_unprivileged()) {
+			if (run_mirror_for(copy))
+				return -1;
+			ret = mkdir(copy, 0755);
+		}
+		if (ret == 0) {
 			if (made)
 				g_ptr_array_add(made, g_strdup(copy));
 		} else if (errno != EEXIST) {
@@ -213,8 +221,11 @@ static int link_in_bus(const char *bus, struct mdevfs_parent *p,
 						mdevfs_parent_name(p));
 	g_autofree char *target = g_strdup_printf("../../../%s",
 						  mdev_parent_path(p));
-	struct link *l = g_new0(struct link, 1);
+	struct link *l;
 
+	if (run_unprivileged() && run_mirror_for(link))
+		return -1;
+	l = g_new0(struct link, 1);
 	/* the host's, hidden (check_shadow() allowed it) until this goes */
 	l->hidden_target = g_file_read_link(link, NULL);
 	if ((l->hidden_target && unlink(link)) || symlink(target, link)) {
@@ -435,8 +446,13 @@ static int enter_namespaces(struct run *r)
 		return run_fail("cannot make private", "/");
 	loopback_up();
 	if (run_mount(r->mounts, "mdevfs", STAGE, "ramfs", 0, "mode=0700") ||
-	    run_make_dirs(STAGE "/upper", NULL) || run_make_dirs(STAGE "/work", NULL) ||
-	    run_make_dirs(TREE, NULL) ||
+	    run_make_dirs(TREE, NULL))
+		return -1;
+	if (run_unprivileged())
+		return mount(NULL, "/sys", NULL, MS_SHARED, NULL) ?
+		       run_fail("cannot make shared", "/sys") :
+		       run_dev_overlay(r->mounts) || run_udev_stand_in(r->mounts);
+	if (run_make_dirs(STAGE "/upper", NULL) || run_make_dirs(STAGE "/work", NULL) ||
 	    run_copy_mode("/sys", STAGE "/upper"))
 		return -1;
 	/* lowerdir is looked up before the overlay covers it: the real sysfs */
@@ -539,29 +555,40 @@ static char **command_env(const char *control)
 	return (char **)g_ptr_array_free(env, FALSE);
 }
 
-static void child_fail(const char *msg)
+/* A byte on @failed (close-on-exec: its end says COMMAND was executed). */
+static void child_fail(int failed, const char *msg)
 {
 	(void)!write(2, msg, strlen(msg));
+	(void)!write(failed, "", 1);
 	_exit(127);
 }
 
 /* COMMAND, in a copy of the daemon's mount namespace without the staging
- * ramfs (the real /tmp shows again). */
-static pid_t start_command(char **argv, const char *control)
+ * ramfs (the real /tmp shows again); r->started once it is executed. */
+static pid_t start_command(struct run *r, char **argv, const char *control)
 {
 	g_auto(GStrv) env = command_env(control);
-	pid_t pid = fork();
 	sigset_t none;
+	int failed[2];
+	pid_t pid;
+	char c;
 
-	if (pid != 0)
+	if (pipe2(failed, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid != 0) {
+		close(failed[1]);
+		r->started = pid > 0 && read(failed[0], &c, 1) == 0;
+		close(failed[0]);
 		return pid;
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGUSR1, SIG_DFL);
 	if (unshare(CLONE_NEWNS) || umount2(STAGE, MNT_DETACH))
-		child_fail("mdevfs run: cannot make the command's namespace\n");
+		child_fail(failed[1], "mdevfs run: cannot make the command's namespace\n");
 	execvpe(argv[0], argv, env);
-	child_fail("mdevfs run: cannot run the command\n");
+	child_fail(failed[1], "mdevfs run: cannot run the command\n");
 	return -1;
 }
 
@@ -571,6 +598,7 @@ static void unmount_all(struct run *r)
 	g_hash_table_remove_all(r->shared);
 	for (guint i = r->mounts->len; i-- > 0;)
 		umount2(g_ptr_array_index(r->mounts, i), MNT_DETACH);
+	run_mirrors_unmount();
 }
 
 /* Serves the tree from a loop thread, shows it at /sys, runs COMMAND and
@@ -593,7 +621,7 @@ static int serve_command(struct run *r, char **argv, const char *control)
 		return -1;
 	if (show_tree(r) || run_dev_vfio(r->mounts) || control_start(&r->d))
 		goto out_loop;
-	r->child = start_command(argv, control);
+	r->child = start_command(r, argv, control);
 	if (r->child < 0) {
 		run_fail("cannot start", argv[0]);
 		goto out_loop;
@@ -603,6 +631,8 @@ static int serve_command(struct run *r, char **argv, const char *control)
 		waitpid(r->child, &r->status, 0);
 		goto out_loop;
 	}
+	run_ready(r->d.o->ready_fd, r->started ? r->child : 0,
+		  r->d.o->ready_monitors);
 	pthread_join(signals, NULL);
 	pthread_join(r->loop, NULL);
 	return 0;
@@ -633,7 +663,7 @@ int run_command(const struct daemon_options *o, GPtrArray *parents,
 	r.shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, shown_free);
 	r.shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					  shown_free);
-	if (enter_namespaces(&r) || control_open(&r.d, control) ||
+	if (run_ready_check(o->ready_fd) || enter_namespaces(&r) || control_open(&r.d, control) ||
 	    daemon_prepare(&r.d))
 		goto out;
 	if (serve_command(&r, argv, control) == 0)

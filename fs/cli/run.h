@@ -12,4 +12,9 @@
 int run_command(const struct daemon_options *o, GPtrArray *parents,
 		char **argv);
 
+/* As a user other than root: runs mdevfs again (@argv, all of main's) as
+ * root of a user namespace of its own and returns its exit status; -1
+ * when root already.  @ready_fd (-1: none) is left to it. */
+int run_as_user(char **argv, int ready_fd);
+
 #endif /* MDEVFS_RUN_H */

@@ -120,9 +120,15 @@ out_free:
 	return ret;
 }
 
+/* In a user namespace /dev gets a mirror when /dev/vfio is made
+ * (run_mirror.c), and a udevd's nodes could not be made in it anyway. */
 int run_dev_overlay(GPtrArray *mounts)
 {
-	return overlay_on(mounts, "/dev");
+	if (!run_unprivileged())
+		return overlay_on(mounts, "/dev");
+	if (mount(NULL, "/dev", NULL, MS_SHARED, NULL))
+		return run_fail("cannot make shared", "/dev");
+	return 0;
 }
 
 /*
@@ -140,7 +146,9 @@ int run_udev_stand_in(GPtrArray *mounts)
 
 	if (access("/run/udev/control", F_OK) == 0)
 		return 0;
-	if (overlay_on(mounts, "/run") || run_make_dirs("/run/udev", NULL))
+	/* (in a user namespace, /run gets a mirror instead) */
+	if ((!run_unprivileged() && overlay_on(mounts, "/run")) ||
+	    run_make_dirs("/run/udev", NULL))
 		return -1;
 	fd = open("/run/udev/control", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)

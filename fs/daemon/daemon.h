@@ -17,6 +17,8 @@ struct daemon_options {
 	unsigned int uevent_routes; /* UEVENT_ROUTES_DEFAULT: decided at start */
 	bool keep_mdevctl_d;    /* run: the host's /etc/mdevctl.d */
 	bool hide_host_devices; /* run: parents may hide the host's devices */
+	int ready_fd;           /* run: told when ready (-1: none) */
+	unsigned int ready_monitors; /* run: ... once this many listen */
 	const char *state_dir;  /* NULL: the default for the mountpoint */
 	bool no_state_dir;      /* no state directory: nothing survives a crash */
 	bool durable_state;     /* records fsynced: they survive a power loss */
