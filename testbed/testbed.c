@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The testbed's life: a child mdevfs in namespaces of its own, mounted on
+ * their /sys, started and stopped; devices made and removed through the
+ * tree as a client would (include/mdevfs/testbed.h says why a child).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attr_io.h"
+#include "testbed_private.h"
+
+#define FUSE_SUPER_MAGIC 0x65735546
+/* Under a sanitizer a daemon starts in seconds on a busy machine. */
+#define START_TIMEOUT_US (60 * G_USEC_PER_SEC)
+#define STOP_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define POLL_US 10000
+
+G_DEFINE_QUARK(mdev-testbed-error-quark, mdev_testbed_error)
+
+/* In the child, before exec: it goes when the thread that made it does. */
+static void child_setup(gpointer data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != GPOINTER_TO_INT(data))
+		raise(SIGTERM);
+}
+
+static const char *mdevfs_program(void)
+{
+	const char *env = g_getenv("MDEVFS");
+
+	return env && *env ? env : MDEVFS_INSTALLED;
+}
+
+/* `unshare [-Ur] -mn mdevfs -f --no-state-dir -c CONFIG /sys`: as root it
+ * needs no user namespace, and one would keep the host's root out of an
+ * allow_other mount. */
+static GPtrArray *daemon_argv(const char *config)
+{
+	GPtrArray *argv = g_ptr_array_new();
+
+	g_ptr_array_add(argv, "unshare");
+	if (geteuid() != 0) {
+		g_ptr_array_add(argv, "--user");
+		g_ptr_array_add(argv, "--map-root-user");
+	}
+	g_ptr_array_add(argv, "--mount");
+	g_ptr_array_add(argv, "--net");
+	g_ptr_array_add(argv, "--propagation=private");
+	g_ptr_array_add(argv, (char *)mdevfs_program());
+	g_ptr_array_add(argv, "-f");
+	g_ptr_array_add(argv, "--no-state-dir");
+	if (config) {
+		g_ptr_array_add(argv, "-c");
+		g_ptr_array_add(argv, (char *)config);
+	}
+	g_ptr_array_add(argv, "/sys");
+	g_ptr_array_add(argv, NULL);
+	return argv;
+}
+
+/* The daemon's last line: why it did not start. */
+static char *log_tail(MdevTestbed *tb)
+{
+	char buf[4096];
+	ssize_t n = pread(tb->log_fd, buf, sizeof(buf) - 1, 0);
+	char *last;
+
+	if (n <= 0)
+		return g_strdup("no message");
+	buf[n] = '\0';
+	g_strchomp(buf);
+	last = strrchr(buf, '\n');
+	return g_strdup(last ? last + 1 : buf);
+}
+
+static bool serving(MdevTestbed *tb)
+{
+	g_autofree char *types = g_build_filename(tb->root, "class/mdev_bus", NULL);
+	struct statfs st;
+
+	return statfs(tb->root, &st) == 0 && st.f_type == FUSE_SUPER_MAGIC &&
+	       access(types, F_OK) == 0;
+}
+
+static bool wait_serving(MdevTestbed *tb, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + START_TIMEOUT_US;
+	int status;
+
+	while (!serving(tb)) {
+		if (waitpid(tb->pid, &status, WNOHANG) == tb->pid) {
+			g_autofree char *why = log_tail(tb);
+
+			tb->pid = 0;
+			g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_START,
+				    "mdevfs did not start: %s", why);
+			return false;
+		}
+		if (g_get_monotonic_time() > deadline) {
+			g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_START,
+				    "mdevfs did not serve /sys within %d s",
+				    (int)(START_TIMEOUT_US / G_USEC_PER_SEC));
+			return false;
+		}
+		g_usleep(POLL_US);
+	}
+	return true;
+}
+
+/* Its namespaces, kept open: what the sockets are made in.  Its user
+ * namespace only if it is not ours (setns() refuses one's own). */
+static bool open_namespaces(MdevTestbed *tb, GError **error)
+{
+	g_autofree char *user = g_strdup_printf("/proc/%d/ns/user", tb->pid);
+	g_autofree char *net = g_strdup_printf("/proc/%d/ns/net", tb->pid);
+	struct stat theirs, ours;
+
+	tb->user_fd = open(user, O_RDONLY | O_CLOEXEC);
+	tb->net_fd = open(net, O_RDONLY | O_CLOEXEC);
+	if (tb->user_fd < 0 || tb->net_fd < 0) {
+		g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_START,
+			    "the daemon's namespaces: %s", g_strerror(errno));
+		return false;
+	}
+	if (fstat(tb->user_fd, &theirs) == 0 &&
+	    stat("/proc/self/ns/user", &ours) == 0 &&
+	    theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+		close(tb->user_fd);
+		tb->user_fd = -1;
+	}
+	return true;
+}
+
+static bool spawn_daemon(MdevTestbed *tb, const char *config, int config_fd,
+			 GError **error)
+{
+	g_autoptr(GPtrArray) argv = daemon_argv(config);
+	int source_fds[] = { config_fd }, target_fds[] = { 3 };
+
+	return g_spawn_async_with_pipes_and_fds(
+		NULL, (const char *const *)argv->pdata, NULL,
+		G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, child_setup,
+		GINT_TO_POINTER(getpid()), -1, -1, tb->log_fd, source_fds,
+		target_fds, config_fd >= 0 ? 1 : 0, &tb->pid, NULL, NULL, NULL,
+		error);
+}
+
+/* @config is a path; with @config_fd, the daemon's fd 3 is that. */
+static MdevTestbed *start(const char *config, int config_fd, GError **error)
+{
+	MdevTestbed *tb = g_new0(MdevTestbed, 1);
+
+	tb->user_fd = tb->net_fd = tb->uevent_fd = -1;
+	tb->holds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	tb->log_fd = memfd_create("mdevfs-testbed.log", MFD_CLOEXEC);
+	if (tb->log_fd < 0) {
+		g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_START,
+			    "memfd_create: %s", g_strerror(errno));
+		goto fail;
+	}
+	if (!spawn_daemon(tb, config, config_fd, error))
+		goto fail;
+	tb->root = g_strdup_printf("/proc/%d/root/sys", tb->pid);
+	if (!wait_serving(tb, error) || !open_namespaces(tb, error))
+		goto fail;
+	/* From now on: not the parents' events of the start. */
+	tb->uevent_fd = testbed_socket(tb, TREE_SOCKET_UEVENT, error);
+	if (tb->uevent_fd < 0)
+		goto fail;
+	return tb;
+fail:
+	mdev_testbed_free(tb);
+	return NULL;
+}
+
+MdevTestbed *mdev_testbed_new(const char *config, GError **error)
+{
+	MdevTestbed *tb;
+	int fd;
+
+	if (!config)
+		return start(NULL, -1, error);
+	/* The text as a file that needs no cleaning up. */
+	fd = memfd_create("mdevfs-testbed.conf", MFD_CLOEXEC);
+	if (fd < 0 || write_all(fd, config, strlen(config)) ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
+		g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_START,
+			    "the configuration's memfd: %s", g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	tb = start("/dev/fd/3", fd, error);
+	close(fd);
+	return tb;
+}
+
+MdevTestbed *mdev_testbed_new_from_file(const char *path, GError **error)
+{
+	g_autofree char *abs = g_canonicalize_filename(path, NULL);
+
+	if (access(abs, R_OK)) {
+		g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_START,
+			    "%s: %s", path, g_strerror(errno));
+		return NULL;
+	}
+	return start(abs, -1, error);
+}
+
+/* SIGTERM: the daemon unplugs every parent and unmounts; then its
+ * namespaces go, with whatever is still mounted in them. */
+static void stop_daemon(MdevTestbed *tb)
+{
+	gint64 deadline = g_get_monotonic_time() + STOP_TIMEOUT_US;
+	int status;
+
+	kill(tb->pid, SIGTERM);
+	while (waitpid(tb->pid, &status, WNOHANG) == 0) {
+		if (g_get_monotonic_time() > deadline) {
+			kill(tb->pid, SIGKILL);
+			waitpid(tb->pid, &status, 0);
+			break;
+		}
+		g_usleep(POLL_US);
+	}
+	g_spawn_close_pid(tb->pid);
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+void mdev_testbed_free(MdevTestbed *tb)
+{
+	GHashTableIter it;
+	gpointer fd;
+
+	if (!tb)
+		return;
+	g_hash_table_iter_init(&it, tb->holds);
+	while (g_hash_table_iter_next(&it, NULL, &fd))
+		close(GPOINTER_TO_INT(fd));
+	g_hash_table_destroy(tb->holds);
+	if (tb->pid > 0)
+		stop_daemon(tb);
+	close_fd(tb->uevent_fd);
+	close_fd(tb->net_fd);
+	close_fd(tb->user_fd);
+	close_fd(tb->log_fd);
+	g_free(tb->root);
+	g_free(tb);
+}
+
+const char *mdev_testbed_get_root(MdevTestbed *tb)
+{
+	return tb->root;
+}
+
+pid_t mdev_testbed_get_pid(MdevTestbed *tb)
+{
+	return tb->pid;
+}
+
+char *mdev_testbed_create(MdevTestbed *tb, const char *parent,
+			  const char *type, const char *uuid, GError **error)
+{
+	g_autofree char *path = g_strdup_printf(
+		"%s/class/mdev_bus/%s/mdev_supported_types/%s/create", tb->root,
+		parent, type);
+	g_autofree char *u = uuid ? g_strdup(uuid) : g_uuid_string_random();
+	int ret = attr_write(path, u);
+
+	if (ret) {
+		g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_REFUSED,
+			    "create %s on %s %s: %s", u, parent, type,
+			    g_strerror(-ret));
+		return NULL;
+	}
+	return g_steal_pointer(&u);
+}
+
+gboolean mdev_testbed_remove(MdevTestbed *tb, const char *uuid, GError **error)
+{
+	g_autofree char *path = g_strdup_printf("%s/bus/mdev/devices/%s/remove",
+						tb->root, uuid);
+	int ret = attr_write(path, "1");
+
+	if (ret)
+		g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_REFUSED,
+			    "remove %s: %s", uuid, g_strerror(-ret));
+	return ret == 0;
+}
