@@ -165,7 +165,7 @@ static bool skip_start_events(MdevTestbed *tb, GError **error)
 {
 	g_autofree char *uuid = g_uuid_string_random();
 	g_autofree char *path = g_build_filename(tb->root, "bus/mdev/uevent", NULL);
-	g_autofree char *line = g_strdup_printf("change %s MDEVFS_TESTBED=start", uuid);
+	g_autofree char *line = g_strdup_printf("change %s TESTBED=start", uuid);
 	g_autofree char *match = g_strdup_printf("SYNTH_UUID=%s", uuid);
 	GHashTable *ev;
 	int ret = attr_write(path, line);
