@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -26,10 +27,11 @@
 
 G_DEFINE_QUARK(mdev-testbed-error-quark, mdev_testbed_error)
 
-/* In the child, before exec: it goes when the thread that made it does. */
+/* In the child, before exec: it goes when the thread that made it does
+ * (unshare, which then gives its own child, the daemon, SIGTERM). */
 static void child_setup(gpointer data)
 {
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != GPOINTER_TO_INT(data))
 		raise(SIGTERM);
 }
@@ -41,9 +43,10 @@ static const char *mdevfs_program(void)
 	return env && *env ? env : MDEVFS_INSTALLED;
 }
 
-/* `unshare [-Ur] -mn mdevfs -f --no-state-dir -c CONFIG /sys`: as root it
- * needs no user namespace, and one would keep the host's root out of an
- * allow_other mount. */
+/* `unshare [-Ur] -mnp --fork mdevfs -f --no-state-dir -c CONFIG /sys`: as
+ * root it needs no user namespace, and one would keep the host's root out
+ * of an allow_other mount.  The daemon is the first process of a pid
+ * namespace, so whatever a test starts inside goes with it. */
 static GPtrArray *daemon_argv(const char *config)
 {
 	GPtrArray *argv = g_ptr_array_new();
@@ -55,6 +58,9 @@ static GPtrArray *daemon_argv(const char *config)
 	}
 	g_ptr_array_add(argv, "--mount");
 	g_ptr_array_add(argv, "--net");
+	g_ptr_array_add(argv, "--pid");
+	g_ptr_array_add(argv, "--fork");
+	g_ptr_array_add(argv, "--kill-child=SIGTERM");
 	g_ptr_array_add(argv, "--propagation=private");
 	g_ptr_array_add(argv, (char *)mdevfs_program());
 	g_ptr_array_add(argv, "-f");
@@ -86,11 +92,30 @@ static char *log_tail(MdevTestbed *tb)
 	return g_strdup(last);
 }
 
+/* The daemon: unshare's child, once it has forked. */
+static pid_t daemon_pid(MdevTestbed *tb)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/task/%d/children",
+						tb->spawned, tb->spawned);
+	g_autofree char *text = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	return (pid_t)atoi(text);
+}
+
 static bool serving(MdevTestbed *tb)
 {
-	g_autofree char *types = g_build_filename(tb->root, "class/mdev_bus", NULL);
+	g_autofree char *types = NULL;
 	struct statfs st;
 
+	if (!tb->pid) {
+		tb->pid = daemon_pid(tb);
+		if (!tb->pid)
+			return false;
+		tb->root = g_strdup_printf("/proc/%d/root/sys", tb->pid);
+	}
+	types = g_build_filename(tb->root, "class/mdev_bus", NULL);
 	return statfs(tb->root, &st) == 0 && st.f_type == FUSE_SUPER_MAGIC &&
 	       access(types, F_OK) == 0;
 }
@@ -101,10 +126,10 @@ static bool wait_serving(MdevTestbed *tb, GError **error)
 	int status;
 
 	while (!serving(tb)) {
-		if (waitpid(tb->pid, &status, WNOHANG) == tb->pid) {
+		if (waitpid(tb->spawned, &status, WNOHANG) == tb->spawned) {
 			g_autofree char *why = log_tail(tb);
 
-			tb->pid = 0;
+			tb->spawned = tb->pid = 0;
 			g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_START,
 				    "mdevfs did not start: %s", why);
 			return false;
@@ -154,7 +179,7 @@ static bool spawn_daemon(MdevTestbed *tb, const char *config, int config_fd,
 		NULL, (const char *const *)argv->pdata, NULL,
 		G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, child_setup,
 		GINT_TO_POINTER(getpid()), -1, -1, tb->log_fd, source_fds,
-		target_fds, config_fd >= 0 ? 1 : 0, &tb->pid, NULL, NULL, NULL,
+		target_fds, config_fd >= 0 ? 1 : 0, &tb->spawned, NULL, NULL, NULL,
 		error);
 }
 
@@ -197,7 +222,6 @@ static MdevTestbed *start(const char *config, int config_fd, GError **error)
 	}
 	if (!spawn_daemon(tb, config, config_fd, error))
 		goto fail;
-	tb->root = g_strdup_printf("/proc/%d/root/sys", tb->pid);
 	if (!wait_serving(tb, error) || !open_namespaces(tb, error))
 		goto fail;
 	tb->uevent_fd = testbed_socket(tb, TREE_SOCKET_UEVENT, error);
@@ -244,22 +268,25 @@ MdevTestbed *mdev_testbed_new_from_file(const char *path, GError **error)
 }
 
 /* SIGTERM: the daemon unplugs every parent and unmounts; then its
- * namespaces go, with whatever is still mounted in them. */
+ * namespaces go, with whatever runs and is mounted in them, and unshare
+ * returns. */
 static void stop_daemon(MdevTestbed *tb)
 {
 	gint64 deadline = g_get_monotonic_time() + STOP_TIMEOUT_US;
 	int status;
 
-	kill(tb->pid, SIGTERM);
-	while (waitpid(tb->pid, &status, WNOHANG) == 0) {
+	kill(tb->pid ? tb->pid : tb->spawned, SIGTERM);
+	while (waitpid(tb->spawned, &status, WNOHANG) == 0) {
 		if (g_get_monotonic_time() > deadline) {
-			kill(tb->pid, SIGKILL);
-			waitpid(tb->pid, &status, 0);
+			if (tb->pid)
+				kill(tb->pid, SIGKILL);
+			kill(tb->spawned, SIGKILL);
+			waitpid(tb->spawned, &status, 0);
 			break;
 		}
 		g_usleep(POLL_US);
 	}
-	g_spawn_close_pid(tb->pid);
+	g_spawn_close_pid(tb->spawned);
 }
 
 static void close_fd(int fd)
@@ -279,7 +306,7 @@ void mdev_testbed_free(MdevTestbed *tb)
 	while (g_hash_table_iter_next(&it, NULL, &fd))
 		close(GPOINTER_TO_INT(fd));
 	g_hash_table_destroy(tb->holds);
-	if (tb->pid > 0)
+	if (tb->spawned > 0)
 		stop_daemon(tb);
 	close_fd(tb->uevent_fd);
 	close_fd(tb->net_fd);

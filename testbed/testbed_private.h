@@ -8,7 +8,8 @@
 #include "mdevfs/testbed.h"
 
 struct _MdevTestbed {
-	GPid pid;             /* the daemon, in its namespaces */
+	GPid spawned;         /* unshare, the daemon's parent */
+	pid_t pid;            /* the daemon, in its namespaces */
 	char *root;           /* /proc/PID/root/sys */
 	int user_fd;          /* its user namespace, or -1 when it is ours */
 	int net_fd;           /* its network namespace */

@@ -8,23 +8,24 @@
  * pkg-config mdevfs-testbed.  What the tree serves is an mdevfs
  * configuration (docs/configuration.md; NULL: the kernel's sample drivers).
  *
- * The tree is served by a child mdevfs in a mount and network namespace of
- * its own (and a user namespace of its own when the test is not root, as
- * `unshare -Urmn`), where it is mounted on /sys.  A child rather than a
- * daemon thread in the test: the test's process is never changed (no
- * namespace joined, no signal handler, no FUSE loop in it), a crash in one
- * is not the other's, and the child goes with the test however it ends:
- * it gets SIGTERM when the thread that made the testbed dies
- * (PR_SET_PDEATHSIG), and its mounts live only in its own namespace, so
- * nothing is left mounted and no uevent reaches the host.  So: make the
- * testbed on the thread that lives as long as the test.
+ * The tree is served by a child mdevfs in a mount, network and pid
+ * namespace of its own (and a user namespace of its own when the test is
+ * not root, as `unshare -Urmnp`), where it is mounted on /sys.  A child
+ * rather than a daemon thread in the test: the test's process is never
+ * changed (no namespace joined, no signal handler, no FUSE loop in it), a
+ * crash in one is not the other's, and the child goes with the test
+ * however it ends: it gets SIGTERM when the thread that made the testbed
+ * dies (PR_SET_PDEATHSIG), whatever runs in its pid namespace goes with
+ * it, and its mounts live only in its own namespace, so nothing is left
+ * mounted and no uevent reaches the host.  So: make the testbed on the
+ * thread that lives as long as the test.
  *
  * The test reaches the tree through mdev_testbed_get_root(), a path
  * (/proc/PID/root/sys) into the child's namespace; uevents are heard and
  * `mdevfs ctl` requests made over sockets opened inside it.  Programs that
- * must see the tree at /sys run inside: `nsenter -t PID -m -n -U
+ * must see the tree at /sys run inside: `nsenter -t PID -m -n -p -U
  * --preserve-credentials` (-U only when the test is not root), with PID
- * from mdev_testbed_get_pid().
+ * from mdev_testbed_get_pid(); only the tree is at /sys there.
  *
  * Every call that can fail takes a GError; the message names the problem
  * in one line, with the kernel's or the daemon's own words.  Not

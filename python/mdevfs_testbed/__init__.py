@@ -7,12 +7,13 @@
         print(tree.run(["mdevctl", "list"], capture_output=True).stdout)
 
 As libmdevfs-testbed (include/mdevfs/testbed.h) does it: a child mdevfs in
-a mount and network namespace of its own (and a user namespace when the
-test is not root), mounted on their /sys.  The test reaches the tree at
+a mount, network and pid namespace of its own (and a user namespace when
+the test is not root), mounted on their /sys.  The test reaches the tree at
 Tree.root (/proc/PID/root/sys); Tree.run() runs a program inside, where
 /sys is the tree; uevents are heard on a netlink socket made inside.  The
-daemon gets SIGTERM when the test's thread dies (PR_SET_PDEATHSIG), and its
-mounts live only in its namespace: nothing outlives the test.
+daemon gets SIGTERM when the test's thread dies (PR_SET_PDEATHSIG), what
+runs inside goes with it (it is their pid namespace's first process), and
+its mounts live only in its namespace: nothing outlives the test.
 """
 import array
 import ctypes
@@ -49,8 +50,9 @@ def _mdevfs():
 
 
 def _die_with_parent():
+    # unshare, which then gives the daemon SIGTERM (--kill-child)
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _parse_uevent(data):
@@ -76,7 +78,10 @@ class Tree:
         argv = ["unshare"]
         if os.geteuid() != 0:
             argv += ["--user", "--map-root-user"]
-        argv += ["--mount", "--net", "--propagation=private", _mdevfs(),
+        # The daemon is the first process of a pid namespace: whatever a
+        # test starts inside (run()) goes with it.
+        argv += ["--mount", "--net", "--pid", "--fork", "--kill-child=SIGTERM",
+                 "--propagation=private", _mdevfs(),
                  "-f", "--no-state-dir"]
         fds = ()
         if config is not None:
@@ -90,9 +95,7 @@ class Tree:
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stderr=self._log, pass_fds=fds,
                                      preexec_fn=_die_with_parent)
-        self.pid = self.proc.pid
-        self.root = "/proc/%d/root/sys" % self.pid
-        self._uevents = None
+        self.pid = self.root = self._uevents = None
         try:
             self._wait_serving()
             self._uevents = self._uevent_socket()
@@ -102,6 +105,14 @@ class Tree:
             raise
 
     def _serving(self):
+        if self.pid is None:
+            children = "/proc/%d/task/%d/children" % ((self.proc.pid,) * 2)
+            try:
+                with open(children) as f:
+                    self.pid = int(f.read().split()[0])
+            except (OSError, IndexError):
+                return False
+            self.root = "/proc/%d/root/sys" % self.pid
         try:
             with open("/proc/%d/mountinfo" % self.pid) as f:
                 mounted = any(" /sys " in l and " - fuse.mdevfs " in l
@@ -127,14 +138,15 @@ class Tree:
         return last[len("mdevfs: "):] if last.startswith("mdevfs: ") else last
 
     def _nsenter(self, mount=False):
-        """nsenter into the daemon's namespaces; its user namespace only
-        when it is not ours (a process cannot join its own)."""
+        """nsenter into the daemon's namespaces (with mount, its mount and
+        pid namespaces too); its user namespace only when it is not ours (a
+        process cannot join its own)."""
         argv = ["nsenter", "-t", str(self.pid), "-n", "--preserve-credentials"]
         if os.readlink("/proc/%d/ns/user" % self.pid) != \
                 os.readlink("/proc/self/ns/user"):
             argv.append("-U")
         if mount:
-            argv.append("-m")
+            argv += ["-m", "-p"]
         return argv
 
     def _uevent_socket(self):
@@ -265,7 +277,7 @@ class Tree:
             self._uevents.close()
             self._uevents = None
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            os.kill(self.pid or self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:

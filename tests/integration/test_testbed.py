@@ -95,12 +95,29 @@ def test_bad_configuration():
         Tree(config="[parent p]\nclass = x\n")
 
 
+def pids_of(cmdline):
+    found = []
+    for p in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                if f.read() == cmdline:
+                    found.append(int(p))
+        except (OSError, ValueError):
+            pass
+    return found
+
+
 def test_close_and_death():
     tree = Tree()
     pid, root = tree.pid, tree.root
     tree.create("mtty", "mtty-1")
+    # What a test leaves running inside goes with the tree.
+    tree.run(["sh", "-c", "sleep 599.5 </dev/null >/dev/null 2>&1 &"], check=True)
+    left = pids_of(b"sleep\0599.5\0")
+    assert len(left) == 1
     tree.close()
     assert gone(pid) and not os.path.exists(root)
+    assert gone(left[0])
 
     # A test killed with its tree running takes the daemon with it.
     child = subprocess.Popen([sys.executable, "-c",
