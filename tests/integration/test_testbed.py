@@ -113,7 +113,11 @@ def test_close_and_death():
     tree.create("mtty", "mtty-1")
     # What a test leaves running inside goes with the tree.
     tree.run(["sh", "-c", "sleep 599.5 </dev/null >/dev/null 2>&1 &"], check=True)
-    left = pids_of(b"sleep\x00599.5\x00")
+    for _ in range(500):  # once the shell's child has exec'd sleep
+        left = pids_of(b"sleep\x00599.5\x00")
+        if left:
+            break
+        time.sleep(0.01)
     assert len(left) == 1
     tree.close()
     assert gone(pid) and not os.path.exists(root)
