@@ -22,18 +22,17 @@
 #define FUSE_SUPER_MAGIC 0x65735546
 /* Under a sanitizer a daemon starts in seconds on a busy machine. */
 #define START_TIMEOUT_US (60 * G_USEC_PER_SEC)
-#define STOP_TIMEOUT_US (30 * G_USEC_PER_SEC)
 #define POLL_US 10000
 
 G_DEFINE_QUARK(mdev-testbed-error-quark, mdev_testbed_error)
 
 /* In the child, before exec: it goes when the thread that made it does
- * (unshare, which then gives its own child, the daemon, SIGTERM). */
+ * (unshare, which then kills its own child, the daemon). */
 static void child_setup(gpointer data)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != GPOINTER_TO_INT(data))
-		raise(SIGTERM);
+		raise(SIGKILL);
 }
 
 static const char *mdevfs_program(void)
@@ -60,7 +59,7 @@ static GPtrArray *daemon_argv(const char *config)
 	g_ptr_array_add(argv, "--net");
 	g_ptr_array_add(argv, "--pid");
 	g_ptr_array_add(argv, "--fork");
-	g_ptr_array_add(argv, "--kill-child=SIGTERM");
+	g_ptr_array_add(argv, "--kill-child");
 	g_ptr_array_add(argv, "--propagation=private");
 	g_ptr_array_add(argv, (char *)mdevfs_program());
 	g_ptr_array_add(argv, "-f");
@@ -267,25 +266,16 @@ MdevTestbed *mdev_testbed_new_from_file(const char *path, GError **error)
 	return start(abs, -1, error);
 }
 
-/* SIGTERM: the daemon unplugs every parent and unmounts; then its
- * namespaces go, with whatever runs and is mounted in them, and unshare
- * returns. */
+/* SIGKILL, not an orderly stop: nobody is left to hear its events, and a
+ * daemon that stops while a client inside (a udevd's worker) waits on it
+ * can wait for that client for ever.  Its pid namespace goes with it,
+ * killing whatever runs there, then its mounts; then unshare returns. */
 static void stop_daemon(MdevTestbed *tb)
 {
-	gint64 deadline = g_get_monotonic_time() + STOP_TIMEOUT_US;
 	int status;
 
-	kill(tb->pid ? tb->pid : tb->spawned, SIGTERM);
-	while (waitpid(tb->spawned, &status, WNOHANG) == 0) {
-		if (g_get_monotonic_time() > deadline) {
-			if (tb->pid)
-				kill(tb->pid, SIGKILL);
-			kill(tb->spawned, SIGKILL);
-			waitpid(tb->spawned, &status, 0);
-			break;
-		}
-		g_usleep(POLL_US);
-	}
+	kill(tb->pid ? tb->pid : tb->spawned, SIGKILL);
+	waitpid(tb->spawned, &status, 0);
 	g_spawn_close_pid(tb->spawned);
 }
 

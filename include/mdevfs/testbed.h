@@ -14,7 +14,7 @@
  * rather than a daemon thread in the test: the test's process is never
  * changed (no namespace joined, no signal handler, no FUSE loop in it), a
  * crash in one is not the other's, and the child goes with the test
- * however it ends: it gets SIGTERM when the thread that made the testbed
+ * however it ends: it is killed when the thread that made the testbed
  * dies (PR_SET_PDEATHSIG), whatever runs in its pid namespace goes with
  * it, and its mounts live only in its own namespace, so nothing is left
  * mounted and no uevent reaches the host.  So: make the testbed on the
@@ -57,8 +57,8 @@ typedef enum {
 MdevTestbed *mdev_testbed_new(const char *config, GError **error);
 /* The same, from the configuration file @path. */
 MdevTestbed *mdev_testbed_new_from_file(const char *path, GError **error);
-/* Stops the daemon (every device is removed, every parent unplugged) and
- * waits for it.  NULL is ignored. */
+/* Kills the daemon and waits for it: its namespaces go, with everything
+ * that runs and is mounted in them.  NULL is ignored. */
 void mdev_testbed_free(MdevTestbed *tb);
 
 /* The tree's root, a path to give code that takes a sysfs root: it has

@@ -11,7 +11,7 @@ a mount, network and pid namespace of its own (and a user namespace when
 the test is not root), mounted on their /sys.  The test reaches the tree at
 Tree.root (/proc/PID/root/sys); Tree.run() runs a program inside, where
 /sys is the tree; uevents are heard on a netlink socket made inside.  The
-daemon gets SIGTERM when the test's thread dies (PR_SET_PDEATHSIG), what
+daemon is killed when the test's thread dies (PR_SET_PDEATHSIG), what
 runs inside goes with it (it is their pid namespace's first process), and
 its mounts live only in its namespace: nothing outlives the test.
 """
@@ -28,7 +28,6 @@ __all__ = ["Tree", "TreeError"]
 
 PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 60.0  # a sanitizer build on a busy machine
-STOP_TIMEOUT = 30.0
 
 # Run inside the namespaces by nsenter: the netlink socket of the kernel's
 # uevent group, handed back over the unix socket whose fd is argv[1].
@@ -50,7 +49,7 @@ def _mdevfs():
 
 
 def _die_with_parent():
-    # unshare, which then gives the daemon SIGTERM (--kill-child)
+    # unshare, which then kills the daemon (--kill-child)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
@@ -80,7 +79,7 @@ class Tree:
             argv += ["--user", "--map-root-user"]
         # The daemon is the first process of a pid namespace: whatever a
         # test starts inside (run()) goes with it.
-        argv += ["--mount", "--net", "--pid", "--fork", "--kill-child=SIGTERM",
+        argv += ["--mount", "--net", "--pid", "--fork", "--kill-child",
                  "--propagation=private", _mdevfs(),
                  "-f", "--no-state-dir"]
         fds = ()
@@ -100,6 +99,7 @@ class Tree:
             self._wait_serving()
             self._uevents = self._uevent_socket()
             self._skip_start_events()
+            self._private_mdevctl_d()
         except BaseException:
             self.close()
             raise
@@ -165,6 +165,16 @@ class Tree:
         self._write("bus/mdev/uevent", "change %s TESTBED=start" % mark)
         self.wait_uevent("change", "bus", timeout=START_TIMEOUT,
                          SYNTH_UUID=mark)
+
+    def _private_mdevctl_d(self):
+        """What mdevctl defines inside stays there (as in `mdevfs run`):
+        a tmpfs on /etc/mdevctl.d with the directories mdevctl 1.2.0
+        insists on."""
+        if os.path.isdir("/etc/mdevctl.d"):
+            self.run(["sh", "-c", "mount -t tmpfs -o mode=0755 tmpfs "
+                      "/etc/mdevctl.d && mkdir -p /etc/mdevctl.d/scripts.d/"
+                      "callouts /etc/mdevctl.d/scripts.d/notifiers"],
+                     check=True)
 
     def _write(self, rel, text):
         try:
@@ -261,7 +271,9 @@ class Tree:
 
     def run(self, args, **kwargs):
         """subprocess.run(args) inside the tree's namespaces, where /sys is
-        the tree (only the tree: the real sysfs is not there)."""
+        the tree (only the tree: the real sysfs is not there) and
+        /etc/mdevctl.d a private tmpfs; what it leaves running there goes
+        with the tree."""
         env = dict(kwargs.pop("env", None) or os.environ)
         env.setdefault("SYSTEMD_DEVICE_VERIFY_SYSFS", "0")
         env["MDEVFS_CTL"] = "mdevfs-ctl:/sys"
@@ -269,20 +281,18 @@ class Tree:
                               env=env, **kwargs)
 
     def close(self):
-        """Stops the daemon (every device removed, every parent unplugged)
-        and waits for it; the namespaces go with it."""
+        """Kills the daemon and waits for it: its namespaces go, with
+        everything that runs and is mounted in them.  Not an orderly stop:
+        nobody is left to hear its events, and a daemon that stops while a
+        client inside (a udevd's worker) waits on it can wait for ever."""
         for uuid in list(self._holds):
             self.release(uuid)
         if self._uevents:
             self._uevents.close()
             self._uevents = None
         if self.proc.poll() is None:
-            os.kill(self.pid or self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            os.kill(self.pid or self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
         if self._conf is not None:
             os.close(self._conf)
             self._conf = None

@@ -41,6 +41,13 @@ def test_device_events_and_mdevctl(mdev_tree):
         assert f.read() == "22\n"
     out = mdev_tree.run(["mdevctl", "list"], capture_output=True, text=True)
     assert out.stdout.split() == [uuid, "mtty", "mtty-2", "manual"]
+    # Definitions stay in the tree's /etc/mdevctl.d.
+    host = set(os.listdir("/etc/mdevctl.d"))
+    mdev_tree.run(["mdevctl", "define", "-u", uuid], check=True)
+    out = mdev_tree.run(["mdevctl", "list", "--defined"], capture_output=True,
+                        text=True)
+    assert out.stdout.split()[:4] == [uuid, "mtty", "mtty-2", "manual"]
+    assert set(os.listdir("/etc/mdevctl.d")) == host
     mdev_tree.run(["mdevctl", "stop", "-u", uuid], check=True)
     assert mdev_tree.wait_uevent("remove", "mdev")["DEVPATH"] == add["DEVPATH"]
     assert not os.path.exists(mdev_tree.root + "/bus/mdev/devices/" + uuid)
