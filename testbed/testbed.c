@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,19 +41,18 @@ static const char *mdevfs_program(void)
 	return env && *env ? env : MDEVFS_INSTALLED;
 }
 
-/* `unshare [-Ur] -mnp --fork mdevfs -f --no-state-dir -c CONFIG /sys`: as
- * root it needs no user namespace, and one would keep the host's root out
- * of an allow_other mount.  The daemon is the first process of a pid
- * namespace, so whatever a test starts inside goes with it. */
+/* `unshare -Urmnp --fork mdevfs -f --no-state-dir -c CONFIG /sys`.  A
+ * user namespace also for root: the kernel broadcasts the host's device
+ * events to the network namespaces the host's user namespace owns.  The
+ * daemon is the first process of a pid namespace, so whatever a test
+ * starts inside goes with it. */
 static GPtrArray *daemon_argv(const char *config)
 {
 	GPtrArray *argv = g_ptr_array_new();
 
 	g_ptr_array_add(argv, "unshare");
-	if (geteuid() != 0) {
-		g_ptr_array_add(argv, "--user");
-		g_ptr_array_add(argv, "--map-root-user");
-	}
+	g_ptr_array_add(argv, "--user");
+	g_ptr_array_add(argv, "--map-root-user");
 	g_ptr_array_add(argv, "--mount");
 	g_ptr_array_add(argv, "--net");
 	g_ptr_array_add(argv, "--pid");
@@ -144,13 +142,11 @@ static bool wait_serving(MdevTestbed *tb, GError **error)
 	return true;
 }
 
-/* Its namespaces, kept open: what the sockets are made in.  Its user
- * namespace only if it is not ours (setns() refuses one's own). */
+/* Its namespaces, kept open: what the sockets are made in. */
 static bool open_namespaces(MdevTestbed *tb, GError **error)
 {
 	g_autofree char *user = g_strdup_printf("/proc/%d/ns/user", tb->pid);
 	g_autofree char *net = g_strdup_printf("/proc/%d/ns/net", tb->pid);
-	struct stat theirs, ours;
 
 	tb->user_fd = open(user, O_RDONLY | O_CLOEXEC);
 	tb->net_fd = open(net, O_RDONLY | O_CLOEXEC);
@@ -158,12 +154,6 @@ static bool open_namespaces(MdevTestbed *tb, GError **error)
 		g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_START,
 			    "the daemon's namespaces: %s", g_strerror(errno));
 		return false;
-	}
-	if (fstat(tb->user_fd, &theirs) == 0 &&
-	    stat("/proc/self/ns/user", &ours) == 0 &&
-	    theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
-		close(tb->user_fd);
-		tb->user_fd = -1;
 	}
 	return true;
 }

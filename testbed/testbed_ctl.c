@@ -86,7 +86,7 @@ static int in_namespaces(MdevTestbed *tb, enum tree_socket kind, int sock)
 {
 	int fd;
 
-	if (tb->user_fd >= 0 && setns(tb->user_fd, CLONE_NEWUSER))
+	if (setns(tb->user_fd, CLONE_NEWUSER))
 		return errno;
 	if (setns(tb->net_fd, CLONE_NEWNET))
 		return errno;

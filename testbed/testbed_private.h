@@ -11,7 +11,7 @@ struct _MdevTestbed {
 	GPid spawned;         /* unshare, the daemon's parent */
 	pid_t pid;            /* the daemon, in its namespaces */
 	char *root;           /* /proc/PID/root/sys */
-	int user_fd;          /* its user namespace, or -1 when it is ours */
+	int user_fd;          /* its user namespace */
 	int net_fd;           /* its network namespace */
 	int uevent_fd;        /* netlink, the kernel's group, in it */
 	int log_fd;           /* its stderr, kept for the errors */

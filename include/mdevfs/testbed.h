@@ -8,9 +8,11 @@
  * pkg-config mdevfs-testbed.  What the tree serves is an mdevfs
  * configuration (docs/configuration.md; NULL: the kernel's sample drivers).
  *
- * The tree is served by a child mdevfs in a mount, network and pid
- * namespace of its own (and a user namespace of its own when the test is
- * not root, as `unshare -Urmnp`), where it is mounted on /sys.  A child
+ * The tree is served by a child mdevfs in a user, mount, network and pid
+ * namespace of its own (`unshare -Urmnp`), where it is mounted on /sys;
+ * the user namespace also for root, since the kernel broadcasts the
+ * host's device events to every network namespace the host's user
+ * namespace owns.  A child
  * rather than a daemon thread in the test: the test's process is never
  * changed (no namespace joined, no signal handler, no FUSE loop in it), a
  * crash in one is not the other's, and the child goes with the test
@@ -23,9 +25,9 @@
  * The test reaches the tree through mdev_testbed_get_root(), a path
  * (/proc/PID/root/sys) into the child's namespace; uevents are heard and
  * `mdevfs ctl` requests made over sockets opened inside it.  Programs that
- * must see the tree at /sys run inside: `nsenter -t PID -m -n -p -U
- * --preserve-credentials` (-U only when the test is not root), with PID
- * from mdev_testbed_get_pid(); only the tree is at /sys there.
+ * must see the tree at /sys run inside: `nsenter -t PID -U -m -n -p
+ * --preserve-credentials`, with PID from mdev_testbed_get_pid(); only the
+ * tree is at /sys there.
  *
  * Every call that can fail takes a GError; the message names the problem
  * in one line, with the kernel's or the daemon's own words.  Not

@@ -7,8 +7,7 @@
         print(tree.run(["mdevctl", "list"], capture_output=True).stdout)
 
 As libmdevfs-testbed (include/mdevfs/testbed.h) does it: a child mdevfs in
-a mount, network and pid namespace of its own (and a user namespace when
-the test is not root), mounted on their /sys.  The test reaches the tree at
+a user, mount, network and pid namespace of its own, mounted on their /sys.  The test reaches the tree at
 Tree.root (/proc/PID/root/sys); Tree.run() runs a program inside, where
 /sys is the tree; uevents are heard on a netlink socket made inside.  The
 daemon is killed when the test's thread dies (PR_SET_PDEATHSIG), what
@@ -74,11 +73,11 @@ class Tree:
         self._holds = {}
         self._log = open(os.memfd_create("mdevfs-testbed.log"), "w+b")
         self._conf = None
-        argv = ["unshare"]
-        if os.geteuid() != 0:
-            argv += ["--user", "--map-root-user"]
-        # The daemon is the first process of a pid namespace: whatever a
-        # test starts inside (run()) goes with it.
+        # A user namespace also for root: the kernel broadcasts the host's
+        # device events to the network namespaces the host's user namespace
+        # owns.  The daemon is the first process of a pid namespace:
+        # whatever a test starts inside (run()) goes with it.
+        argv = ["unshare", "--user", "--map-root-user"]
         argv += ["--mount", "--net", "--pid", "--fork", "--kill-child",
                  "--propagation=private", _mdevfs(),
                  "-f", "--no-state-dir"]
@@ -138,13 +137,10 @@ class Tree:
         return last[len("mdevfs: "):] if last.startswith("mdevfs: ") else last
 
     def _nsenter(self, mount=False):
-        """nsenter into the daemon's namespaces (with mount, its mount and
-        pid namespaces too); its user namespace only when it is not ours (a
-        process cannot join its own)."""
-        argv = ["nsenter", "-t", str(self.pid), "-n", "--preserve-credentials"]
-        if os.readlink("/proc/%d/ns/user" % self.pid) != \
-                os.readlink("/proc/self/ns/user"):
-            argv.append("-U")
+        """nsenter into the daemon's user and network namespaces (with
+        mount, its mount and pid namespaces too)."""
+        argv = ["nsenter", "-t", str(self.pid), "-U", "-n",
+                "--preserve-credentials"]
         if mount:
             argv += ["-m", "-p"]
         return argv
