@@ -37,7 +37,7 @@ as_nobody env LD_LIBRARY_PATH="$libdir" MDEVFS="$MDEVFS" "$tmp/c/test_vgpu_tool"
 
 # The pytest example: its fixture from the installed entry point.
 pydir=$(dirname "$(find "$prefix" -type d -name mdevfs_testbed)")
-[ -f "$pydir/mdevfs_testbed-"*.dist-info/entry_points.txt ] &&
+compgen -G "$pydir/mdevfs_testbed-*.dist-info/entry_points.txt" >/dev/null &&
 	ok "the module and its dist-info installed" || fail "no dist-info in $pydir"
 cp "$src/examples/testbed/test_example.py" "$tmp/"
 (cd "$tmp" && as_nobody env PYTHONPATH="$pydir" MDEVFS="$MDEVFS" \
