@@ -20,7 +20,7 @@
 
 #define FUSE_SUPER_MAGIC 0x65735546
 /* Under a sanitizer a daemon starts in seconds on a busy machine. */
-#define START_TIMEOUT_US (60 * G_USEC_PER_SEC)
+#define START_TIMEOUT_US ((gint64)60 * G_USEC_PER_SEC)
 #define POLL_US 10000
 
 G_DEFINE_QUARK(mdev-testbed-error-quark, mdev_testbed_error)

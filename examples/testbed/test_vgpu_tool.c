@@ -12,12 +12,13 @@ int main(void)
 	g_autoptr(GHashTable) add = NULL, bind = NULL;
 
 	g_assert_no_error(error);
-	g_assert_cmpint(vgpu_create(mdev_testbed_get_root(tb), "mtty", "mtty-2", uuid), ==, 0);
+	g_assert_true(vgpu_create(mdev_testbed_get_root(tb), "mtty", "mtty-2", uuid) == 0);
 	add = mdev_testbed_wait_uevent(tb, "add", "mdev", NULL, 5000, &error);
 	g_assert_no_error(error);
 	bind = mdev_testbed_wait_uevent(tb, "bind", "mdev", "DRIVER=mtty", 5000, &error);
 	g_assert_no_error(error);
-	g_assert_true(g_str_has_suffix(g_hash_table_lookup(bind, "DEVPATH"), uuid));
+	g_assert_true(g_str_has_suffix(g_hash_table_lookup(add, "DEVPATH"), uuid));
+	g_assert_true(g_str_equal(g_hash_table_lookup(bind, "DEVPATH"), g_hash_table_lookup(add, "DEVPATH")));
 	g_assert_true(mdev_testbed_remove(tb, uuid, &error));
 	return 0;
 }

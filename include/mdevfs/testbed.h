@@ -105,6 +105,7 @@ GHashTable *mdev_testbed_wait_uevent(MdevTestbed *tb, const char *action,
 				     const char *property, int timeout_ms,
 				     GError **error);
 
+/* cppcheck-suppress unknownMacro ; GLib's, which it is not told of */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MdevTestbed, mdev_testbed_free)
 
 G_END_DECLS
