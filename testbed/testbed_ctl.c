@@ -100,27 +100,34 @@ static int in_namespaces(MdevTestbed *tb, enum tree_socket kind, int sock)
 
 int testbed_socket(MdevTestbed *tb, enum tree_socket kind, GError **error)
 {
-	int sv[2], status = 0, fd;
+	int sv[2], status = 0, fd = -1, err;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		err = errno;
 		goto fail;
+	}
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
 		_exit(in_namespaces(tb, kind, sv[1]));
 	}
+	err = errno;
 	close(sv[1]);
-	fd = pid > 0 ? receive_fd(sv[0]) : -1;
+	if (pid > 0) {
+		fd = receive_fd(sv[0]);
+		waitpid(pid, &status, 0);
+		err = WIFEXITED(status) && WEXITSTATUS(status) ?
+			WEXITSTATUS(status) : EPROTO;
+	}
 	close(sv[0]);
-	if (pid > 0 && waitpid(pid, &status, 0) == pid && fd >= 0)
+	if (fd >= 0)
 		return fd;
-	errno = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : errno;
 fail:
 	g_set_error(error, MDEV_TESTBED_ERROR, MDEV_TESTBED_ERROR_REFUSED,
 		    "%s in the tree's namespaces: %s",
 		    kind == TREE_SOCKET_UEVENT ? "uevent socket" : "control socket",
-		    g_strerror(errno));
+		    g_strerror(err));
 	return -1;
 }
 
