@@ -30,7 +30,7 @@ mapfile -t scripts < <(shell_scripts)
 shellcheck "${scripts[@]}"
 echo "shellcheck: clean (${#scripts[@]} scripts)"
 
-mapfile -t files < <(project_files | grep -E '^(src|fs|backends|tests|examples|bench)/.*\.c$')
+mapfile -t files < <(project_files | grep -E '^(src|fs|backends|testbed|tests|examples|bench)/.*\.c$')
 
 # unusedStructMember: wire formats (netlink headers) are written, not read.
 cppcheck --enable=warning,style,performance,portability --std=c11 \

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The control protocol between `mdevfs ctl` (the client) and a daemon
- * (the server, control.h).
+ * The control protocol between `mdevfs ctl` (the client; the testbed's
+ * testbed/testbed_ctl.c is another) and a daemon (the server, control.h).
  *
  * An abstract unix stream socket, so nothing appears in any filesystem and
  * it dies with the daemon; it lives in the daemon's network namespace (a

@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
+#include "proc.h"
 #include "security.h"
 #include "service_notify.h"
 #include "state.h"
@@ -137,13 +138,17 @@ int daemon_check_fuse_options(const struct daemon_options *o)
 }
 
 /* The -o list: mdevfs's own mount options, then the user's.  libfuse
- * checks it (and takes "debug"); the mount uses it (tree_mount.c). */
+ * checks it (and takes "debug"); the mount uses it (tree_mount.c).
+ * allow_other only for the host's root: FUSE lets an allow_other mount be
+ * used only from its own user namespace and those below it, so root of a
+ * namespace of its own (`unshare -Urmn`, the testbed) would lock out the
+ * user who made it, the one user it can share with anyway. */
 static char *mount_options(const struct daemon_options *o)
 {
 	GString *opts = g_string_new("fsname=mdevfs,subtype=mdevfs");
 
-	g_string_append(opts, geteuid() == 0 ? ",allow_other,default_permissions" :
-					       ",default_permissions");
+	g_string_append(opts, geteuid() == 0 && proc_host_userns(0) == 1 ?
+			",allow_other,default_permissions" : ",default_permissions");
 	for (guint i = 0; i < o->fuse_opts->len; i++)
 		g_string_append_printf(opts, ",%s",
 				       (char *)g_ptr_array_index(o->fuse_opts, i));
