@@ -37,8 +37,9 @@ bool run_unprivileged(void)
 {
 	static int host = -1;
 
+	/* No uid_map (-1): a kernel without user namespaces, so the host's. */
 	if (host < 0)
-		host = proc_host_userns(0) == 1;
+		host = proc_host_userns(0) != 0;
 	return !host;
 }
 
