@@ -116,7 +116,9 @@ int run_make_dirs(const char *path, GPtrArray *made)
 			*p = '\0';
 		int ret = mkdir(copy, 0755);
 
-		if (ret && errno == EACCES && run_unprivileged()) {
+		/* EACCES: the host's root owns it; EPERM: sysfs takes no
+		 * mkdir (a user namespace whose root is the host's uid 0). */
+		if (ret && (errno == EACCES || errno == EPERM) && run_unprivileged()) {
 			if (run_mirror_for(copy))
 				return -1;
 			ret = mkdir(copy, 0755);
