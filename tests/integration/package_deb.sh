@@ -66,6 +66,8 @@ expect_eq "nothing in /usr/local" "$(cat "$tmp"/*.list | grep -c '^\./usr/local'
 for f in mdevfs:usr/bin/mdevfs mdevfs:usr/share/doc/mdevfs/copyright \
 	mdevfs:usr/share/doc/mdevfs/examples/samples.conf \
 	mdevfs-dev:usr/include/mdevfs/backend.h \
+	mdevfs-dev:usr/include/mdevfs/testbed.h \
+	mdevfs-dev:usr/lib/python3/dist-packages/mdevfs_testbed/__init__.py \
 	mdevfs-dev:usr/share/doc/mdevfs-dev/examples/plugin/ring.c; do
 	grep -qx "\./${f#*:}" "$tmp/${f%%:*}.list" && ok "${f#*:} in ${f%%:*}" ||
 		fail "${f#*:} not in ${f%%:*}"

@@ -12,7 +12,8 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d /tmp/mdevfs-testbed-XXXXXX)
 trap 'cleanup; rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# As nobody, with the build (MDEVFS) reachable wherever it lies.
+as_nobody() { bash "$(dirname "$0")/as_nobody.sh" "$MDEVFS_BUILD" "$@"; }
 
 prefix=$tmp/prefix
 "$CMAKE" --install "$MDEVFS_BUILD" --prefix "$prefix" >"$tmp/install.log" ||
