@@ -12,8 +12,9 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d /tmp/mdevfs-testbed-XXXXXX)
 trap 'cleanup; rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
-# As nobody, with the build (MDEVFS) reachable wherever it lies.
-as_nobody() { bash "$(dirname "$0")/as_nobody.sh" "$MDEVFS_BUILD" "$@"; }
+# As nobody, with the checkout (and the build, MDEVFS, in it) reachable
+# wherever it lies.
+as_nobody() { bash "$src/tests/integration/as_nobody.sh" "$src" "$@"; }
 
 prefix=$tmp/prefix
 "$CMAKE" --install "$MDEVFS_BUILD" --prefix "$prefix" >"$tmp/install.log" ||
