@@ -153,7 +153,8 @@ static volatile sig_atomic_t stop_holding;
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_holding = 1;
+	if (!stop_holding)
+		stop_holding = 1;
 }
 
 /* -m, $MDEVFS_CTL, or the one mdevfs mount there is. */
@@ -288,8 +289,14 @@ int ctl_print_answer(int fd, gint64 deadline, GString *errors)
 		if (wait_readable(fd, deadline))
 			return -ETIMEDOUT;
 		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR && stop_holding)
-			return 0; /* Ctrl-C ends a hold: the device is let go */
+		if (n < 0 && errno == EINTR && stop_holding == 1) {
+			/* Ctrl-C ends a hold: the daemon lets the device go
+			 * and says so, so that when this exits it is free. */
+			stop_holding = 2;
+			shutdown(fd, SHUT_WR);
+			deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+			continue;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
