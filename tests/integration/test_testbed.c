@@ -209,12 +209,14 @@ START_TEST(free_stops_it)
 	g_autoptr(GError) error = NULL;
 	MdevTestbed *tb = mdev_testbed_new(NULL, &error);
 	g_autofree char *root = NULL;
+	g_autofree char *uuid = NULL;
 	pid_t pid;
 
 	ck_assert_msg(tb, "%s", error ? error->message : "");
 	pid = mdev_testbed_get_pid(tb);
 	root = g_strdup(mdev_testbed_get_root(tb));
-	ck_assert(mdev_testbed_create(tb, "mtty", "mtty-1", U1, &error));
+	uuid = mdev_testbed_create(tb, "mtty", "mtty-1", U1, &error);
+	ck_assert_msg(uuid, "%s", error ? error->message : "");
 	mdev_testbed_free(tb);
 	ck_assert(process_gone(pid));
 	ck_assert_int_ne(access(root, F_OK), 0);

@@ -4,7 +4,8 @@
 # out of tree against mdevfs-testbed.pc and run as nobody, the pytest
 # example run as nobody with the fixture found through the installed
 # entry point alone (no -p).  Run inside `unshare -m -n`.  MDEVFS names the
-# binary, MDEVFS_BUILD its build directory, CC and CMAKE the tools.
+# binary, MDEVFS_BUILD its build directory, CC and CMAKE the tools,
+# PLUGIN_CFLAGS those of a sanitizer build.
 . "$(dirname "$0")/lib.sh"
 : "${MDEVFS_BUILD:?set MDEVFS_BUILD to the build directory}"
 CMAKE=${CMAKE:-cmake}
@@ -28,7 +29,9 @@ expect_eq "the library exports its API only" \
 	"$(nm -D --defined-only "$prefix"/lib*/libmdevfs-testbed.so | awk '$2 == "T" && $3 !~ /^mdev_testbed_/' | wc -l)" 0
 
 # The C example, as its CMakeLists.txt says to build it.
+# PLUGIN_CFLAGS: a sanitizer build's library needs its runtime in the test.
 "$CMAKE" -S "$src/examples/testbed" -B "$tmp/c" -DCMAKE_C_COMPILER="${CC:-cc}" \
+	-DCMAKE_C_FLAGS="${PLUGIN_CFLAGS:-}" -DCMAKE_EXE_LINKER_FLAGS="${PLUGIN_CFLAGS:-}" \
 	>"$tmp/c.log" 2>&1 && "$CMAKE" --build "$tmp/c" >>"$tmp/c.log" 2>&1 &&
 	ok "the C example builds against the installed library" ||
 	{ cat "$tmp/c.log"; fail "the C example"; exit 1; }
