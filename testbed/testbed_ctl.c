@@ -12,9 +12,11 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,26 +30,44 @@
 #define UEVENT_RCVBUF (1 << 20)
 #define TREE_MOUNTPOINT "/sys"
 
-static int make_uevent_socket(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-				  .nl_groups = UEVENT_GROUP_KERNEL };
-	int size = UEVENT_RCVBUF;
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
-			NETLINK_KOBJECT_UEVENT);
+/*
+ * What the child makes, prepared by the parent: the child of a bare
+ * clone() runs raw system calls only.  A fork()ed child of a test under
+ * ThreadSanitizer gets the runtime's thread again, and setns() of a user
+ * namespace refuses a process of two threads (EINVAL); a bare clone()
+ * starts none, and raw calls keep the sanitizers' interceptors (their
+ * locks, perhaps held by another thread at the clone) out of the child.
+ */
+struct socket_job {
+	int user_fd, net_fd, sock;
+	int domain, type, protocol;
+	struct sockaddr_storage addr;	/* bound (netlink) or connected */
+	socklen_t addr_len;
+	bool bind;
+};
 
-	if (fd < 0)
-		return -errno;
-	/* As udevd: a burst of creates must not overflow it (best effort:
-	 * above rmem_max only with CAP_NET_ADMIN). */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		return -errno;
-	return fd;
+static void uevent_job(struct socket_job *job)
+{
+	struct sockaddr_nl *sa = (struct sockaddr_nl *)&job->addr;
+
+	job->domain = AF_NETLINK;
+	job->type = SOCK_DGRAM | SOCK_CLOEXEC;
+	job->protocol = NETLINK_KOBJECT_UEVENT;
+	sa->nl_family = AF_NETLINK;
+	sa->nl_groups = UEVENT_GROUP_KERNEL;
+	job->addr_len = sizeof(*sa);
+	job->bind = true;
 }
 
-static int send_fd(int sock, int fd)
+static void control_job(struct socket_job *job)
+{
+	job->domain = AF_UNIX;
+	job->type = SOCK_STREAM | SOCK_CLOEXEC;
+	job->addr_len = control_address(CONTROL_PREFIX TREE_MOUNTPOINT,
+					(struct sockaddr_un *)&job->addr);
+}
+
+static long send_fd(int sock, int fd)
 {
 	char data = 0, cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
@@ -59,7 +79,34 @@ static int send_fd(int sock, int fd)
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+	return syscall(SYS_sendmsg, sock, &msg, 0) == 1 ? 0 : errno;
+}
+
+/* The child's work; its result (an errno, 0 for done) is its exit status. */
+static long in_namespaces(const struct socket_job *job)
+{
+	int size = UEVENT_RCVBUF;
+	long fd;
+
+	if (syscall(SYS_setns, job->user_fd, CLONE_NEWUSER) ||
+	    syscall(SYS_setns, job->net_fd, CLONE_NEWNET))
+		return errno;
+	fd = syscall(SYS_socket, job->domain, job->type, job->protocol);
+	if (fd < 0)
+		return errno;
+	if (job->bind) {
+		/* As udevd: a burst of creates must not overflow it (best
+		 * effort: above rmem_max only with CAP_NET_ADMIN). */
+		if (syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_RCVBUFFORCE,
+			    &size, sizeof(size)))
+			syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_RCVBUF,
+				&size, sizeof(size));
+		if (syscall(SYS_bind, fd, &job->addr, job->addr_len))
+			return errno;
+	} else if (syscall(SYS_connect, fd, &job->addr, job->addr_len)) {
+		return errno;
+	}
+	return send_fd(job->sock, (int)fd);
 }
 
 static int receive_fd(int sock)
@@ -80,43 +127,29 @@ static int receive_fd(int sock)
 	return fd;
 }
 
-/* The child, after fork(): system calls only (the test may have threads).
- * Its exit status is the errno that stopped it. */
-static int in_namespaces(MdevTestbed *tb, enum tree_socket kind, int sock)
-{
-	int fd;
-
-	if (setns(tb->user_fd, CLONE_NEWUSER))
-		return errno;
-	if (setns(tb->net_fd, CLONE_NEWNET))
-		return errno;
-	fd = kind == TREE_SOCKET_UEVENT ?
-		make_uevent_socket() :
-		control_connect(CONTROL_PREFIX TREE_MOUNTPOINT);
-	if (fd < 0)
-		return -fd;
-	return -send_fd(sock, fd);
-}
-
 int testbed_socket(MdevTestbed *tb, enum tree_socket kind, GError **error)
 {
+	struct socket_job job = { .user_fd = tb->user_fd, .net_fd = tb->net_fd };
 	int sv[2], status = 0, fd = -1, err;
-	pid_t pid;
+	long pid;
 
+	if (kind == TREE_SOCKET_UEVENT)
+		uevent_job(&job);
+	else
+		control_job(&job);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		err = errno;
 		goto fail;
 	}
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(in_namespaces(tb, kind, sv[1]));
-	}
+	job.sock = sv[1];
+	pid = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		syscall(SYS_exit_group, in_namespaces(&job));
 	err = errno;
 	close(sv[1]);
 	if (pid > 0) {
 		fd = receive_fd(sv[0]);
-		waitpid(pid, &status, 0);
+		waitpid((pid_t)pid, &status, 0);
 		err = WIFEXITED(status) && WEXITSTATUS(status) ?
 			WEXITSTATUS(status) : EPROTO;
 	}
