@@ -278,7 +278,7 @@ int ctl_print_answer(int fd, gint64 deadline, GString *errors)
 
 		while ((nl = memchr(in->str, '\n', in->len))) {
 			*nl = '\0';
-			if (errors && in->str[0] != 'o' && in->str[0] != 'x')
+			if (errors && in->str[0] == 'e')
 				g_string_append_printf(errors, "%s\n", in->str + 2);
 			else
 				print_line(in->str, &in_progress);

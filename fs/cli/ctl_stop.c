@@ -117,7 +117,9 @@ static int wait_gone(struct stop *s)
 
 static int stop_daemon(struct stop *s, int fd)
 {
-	static const char request[] = "stop\n";
+	/* On a terminal, the devices removed so far (CONTROL_PROGRESS). */
+	const char *request = isatty(STDERR_FILENO) ?
+		CONTROL_PROGRESS " stop\n" : "stop\n";
 	g_autoptr(GString) errors = g_string_new(NULL);
 	int status;
 

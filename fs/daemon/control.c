@@ -42,7 +42,14 @@ struct control {
 	GList *conns;             /* struct conn *; lock */
 	unsigned int nconns;      /* lock */
 	enum control_phase phase; /* lock */
-	GArray *kept;             /* int: `stop`s waiting for the end; lock */
+	GArray *kept;             /* struct kept: `stop`s waiting; lock */
+	unsigned int percent;     /* of the stop's last "p" line; lock */
+};
+
+/* A `stop` waiting for the daemon's end, and whether it shows progress. */
+struct kept {
+	int fd;
+	bool progress;
 };
 
 /*
@@ -193,7 +200,7 @@ int control_open(struct daemon *d, const char *name)
 	ctl->stop_fd = eventfd(0, EFD_CLOEXEC);
 	lock_mutex_init(&ctl->lock, LOCK_CONTROL);
 	pthread_cond_init(&ctl->cond, NULL);
-	ctl->kept = g_array_new(FALSE, FALSE, sizeof(int));
+	ctl->kept = g_array_new(FALSE, FALSE, sizeof(struct kept));
 	d->control = ctl;
 	if (ctl->listen_fd < 0 || ctl->stop_fd < 0 ||
 	    bind(ctl->listen_fd, (struct sockaddr *)&sa, len) ||
@@ -282,7 +289,9 @@ int control_keep(struct conn *c)
 	 * runs once every connection's thread has ended. */
 	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
 	if (fd >= 0) {
-		g_array_append_val(ctl->kept, fd);
+		struct kept k = { .fd = fd, .progress = c->progress };
+
+		g_array_append_val(ctl->kept, k);
 		c->kept = true;
 		ret = ctl->phase == CONTROL_STOPPING;
 	}
@@ -300,13 +309,36 @@ static void answer_kept(GArray *kept, int status)
 				"%d: see its log\n", (int)getpid(), status);
 	g_string_append_printf(line, "x %d\n", status);
 	for (guint i = 0; i < kept->len; i++) {
-		int fd = g_array_index(kept, int, i);
+		int fd = g_array_index(kept, struct kept, i).fd;
 
 		if (status >= 0)
 			(void)!send(fd, line->str, line->len, MSG_NOSIGNAL);
 		close(fd);
 	}
 	g_array_free(kept, TRUE);
+}
+
+void control_stop_progress(struct daemon *d, unsigned int done,
+			   unsigned int total)
+{
+	struct control *ctl = d->control;
+	g_autofree char *line = NULL;
+
+	if (!ctl)
+		return;
+	line = g_strdup_printf("p removing devices: %u/%u\n", done, total);
+	lock_mutex(&ctl->lock);
+	/* A client that does not read never blocks the stop (MSG_DONTWAIT). */
+	if (progress_due(&ctl->percent, done, total)) {
+		for (guint i = 0; i < ctl->kept->len; i++) {
+			struct kept *k = &g_array_index(ctl->kept, struct kept, i);
+
+			if (k->progress)
+				(void)!send(k->fd, line, strlen(line),
+					    MSG_NOSIGNAL | MSG_DONTWAIT);
+		}
+	}
+	unlock_mutex(&ctl->lock);
 }
 
 void control_close(struct daemon *d)

@@ -21,6 +21,10 @@ struct daemon;
 int control_open(struct daemon *d, const char *name);
 int control_start(struct daemon *d);
 void control_stop(struct daemon *d);
+/* The stop has removed @done of its @total devices: a "p" line to each
+ * `ctl stop` that shows progress (after control_stop(), before the end). */
+void control_stop_progress(struct daemon *d, unsigned int done,
+			   unsigned int total);
 void control_close(struct daemon *d);
 /* control_close(), the daemon's last step: then every `mdevfs ctl stop`
  * waiting hears @status, the daemon's exit status (none if negative). */

@@ -128,17 +128,12 @@ static int cmd_register(struct conn *c, char **args)
 	return ret ? 1 : 0;
 }
 
-/* A "p" line at each percent, and the last: 100 lines at most, which a
- * socket's buffer holds even for a client that does not read. */
 static void unplug_progress(void *ctx, unsigned int done, unsigned int total)
 {
 	struct conn *c = ctx;
-	unsigned int percent = (unsigned int)((guint64)done * 100 / total);
 
-	if (done != total && percent == c->percent)
-		return;
-	c->percent = percent;
-	say(c, 'p', "removing devices: %u/%u", done, total);
+	if (progress_due(&c->percent, done, total))
+		say(c, 'p', "removing devices: %u/%u", done, total);
 }
 
 static int cmd_unregister(struct conn *c, char **args)

@@ -21,6 +21,20 @@ struct conn {
 	unsigned int percent;     /* of the last "p" line */
 };
 
+/* Whether removing @done of @total devices is worth a "p" line: at each
+ * percent and the last, 100 lines at most, which a socket's buffer holds
+ * even for a client that does not read.  @percent: of the last line. */
+static inline bool progress_due(unsigned int *percent, unsigned int done,
+				unsigned int total)
+{
+	unsigned int now = (unsigned int)((unsigned long long)done * 100 / total);
+
+	if (done != total && now == *percent)
+		return false;
+	*percent = now;
+	return true;
+}
+
 /* A command's status that is no status yet: its connection was kept. */
 #define CONN_KEPT (-1)
 

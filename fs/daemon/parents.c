@@ -19,8 +19,10 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "mdev.h"
@@ -183,17 +185,41 @@ void parents_start(struct daemon *d)
 	unlock_mutex(&d->lock);
 }
 
+/* The stop's count over all parents, for `ctl stop`'s progress. */
+struct stop_count {
+	struct daemon *d;
+	unsigned int before;  /* removed with the parents gone already */
+	unsigned int done;    /* and with this one */
+	unsigned int total;
+};
+
+static void stop_progress(void *ctx, unsigned int done, unsigned int total)
+{
+	struct stop_count *n = ctx;
+
+	(void)total;
+	n->done = n->before + done;
+	n->total = MAX(n->total, n->done);
+	control_stop_progress(n->d, n->done, n->total);
+}
+
 /* At the stop, nothing else plugs or unplugs any more: the last parent
  * plugged goes first. */
 void parents_unplug_all(struct daemon *d)
 {
+	struct stop_count n = { .d = d };
+
 	lock_mutex(&d->lock);
+	for (guint i = 0; i < d->plugged->len; i++)
+		n.total += mdev_parent_device_count(
+			((struct plugged *)g_ptr_array_index(d->plugged, i))->parent);
 	while (d->plugged->len) {
 		struct plugged *p = g_ptr_array_steal_index(d->plugged,
 							     d->plugged->len - 1);
 
 		unlock_mutex(&d->lock);
-		mdev_unregister_parent(p->parent);
+		mdev_unregister_parent_progress(p->parent, stop_progress, &n);
+		n.before = n.done;
 		mdev_parent_del(p->parent);
 		mdev_parent_put(p->parent);
 		g_free(p);
@@ -274,6 +300,14 @@ void parents_list_json(struct daemon *d, GString *out)
 	}
 	unlock_mutex(&d->lock);
 	json_builder_begin_object(b);
+	/* Which daemon: what `ctl status` says, for a script that signals
+	 * or waits for it. */
+	json_builder_set_member_name(b, "pid");
+	json_builder_add_int_value(b, getpid());
+	json_builder_set_member_name(b, "mountpoint");
+	json_builder_add_string_value(b, d->mount.path);
+	json_builder_set_member_name(b, "devices");
+	json_builder_add_int_value(b, mdev_device_count());
 	json_builder_set_member_name(b, "parents");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < n; i++)

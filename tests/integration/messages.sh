@@ -110,6 +110,9 @@ for p in sorted(d["parents"], key=lambda p: p["name"]):
         print(p["name"], t["id"], t["available_instances"], t["device_api"], t["name"])
 ' "$tmp/list.json"
 }
+expect_eq "list --json: the daemon's pid, mountpoint and device count" \
+	"$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["pid"], d["mountpoint"], d["devices"])' "$tmp/list.json")" \
+	"$(ctl status | grep -o 'pid=[0-9]*' | cut -d= -f2) $j 2"
 expect_eq "list --json: the types as the tree shows them" "$(json_says | LC_ALL=C sort)" "$(tree_says | LC_ALL=C sort)"
 devices=$(python3 -c '
 import json, sys
@@ -151,7 +154,23 @@ expect_eq "progress: the last, then the answer" "$(tail -2 "$tmp/tty.lines")" \
 ctl unregister small >"$tmp/file.out" 2>"$tmp/file.err"
 expect_eq "unregister, stderr a file: the answer" "$(cat "$tmp/file.out")" "unregistered small"
 expect_eq "unregister, stderr a file: no progress" "$(cat "$tmp/file.err")" ""
-fusermount3 -u "$j"
+# A stop's progress on a terminal: every device of every parent counted.
+ctl register "$tmp/small.conf" >/dev/null || fail "register small again"
+for _ in $(seq 100); do uuidgen >"$j/class/mdev_bus/small/mdev_supported_types/small-a/create"; done
+total=$(find "$j/bus/mdev/devices" -mindepth 1 -maxdepth 1 | wc -l)
+daemon=$(ctl status | grep -o 'pid=[0-9]*' | cut -d= -f2)
+script -qec "$MDEVFS ctl -m $j stop" /dev/null >"$tmp/stop.out"
+rc=$?
+# Gone: exited (a zombie not reaped yet counts), as ctl stop's pidfd says.
+state=$(awk '{print $3}' "/proc/$daemon/stat" 2>/dev/null)
+expect_eq "stop on a terminal: exit status, the daemon gone" \
+	"$rc/$([ -z "$state" ] || [ "$state" = Z ] && echo gone || echo running)" "0/gone"
+tr '\r' '\n' <"$tmp/stop.out" | sed 's/\x1b\[K//' | grep -v '^$' >"$tmp/stop.lines"
+expect_eq "stop's progress: the last line, over all $total devices" \
+	"$(tail -1 "$tmp/stop.lines")" "removing devices: $total/$total"
+n=$(grep -c "^removing devices: [0-9]*/$total\$" "$tmp/stop.lines")
+[ "$n" -ge 2 ] && [ "$n" -le 101 ] && ok "stop's progress: $n lines, one per percent at most" ||
+	fail "stop's progress: $n lines in $(head -c 300 "$tmp/stop.out")"
 
 # The log of a detached mdevfs -v, in namespaces of its own (it hides
 # /dev and /run).
