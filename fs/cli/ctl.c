@@ -294,7 +294,7 @@ int ctl_print_answer(int fd, gint64 deadline, GString *errors)
 			 * and says so, so that when this exits it is free. */
 			stop_holding = 2;
 			shutdown(fd, SHUT_WR);
-			deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+			deadline = g_get_monotonic_time() + (gint64)5 * G_USEC_PER_SEC;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
