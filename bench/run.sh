@@ -25,7 +25,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages="cmake gcc make pkg-config libfuse3-dev fuse3 uuid-dev libglib2.0-dev
-          libjson-glib-dev libcap-ng-dev python3
+          libjson-glib-dev libcap-ng-dev libsystemd-dev scdoc python3
           check util-linux gnuplot-nox"
 missing=
 for p in $packages; do
