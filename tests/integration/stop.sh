@@ -5,8 +5,8 @@
 # directory gone, the process gone; so a start right after
 # it needs no wait, round after round.  fusermount3 -u, for contrast,
 # returns while the removes still run.  Its timeout, a daemon already
-# stopping, two stops at once, from another pid namespace, nothing to
-# stop, and `mdevfs run`.  Run
+# stopping, two stops at once, from another pid namespace, a stop with
+# lookups left unanswered, nothing to stop, and `mdevfs run`.  Run
 # inside `unshare -m -n`; MDEVFS names the binary; STOP_ROUNDS (default 4).
 . "$(dirname "$0")/lib.sh"
 rounds=${STOP_ROUNDS:-4}
@@ -126,6 +126,28 @@ rb=$?
 expect_eq "two stops at once: both 0, silent, the daemon gone when the first returns" \
 	"$ra/$rb/$ga/$(cat "$work/a.out" "$work/b.out")" "0/0/gone/"
 wait "$pid"
+
+# --- a lookup nobody answers: the loop ends at SIGTERM, the stop goes on ----------------
+# Lookups made after it are never answered and wait, holding their
+# directory, while the stop's removes invalidate entries there: the stop
+# must still end (and them with it, at the unmount).
+start_on "$m" "$work/daemon.log" --state-dir "$sd"
+devices 3 300
+kill -TERM "$pid"
+sleep 0.1
+lookers=''
+for n in a b c; do
+	stat "$m/bus/mdev/devices/no-such-$n" >/dev/null 2>&1 &
+	lookers="$lookers $!"
+done
+wait_gone "$pid" && ok "a SIGTERM stop with lookups left unanswered ends" ||
+	{ fail "the stop hangs behind unanswered lookups: $(head -3 "/proc/$pid/stack" 2>/dev/null)"; kill -KILL "$pid"; }
+wait "$pid"
+expect_eq "its exit status, and the state directory" "$?/$(state_left)" "0/none"
+left=0
+for l in $lookers; do wait_gone "$l" || left=$((left + 1)); done
+expect_eq "and the lookups end with it" "$left" 0
+mounted && fail "$m is still mounted" || ok "unmounted"
 
 # --- nothing to stop, bad options, mdevfs run ------------------------------------------
 out=$("$MDEVFS" ctl -m "$m" stop 2>&1)
