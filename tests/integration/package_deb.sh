@@ -1,7 +1,7 @@
 #!/bin/bash
 # The Debian packages (debian/, docs/packaging.md): built from a copy of
 # the source tree with dpkg-buildpackage, checked with lintian (an error
-# fails), unpacked into a scratch root with dpkg -x and run from there:
+# or a warning fails), unpacked into a scratch root with dpkg -x and run from there:
 # mdevfs run -- mdevctl types serves the samples, and the example plugin
 # of mdevfs-dev, built with its .pc file and installed where that says,
 # is loaded by name.  Skips (77) only where dpkg-buildpackage is missing.
@@ -36,8 +36,10 @@ fi
 arch=$(dpkg --print-architecture)
 deb=$tmp/mdevfs_${MDEVFS_VERSION}_$arch.deb
 dev=$tmp/mdevfs-dev_${MDEVFS_VERSION}_$arch.deb
-[ -f "$deb" ] && [ -f "$dev" ] && ok "mdevfs and mdevfs-dev $MDEVFS_VERSION built" ||
-	{ ls "$tmp"; fail "no ${deb##*/} and ${dev##*/}: debian/changelog's version is not $MDEVFS_VERSION?"; finish; }
+lib=$tmp/libmdevfs-testbed0_${MDEVFS_VERSION}_$arch.deb
+[ -f "$deb" ] && [ -f "$dev" ] && [ -f "$lib" ] &&
+	ok "mdevfs, mdevfs-dev and libmdevfs-testbed0 $MDEVFS_VERSION built" ||
+	{ ls "$tmp"; fail "no ${deb##*/}, ${dev##*/} or ${lib##*/}: debian/changelog's version is not $MDEVFS_VERSION?"; finish; }
 # What the build makes is under debian/ (debian/.gitignore), and clean
 # takes it away.
 expect_eq "the build writes only under debian/ (the packages go to ..)" \
@@ -46,19 +48,21 @@ expect_eq "the build writes only under debian/ (the packages go to ..)" \
 expect_eq "debian/rules clean leaves the tree as it was" \
 	"$(cd "$tmp/src" && find . | sort | diff "$tmp/before" - | grep '^[<>]' | xargs)" ""
 
-# --- lintian: no error; the warnings are shown ---------------------------
-if lintian --fail-on error "$tmp/mdevfs_${MDEVFS_VERSION}_$arch.changes" >"$tmp/lintian.log" 2>&1; then
-	ok "lintian: no errors"
+# --- lintian: no error and no warning; what else it says is shown -------
+if lintian --fail-on error,warning "$tmp/mdevfs_${MDEVFS_VERSION}_$arch.changes" >"$tmp/lintian.log" 2>&1; then
+	ok "lintian: no errors, no warnings"
 else
 	fail "lintian"
 fi
 grep -v "root privileges" "$tmp/lintian.log" | sed 's/^/lintian: /'
 
 # --- what the packages hold ----------------------------------------------
-dpkg -x "$deb" "$root" && dpkg -x "$dev" "$root" && ok "dpkg -x into a scratch root" ||
+dpkg -x "$deb" "$root" && dpkg -x "$dev" "$root" && dpkg -x "$lib" "$root" &&
+	ok "dpkg -x into a scratch root" ||
 	{ fail "dpkg -x"; finish; }
 dpkg -c "$deb" | awk '{print $6}' >"$tmp/mdevfs.list"
 dpkg -c "$dev" | awk '{print $6}' >"$tmp/mdevfs-dev.list"
+dpkg -c "$lib" | awk '{print $6}' >"$tmp/libmdevfs-testbed0.list"
 expect_eq "Depends: fuse3 (fusermount3) beside the libraries" \
 	"$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | awk '{print $1}' |
 		grep -xE 'fuse3|libfuse3-[0-9]+|libc6' | sort | xargs)" "fuse3 libc6 libfuse3-3"
@@ -74,6 +78,10 @@ for f in mdevfs:usr/bin/mdevfs mdevfs:usr/share/doc/mdevfs/copyright \
 done
 pc=$(grep -x '\./usr/lib/.*/pkgconfig/mdevfs-backend\.pc' "$tmp/mdevfs-dev.list")
 [ -n "$pc" ] && ok "mdevfs-backend.pc in mdevfs-dev" || fail "no mdevfs-backend.pc in mdevfs-dev"
+# The testbed's library in the package named for its soname, its link for
+# the linker in -dev.
+expect_eq "libmdevfs-testbed.so.0 in libmdevfs-testbed0, libmdevfs-testbed.so in mdevfs-dev" \
+	"$(grep -c '/libmdevfs-testbed\.so\.0' "$tmp/libmdevfs-testbed0.list") $(grep -c '/libmdevfs-testbed\.so' "$tmp/mdevfs-dev.list")" "2 1"
 libdir=${pc%/pkgconfig/*}
 libdir=${libdir#.}
 # The callout example names the script where the package installs it.
