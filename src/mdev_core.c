@@ -442,6 +442,13 @@ static void mdev_reactivate(struct mdevfs_device *mdev)
 	unlock_mutex(&mdev_list_lock);
 }
 
+/* A store that gave up to run again elsewhere (mdev_host.h) has not
+ * failed: nothing to log. */
+static bool store_gave_up(const struct mdev_store_ctx *sc)
+{
+	return sc && sc->waiter.would_wait;
+}
+
 int mdev_device_remove(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 {
 	struct mdevfs_parent *parent = mdev->parent;
@@ -466,7 +473,7 @@ int mdev_device_remove(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 	if (ret)
 		mdev_reactivate(mdev);
 out:
-	if (ret)
+	if (ret && !store_gave_up(sc))
 		mdev_log_device(mdev->name, mdev->type, "remove", ret);
 	return ret;
 }
@@ -501,7 +508,7 @@ int mdev_device_unbind(struct mdevfs_device *mdev, struct mdev_store_ctx *sc)
 	unlock_rw(&parent->unreg_sem);
 out_active:
 	mdev_reactivate(mdev);
-	if (ret)
+	if (ret && !store_gave_up(sc))
 		mdev_log_device(mdev->name, mdev->type, "unbind", ret);
 	return ret;
 }

@@ -26,10 +26,13 @@ static ssize_t remove_store(struct kobj *obj, const struct sysfs_entry *ent,
 	if (!val)
 		return (ssize_t)count;
 	/* Only the writer that deletes the file removes the device; a
-	 * concurrent one succeeds without doing anything. */
-	if (!sysfs_remove_self(obj, DEV_F_REMOVE, sc))
+	 * concurrent one succeeds without doing anything.  Run again after
+	 * it would have waited (mdev_host.h), it deleted the file already. */
+	if (!(sc && sc->waiter.again) && !sysfs_remove_self(obj, DEV_F_REMOVE, sc))
 		return (ssize_t)count;
 	ret = mdev_device_remove(to_mdev(obj), sc);
+	if (sc && sc->waiter.would_wait)
+		return ret; /* the file stays deleted for the run again */
 	if (ret == -EAGAIN || ret == -EINTR) {
 		/* Still being created, or in use and the writer interrupted:
 		 * put the file back so the device stays removable (kernels

@@ -380,7 +380,7 @@ static struct lock_rw *active_sem(struct sysfs_node n,
 /* Runs show or store the way kernfs does: on a live entry, with the
  * object's active_sem held shared if the entry asks for it. */
 static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
-			 size_t count, struct mdev_store_ctx *sc)
+			 size_t count, struct mdev_store_ctx *sc, bool again)
 {
 	const struct sysfs_entry *ent = sysfs_entry(n);
 	struct lock_rw *sem;
@@ -395,7 +395,7 @@ static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
 	if (sem)
 		lock_read(sem);
 	sysfs_read_lock();
-	live = sysfs_visible(n);
+	live = again || sysfs_visible(n);
 	sysfs_read_unlock();
 	if (!live)
 		ret = -ENODEV;
@@ -410,13 +410,19 @@ static ssize_t call_attr(struct sysfs_node n, char *out, const char *in,
 
 ssize_t sysfs_show(struct sysfs_node n, char *buf)
 {
-	return call_attr(n, buf, NULL, 0, NULL);
+	return call_attr(n, buf, NULL, 0, NULL, false);
 }
 
 ssize_t sysfs_store(struct sysfs_node n, const char *buf, size_t count,
 		    struct mdev_store_ctx *sc)
 {
-	return call_attr(n, NULL, buf, count, sc);
+	return call_attr(n, NULL, buf, count, sc, false);
+}
+
+ssize_t sysfs_store_again(struct sysfs_node n, const char *buf, size_t count,
+			  struct mdev_store_ctx *sc)
+{
+	return call_attr(n, NULL, buf, count, sc, true);
 }
 
 /* Entry @n (@ent) appears or vanishes as its flags go from @old to @new:

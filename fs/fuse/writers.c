@@ -7,7 +7,8 @@
  * whose threads start on demand up to a maximum and stay for later writes.
  * A store on a worker never waits for a device's users (that can last
  * until the daemon stops, and the FUSE loop must end first): it gives up
- * untouched, and the pool runs it again.
+ * with the device as it was (mdev_host.h says what stays), and the pool
+ * runs it again.
  *
  * (GLib's GThreadPool would do, but its futex-based GMutex is invisible to
  * ThreadSanitizer, which is how this project finds races.)
@@ -54,9 +55,11 @@ static bool run_job(struct write_job *job, bool on_worker)
 	ssize_t ret;
 
 	w->must_not_wait = on_worker;
+	w->again = w->would_wait;
 	w->would_wait = false;
 	fuse_req_interrupt_func(job->req, interrupt_job, w);
-	ret = sysfs_store(job->node, job->buf, job->len, &job->store);
+	ret = (w->again ? sysfs_store_again : sysfs_store)(job->node, job->buf,
+							  job->len, &job->store);
 	/* Returns once no interrupt_job() runs: then the waiter can go. */
 	fuse_req_interrupt_func(job->req, NULL, NULL);
 	if (w->would_wait) {

@@ -24,11 +24,14 @@ struct uevent;
  * stays interrupted.  A waiter that must not wait (a store run on a FUSE
  * worker) makes a remove of a device in use give up at once, before
  * asking its users, with the device as it was and @would_wait set: run
- * it again elsewhere. */
+ * it again elsewhere, with @again set.  Only the remove's file stays as
+ * the first run left it (deleted, and this store's), so that it vanishes
+ * once, as the kernel's does. */
 struct mdev_waiter {
 	bool interrupted; /* core's lock */
 	bool must_not_wait;
 	bool would_wait;
+	bool again;
 };
 void mdev_interrupt(struct mdev_waiter *waiter);
 

@@ -144,6 +144,10 @@ ssize_t sysfs_readlink(struct sysfs_node node, char *buf, size_t size);
 ssize_t sysfs_show(struct sysfs_node node, char *buf);
 ssize_t sysfs_store(struct sysfs_node node, const char *buf, size_t count,
 		    struct mdev_store_ctx *sc);
+/* The same store run again after it gave up (mdev_host.h): the write got
+ * past its file's check once, and may have deleted that file itself. */
+ssize_t sysfs_store_again(struct sysfs_node node, const char *buf,
+			  size_t count, struct mdev_store_ctx *sc);
 int sysfs_setattr(struct sysfs_node node, const mode_t *mode,
 		  const uid_t *uid, const gid_t *gid);
 int sysfs_path(struct sysfs_node node, char *buf, size_t size);

@@ -392,6 +392,40 @@ START_TEST(busy_device_remove_interrupted)
 }
 END_TEST
 
+/* A remove of a device in use starts on a FUSE worker, which must not
+ * wait, and goes on in the writer pool (fs/fuse/writers.c): the file
+ * vanishes once, when the remove claims it, and stays gone while the
+ * remove waits, as the kernel's does.  Watched from the start of each of
+ * many removes, so a flicker between the two threads shows. */
+START_TEST(busy_remove_file_vanishes_once)
+{
+	struct mdevfs s;
+	int status;
+
+	mdevfs_start(&s, busy_conf, NULL);
+	for (int round = 0; round < 100; round++) {
+		char *u = uuid_new();
+		char *remove = at(&s, "bus/mdev/devices/%s/remove", u);
+		pid_t pid;
+		int seen = 0;
+
+		ck_assert_int_eq(put(at(&s, CREATE("busy", "busy-a")), u), 36);
+		pid = start_remover(remove);
+		for (int i = 0; i < 2000000 && exists(remove); i++)
+			;
+		for (int i = 0; i < 2000; i++)
+			seen += exists(remove);
+		ck_assert_msg(!seen, "round %d: remove back %d times", round, seen);
+		kill(pid, SIGUSR1);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == EINTR,
+			      "round %d: remover status %d", round, status);
+		ck_assert_int_eq(put(remove, "1"), 1);
+	}
+	mdevfs_stop(&s);
+}
+END_TEST
+
 START_TEST(stop_with_live_devices)
 {
 	struct mdevfs s;
@@ -493,6 +527,7 @@ int main(void)
 	tcase_add_test(tc, remove_during_create);
 	tcase_add_test(tc, slow_vendor_holds_nothing_up);
 	tcase_add_test(tc, busy_device_remove_interrupted);
+	tcase_add_test(tc, busy_remove_file_vanishes_once);
 	tcase_add_test(tc, stop_with_live_devices);
 	tcase_add_test(tc, stop_while_remove_waits_for_holder);
 	suite_add_tcase(s, tc);
