@@ -108,7 +108,8 @@ static void answer_and_close(int fd, const char *text, int status)
 	close(fd);
 }
 
-static void accept_one(struct control *ctl, struct daemon *d)
+/* False when no client was waiting. */
+static bool accept_one(struct control *ctl, struct daemon *d)
 {
 	struct conn *c;
 	pthread_t thread;
@@ -118,7 +119,7 @@ static void accept_one(struct control *ctl, struct daemon *d)
 	uid_t uid;
 
 	if (fd < 0)
-		return; /* EAGAIN: the client gave up meanwhile */
+		return false; /* EAGAIN: the client gave up meanwhile */
 	/* Before anything else: nobody else can take a connection's place. */
 	if (!authorized(fd, &uid)) {
 		log_warn("ctl: refused a client of uid %d", (int)uid);
@@ -126,7 +127,7 @@ static void accept_one(struct control *ctl, struct daemon *d)
 			"permission denied: only root may control this mdevfs" :
 			"permission denied: only root and the daemon's user may "
 			"control this mdevfs", 1);
-		return;
+		return true;
 	}
 	lock_mutex(&ctl->lock);
 	phase = ctl->phase;
@@ -137,12 +138,12 @@ static void accept_one(struct control *ctl, struct daemon *d)
 			(int)getpid(), mdev_device_count());
 
 		answer_and_close(fd, why, CONTROL_EX_STOPPING);
-		return;
+		return true;
 	}
 	if (nconns >= CONTROL_MAX_CONNS) {
 		answer_and_close(fd, "too many control connections at once; "
 				 "try again", 1);
-		return;
+		return true;
 	}
 	c = g_new0(struct conn, 1);
 	c->d = d;
@@ -160,6 +161,7 @@ static void accept_one(struct control *ctl, struct daemon *d)
 		pthread_detach(thread);
 	}
 	unlock_mutex(&ctl->lock);
+	return true;
 }
 
 struct acceptor {
@@ -241,7 +243,9 @@ int control_start(struct daemon *d)
 
 /* Every connection ends (holds let go); clients from now on are told
  * that the daemon stops.  One still reading its command line reads what
- * was sent and is answered: a `stop` sent as another began waits too. */
+ * was sent and is answered: a `stop` sent as another began waits too.
+ * So does a `stop` read but not yet kept (control_keep()): it may still
+ * write, to be answered at the end. */
 static void end_connections(struct control *ctl)
 {
 	lock_mutex(&ctl->lock);
@@ -250,7 +254,8 @@ static void end_connections(struct control *ctl)
 		struct conn *c = l->data;
 
 		if (!c->kept)
-			shutdown(c->fd, c->reading ? SHUT_RD : SHUT_RDWR);
+			shutdown(c->fd, c->reading || c->stop ?
+				 SHUT_RD : SHUT_RDWR);
 	}
 	while (ctl->conns)
 		lock_wait(&ctl->cond, &ctl->lock);
@@ -272,6 +277,7 @@ int control_command_begins(struct conn *c, bool stop)
 		return 0;
 	lock_mutex(&ctl->lock);
 	c->reading = false;
+	c->stop = stop;
 	if (ctl->phase == CONTROL_STOPPING && !stop)
 		ret = -1;
 	unlock_mutex(&ctl->lock);
@@ -357,6 +363,11 @@ void control_end(struct daemon *d, int status)
 	if (ctl->started) {
 		(void)!write(ctl->stop_fd, &one, sizeof(one));
 		pthread_join(ctl->acceptor, NULL);
+		/* Connections from now on are refused; those queued already
+		 * are told that the daemon stops, not reset by the close. */
+		shutdown(ctl->listen_fd, SHUT_RD);
+		while (accept_one(ctl, NULL))
+			;
 	}
 	if (ctl->listen_fd >= 0)
 		close(ctl->listen_fd);

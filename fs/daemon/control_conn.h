@@ -16,6 +16,7 @@ struct conn {
 	GString *in;              /* read, not yet used */
 	int requests[2];          /* hold: a pipe of request counts */
 	bool reading;             /* its command line not read yet; ctl's lock */
+	bool stop;                /* its command is stop; ctl's lock */
 	bool kept;                /* stop: answered by the daemon's end; ctl's lock */
 	bool progress;            /* the client shows "p" lines */
 	unsigned int percent;     /* of the last "p" line */
